@@ -100,10 +100,11 @@ export function deviceDetails(t: Tenant, d: Device): Json {
     os_version: release.version,
     supplemental_build_version: release.build,
     supplemental_os_version_extra: '',
-    system_version: isMac ? `${release.version} (${release.build})` : release.version,
+    // iPhone, iPad and Apple TV report none of these four: the examples carry "" (kandji-api.md §6.3, [PM]).
+    system_version: isMac ? `${release.version} (${release.build})` : '',
     boot_volume: isMac ? 'Macintosh HD' : '',
-    time_since_boot: timeAgo(between(s, 1, 40 * 24, 'boot', d.index) * HOUR),
-    last_user: d.user >= 0 ? t.user(d.user).email.split('@')[0] : '',
+    time_since_boot: isMac ? timeAgo(between(s, 1, 40 * 24, 'boot', d.index) * HOUR) : '',
+    last_user: isMac && d.user >= 0 ? t.user(d.user).email.split('@')[0] : '',
     asset_tag: d.assetTag,
     assigned_user: userObject(t, d),
     blueprint_name: BLUEPRINTS[d.blueprint]?.name,
@@ -121,29 +122,28 @@ export function deviceDetails(t: Tenant, d: Device): Json {
     mdm,
     activation_lock: {
       bypass_code_failed: false,
-      user_activation_lock_enabled: false,
+      // The Apple TV example has null where the others have false.
+      user_activation_lock_enabled: isTv ? null : false,
       device_activation_lock_enabled: !isTv && unit(s, 'alock', d.index) < 0.3,
-      activation_lock_allowed_while_supervised: false,
+      activation_lock_allowed_while_supervised: isTv ? null : false,
       activation_lock_supported: !isTv,
     },
-    filevault: isMac
-      ? {
-          filevault_enabled: d.filevault,
-          filevault_recoverykey_type: d.filevault ? 'Personal' : '',
-          filevault_prk_escrowed: d.filevault && d.filevaultEscrowed,
-          filevault_next_rotation: '',
-          filevault_regen_required: false,
-        }
-      : {},
+    // Every Apple platform carries the filevault section; off the Mac it is filled with null, "" and false ([PM]).
+    filevault: {
+      filevault_enabled: isMac ? d.filevault : null,
+      filevault_recoverykey_type: isMac && d.filevault ? 'Personal' : '',
+      filevault_prk_escrowed: isMac && d.filevault && d.filevaultEscrowed,
+      filevault_next_rotation: '',
+      filevault_regen_required: false,
+    },
     automated_device_enrollment: isTv ? {} : { auto_enroll_eligible: true, auto_enrolled: unit(s, 'ade', d.index) < 0.8 },
-    kandji_agent: isMac
-      ? {
-          agent_installed: d.agentInstalled ? 'True' : 'False',
-          install_date: d.agentInstalled ? t3(d.enrolledAt + HOUR) : '',
-          last_check_in: t1(d.lastCheckIn),
-          agent_version: d.agentVersion,
-        }
-      : {},
+    // Present on every Apple platform; off the Mac the agent is "False" with an empty install date ([PM] iPad, Apple TV).
+    kandji_agent: {
+      agent_installed: d.agentInstalled ? 'True' : 'False',
+      install_date: d.agentInstalled ? t3(d.enrolledAt + HOUR) : '',
+      last_check_in: t1(d.lastCheckIn),
+      agent_version: d.agentVersion,
+    },
     hardware_overview: isMac
       ? {
           model_name: d.model.name.split(' (')[0],
@@ -157,22 +157,17 @@ export function deviceDetails(t: Tenant, d: Device): Json {
           serial_number: d.serial,
         }
       : { uuid: uuid(s, 'udid', d.index).toUpperCase(), serial_number: d.serial, model_identifier: d.model.identifier },
-    volumes: volumes(d),
+    // The Apple TV example has no volumes and an empty network section; iPhone and iPad report only a MAC address.
+    volumes: isTv ? [] : volumes(d),
     network: isTv
       ? {}
       : {
-          local_hostname: d.name.replace(/[^A-Za-z0-9]+/g, '-'),
+          local_hostname: isMac ? d.name.replace(/[^A-Za-z0-9]+/g, '-') : '',
           mac_address: macAddress(t, d.index),
-          ip_address: `10.${(d.index >> 16) & 255}.${(d.index >> 8) & 255}.${d.index & 255}`,
-          public_ip: `203.0.113.${hash(s, 'pip', d.index) % 254 + 1}`,
+          ip_address: isMac ? `10.${(d.index >> 16) & 255}.${(d.index >> 8) & 255}.${d.index & 255}` : '',
+          public_ip: isMac ? `203.0.113.${hash(s, 'pip', d.index) % 254 + 1}` : '',
         },
-    recovery_information: {
-      recovery_lock_enabled: isMac && d.model.appleSilicon === true && unit(s, 'rlock', d.index) < 0.6,
-      firmware_password_exist: false,
-      firmware_password_pending: false,
-      password_rotation_scheduled: null,
-      password_has_been_set: false,
-    },
+    recovery_information: recoveryInformation(t, d),
     users: isMac
       ? {
           regular_users: Array.from({ length: d.localUsers }, (_, k) => localUser(t, d, k)),
@@ -200,7 +195,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
           device_assigned_by: `it-admin@${t.subdomain}.io`,
         }
       : {},
-    security_information: isMac ? { remote_desktop_enabled: unit(s, 'ard', d.index) < 0.1 } : {},
+    security_information: { remote_desktop_enabled: isMac ? unit(s, 'ard', d.index) < 0.1 : null },
     tags: d.tags,
   };
   if (!isTv) {
@@ -215,11 +210,36 @@ export function deviceDetails(t: Tenant, d: Device): Json {
           disable_status: '',
           disabled_by: '',
           disable_status_at: '',
+          last_location_status: 'SUCCESS',
+          last_location_status_at: t1(d.lastCheckIn - 2 * HOUR),
+          last_location: { latitude: String(37 + unit(s, 'lat', d.index)), longitude: String(-122 - unit(s, 'lon', d.index)) },
+          last_location_at: t1(d.lastCheckIn - 2 * HOUR - 1000),
+          sound_status: '',
+          sound_status_at: '',
         }
       : {};
-    details.cellular = d.platform === 'iPhone' ? { voice_roaming: false, data_roaming: false, cellular_technology: 1, subscriptions: null } : {};
+    // The Wi-Fi iPad example still carries the section, with technology 0 (none); Macs have `{}`.
+    details.cellular =
+      d.platform === 'iPhone' || d.platform === 'iPad'
+        ? { voice_roaming: false, data_roaming: false, cellular_technology: d.platform === 'iPhone' ? 1 : 0, subscriptions: null }
+        : {};
   }
   return details;
+}
+
+/** Recovery Lock on Apple silicon Macs; the Apple TV example lacks `password_has_been_set`. */
+function recoveryInformation(t: Tenant, d: Device): Json {
+  const locked = d.platform === 'Mac' && d.model.appleSilicon === true && unit(t.seed, 'rlock', d.index) < 0.6;
+  const info: Json = {
+    recovery_lock_enabled: locked,
+    firmware_password_exist: false,
+    firmware_password_pending: false,
+    // Scheduled rotations land on the tenant's clock plus a few weeks; null when nothing is scheduled.
+    password_rotation_scheduled: locked ? t1(t.epoch + between(t.seed, 1, 60, 'rlock-rotate', d.index) * DAY) : null,
+    password_has_been_set: locked,
+  };
+  if (d.platform === 'AppleTV') delete info.password_has_been_set;
+  return info;
 }
 
 function windowsDetails(t: Tenant, d: Device): Json {
@@ -307,17 +327,27 @@ export function deviceApps(t: Tenant, d: Device): Json {
 
 /** `GET /devices/{id}/library-items` (§6.5). */
 export function deviceLibraryItems(t: Tenant, d: Device): Json {
-  const items = d.profiles.slice(0, 6).map((p, k) => ({
+  const items = d.profiles.slice(0, 6).map((p, k) => {
+    const status = pick(t.seed, ['PASS', 'PASS', 'PASS', 'PENDING', 'ERROR'], 'li-status', d.index, k);
+    // A pending item has not reported yet: every report field is null, as in the example ([PM]).
+    const reported = status !== 'PENDING';
+    return {
     id: hash(t.seed, 'li', d.index, k) % 10_000_000,
-    status: pick(t.seed, ['PASS', 'PASS', 'PASS', 'PENDING', 'ERROR'], 'li-status', d.index, k),
-    reported_at: t1(d.lastCheckIn - k * 60_000),
+    status,
+    reported_at: reported ? t1(d.lastCheckIn - k * 60_000) : null,
+    log: status === 'ERROR' ? 'Profile installation failed: the payload was rejected by the device.' : reported ? '' : null,
+    last_audit_run: null,
+    last_audit_log: null,
+    control_log: null,
+    control_reported_at: null,
     item_id: libraryItemId(t, 'custom-profiles', p),
     name: PROFILE_NAMES[p],
     type: 'profile',
     computer: { id: d.id, name: d.name },
     blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
     rules_present: false,
-  }));
+    };
+  });
   return { device_id: d.id, library_items: items };
 }
 
@@ -451,6 +481,10 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
           app_store_vendable: spec?.source === 'App Store' ? true : null,
           beta_app: null,
           device_based_vpp: null,
+          download_canceled: null,
+          download_failed: null,
+          download_paused: null,
+          download_waiting: null,
           dynamic_size: null,
           external_version_identifier: null,
           has_update_available: null,
@@ -461,10 +495,14 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
           executable: spec?.name,
           bundle_name: spec?.name,
           bundle_type: 'APPL',
+          environment_variables: null,
+          compiler: d.platform === 'Mac' ? 'com.apple.compilers.llvm.clang.1_0' : null,
           bundle_region: 'en',
           bundle_display_name: null,
+          info: null,
           minimum_system_version: d.platform === 'Mac' ? '12.0' : '16.0',
           category: 'public.app-category.productivity',
+          apple_scriptable: null,
           copyright: `Copyright © ${spec?.developer}`,
           developer_name: spec?.developer,
           team_id: spec?.teamId,
@@ -668,8 +706,8 @@ export function libraryItem(t: Tenant, kind: LibraryKind, i: number): Json {
         name: IPA_APP_NAMES[i],
         file_key: `companies/${t.subdomain}/library/ipa_apps/${i}.ipa`,
         active: true,
-        icon: null,
-        ipad_icon: null,
+        icon: `companies/${t.subdomain}/library/ipa_apps/${i}-Icon.png`,
+        ipad_icon: `companies/${t.subdomain}/library/ipa_apps/${i}-IpadIcon.png`,
         identifier: `io.${t.subdomain}.${(IPA_APP_NAMES[i] ?? '').toLowerCase().replace(/\W+/g, '')}`,
         app_identifier: `io.${t.subdomain}.${(IPA_APP_NAMES[i] ?? '').toLowerCase().replace(/\W+/g, '')}`,
         app_name: IPA_APP_NAMES[i],

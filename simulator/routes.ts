@@ -607,7 +607,7 @@ function licensing(ctx: RouteContext): Reply {
     status: 200,
     body: {
       counts: { computers_count: total, ios_count: counts.iPhone, ipados_count: counts.iPad, macos_count: counts.Mac, tvos_count: counts.AppleTV },
-      limits: { plan_type: 'single_limit', max_devices: Math.ceil((total * 1.2) / 100) * 100, max_devices_per_platform: { macos: null, ios_ipados: null } },
+      limits: { plan_type: 'single_limit', max_devices: Math.ceil((total * 1.2) / 100) * 100, max_devices_per_platform: { macos: 0, ios_ipados: 0 } },
       tenantOverLicenseLimit: false,
     },
   };
