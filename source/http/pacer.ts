@@ -1,0 +1,129 @@
+/**
+ * Pacing against Kandji's two limits (kandji-api.md §2), both shared by every token of the tenant:
+ *
+ * - per second (50): request starts are spaced to 90% of the limit the gateway advertises
+ *   (`X-RateLimit-Limit-Second`), so other integrations keep headroom and we rarely meet a 429;
+ * - per hour (10,000): this run may use `share` of the hourly limit (`X-RateLimit-Limit-Hour`), counted over a
+ *   sliding hour of our own requests, and stops early if the tenant's remaining budget
+ *   (`X-RateLimit-Remaining-Hour`) would fall below the part reserved for everyone else.
+ *
+ * When the run's budget is spent, `acquire` throws BudgetExhaustedError and the read ends cleanly with state.
+ */
+import { BudgetExhaustedError } from './errors.ts';
+
+export interface PacerOptions {
+  /** Share of the hourly limit this run may use, 0–1. */
+  share: number;
+  /** Assumed until the gateway says otherwise. */
+  hourlyLimit?: number;
+  perSecondLimit?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const MINUTE = 60_000;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Pacer {
+  private readonly share: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  hourlyLimit: number;
+  perSecondLimit: number;
+  /** Requests started per minute over the last hour: a ring of 60 buckets. */
+  private readonly minutes = new Int32Array(60);
+  private readonly minuteStamp = new Float64Array(60);
+  private nextStart = 0;
+  /** Last `X-RateLimit-Remaining-Hour` seen, and when its window resets. */
+  private tenantRemaining: number | undefined;
+  private tenantResetAt: number | undefined;
+  /** Requests this run has started, all told. */
+  started = 0;
+  /** Time spent waiting for the per-second spacing, ms. */
+  waitedMs = 0;
+
+  constructor(options: PacerOptions) {
+    this.share = options.share;
+    this.hourlyLimit = options.hourlyLimit ?? 10_000;
+    this.perSecondLimit = options.perSecondLimit ?? 50;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleep;
+  }
+
+  /** Requests this run may still start in the current hour. */
+  get remainingBudget(): number {
+    const ours = Math.floor(this.hourlyLimit * this.share) - this.usedLastHour();
+    if (this.tenantRemaining === undefined) return ours;
+    const reserve = Math.ceil(this.hourlyLimit * (1 - this.share));
+    return Math.min(ours, this.tenantRemaining - reserve);
+  }
+
+  /** Wait for the next request slot; throws BudgetExhaustedError when this run's hourly share is spent. */
+  async acquire(): Promise<void> {
+    if (this.remainingBudget <= 0) {
+      throw new BudgetExhaustedError(
+        `This run has used its share of the tenant's request budget (${Math.round(this.share * 100)}% of ${this.hourlyLimit} requests an hour). ` +
+          `The sync stopped with its state saved; run it again after ${new Date(this.resumeAt()).toISOString()} to continue.`,
+        this.resumeAt(),
+      );
+    }
+    const interval = 1000 / (this.perSecondLimit * 0.9);
+    const now = this.now();
+    const start = Math.max(now, this.nextStart);
+    this.nextStart = start + interval;
+    if (start > now) {
+      this.waitedMs += start - now;
+      await this.sleep(start - now);
+    }
+    this.count(this.now());
+  }
+
+  /** Learn the limits and the tenant's remaining budget from a response's headers. */
+  observe(headers: Record<string, string | string[] | undefined>): void {
+    const num = (name: string) => {
+      const v = headers[name];
+      const n = Number(Array.isArray(v) ? v[0] : v);
+      return v === undefined || Number.isNaN(n) ? undefined : n;
+    };
+    const hour = num('x-ratelimit-limit-hour');
+    const second = num('x-ratelimit-limit-second');
+    const remaining = num('x-ratelimit-remaining-hour');
+    if (hour !== undefined && hour > 0) this.hourlyLimit = hour;
+    if (second !== undefined && second > 0) this.perSecondLimit = second;
+    if (remaining !== undefined) {
+      this.tenantRemaining = remaining;
+      // RateLimit-Reset describes the tighter window; when that is the hour, it tells us when the budget refills.
+      const reset = num('ratelimit-reset');
+      const limit = num('ratelimit-limit');
+      if (reset !== undefined && limit === this.hourlyLimit) this.tenantResetAt = this.now() + reset * 1000;
+    }
+  }
+
+  /** When enough budget is back to resume: the gateway's hour reset if known, else when our oldest minute expires. */
+  resumeAt(): number {
+    if (this.tenantResetAt !== undefined && this.tenantRemaining !== undefined && this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share))) return this.tenantResetAt;
+    const now = this.now();
+    let oldest = now;
+    for (let i = 0; i < 60; i++) if (this.minutes[i]! > 0 && now - this.minuteStamp[i]! < 60 * MINUTE) oldest = Math.min(oldest, this.minuteStamp[i]!);
+    return oldest + 60 * MINUTE;
+  }
+
+  private count(now: number): void {
+    const minute = Math.floor(now / MINUTE);
+    const slot = minute % 60;
+    if (Math.floor(this.minuteStamp[slot]! / MINUTE) !== minute) {
+      this.minutes[slot] = 0;
+      this.minuteStamp[slot] = minute * MINUTE;
+    }
+    this.minutes[slot]!++;
+    this.started++;
+  }
+
+  private usedLastHour(): number {
+    const now = this.now();
+    let used = 0;
+    for (let i = 0; i < 60; i++) if (now - this.minuteStamp[i]! < 60 * MINUTE) used += this.minutes[i]!;
+    return used;
+  }
+}
