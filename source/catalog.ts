@@ -1,0 +1,91 @@
+/**
+ * The catalog both ways: `discover` turns the stream declarations into Airbyte streams, and `read` checks the
+ * configured catalog it is given against them, refusing what it cannot honour with a config error that says why.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { STREAMS, streamByName, type StreamSpec } from '../streams/index.ts';
+import { ConfigError } from './errors.ts';
+import type { AirbyteStream } from './protocol.ts';
+
+export type SyncMode = 'full_refresh' | 'incremental';
+
+export function airbyteStream(spec: StreamSpec): AirbyteStream {
+  const incremental = spec.cursorField !== undefined;
+  return {
+    name: spec.name,
+    json_schema: spec.schema as unknown as Record<string, unknown>,
+    // full_refresh first: Airbyte's acceptance tests configure supported_sync_modes[0] by default.
+    supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
+    source_defined_primary_key: spec.primaryKey,
+    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [spec.cursorField as string], is_resumable: true } : {}),
+  };
+}
+
+export function discoverCatalog(): { streams: AirbyteStream[] } {
+  return { streams: STREAMS.map(airbyteStream) };
+}
+
+export interface ConfiguredStream {
+  spec: StreamSpec;
+  syncMode: SyncMode;
+}
+
+export interface ConfiguredCatalog {
+  streams: ConfiguredStream[];
+  /** Streams the catalog names that this connector does not have, with why each was refused. */
+  rejected: { name: string; reason: string }[];
+}
+
+const EXAMPLE = 'Expected a ConfiguredAirbyteCatalog: {"streams":[{"stream":{"name":"devices","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}. `discover` prints the streams.';
+
+export async function loadCatalog(path: string): Promise<ConfiguredCatalog> {
+  let text: string;
+  try {
+    if ((await stat(path)).isDirectory()) throw new ConfigError(`The catalog path ${path} is a directory, not a file.`);
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as { code?: string }).code;
+    throw new ConfigError(code === 'ENOENT' ? `The catalog file ${path} does not exist.` : `Could not read the catalog file ${path} (${code ?? String(error)}).`);
+  }
+  if (text.trim() === '') throw new ConfigError(`The catalog file ${path} is empty. ${EXAMPLE}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`The catalog file ${path} is not valid JSON (${(error as Error).message}).`);
+  }
+  return parseCatalog(parsed, path);
+}
+
+export function parseCatalog(parsed: unknown, source = 'The catalog'): ConfiguredCatalog {
+  const streams = (parsed as { streams?: unknown } | null)?.streams;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Array.isArray(streams)) throw new ConfigError(`${source} has no "streams" list. ${EXAMPLE}`);
+  const out: ConfiguredCatalog = { streams: [], rejected: [] };
+  const seen = new Set<string>();
+  streams.forEach((entry, i) => {
+    const e = entry as Record<string, unknown> | null;
+    const name = (e?.stream as Record<string, unknown> | undefined)?.name;
+    if (!e || typeof e !== 'object' || typeof name !== 'string') throw new ConfigError(`${source}: streams[${i}] has no stream.name. ${EXAMPLE}`);
+    const spec = streamByName(name);
+    if (!spec) {
+      out.rejected.push({ name, reason: `The catalog names a stream "${name}" that this connector does not have. Run discover for the list of streams.` });
+      return;
+    }
+    const mode = e.sync_mode ?? 'full_refresh';
+    if (mode !== 'full_refresh' && mode !== 'incremental') {
+      out.rejected.push({ name, reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursorField ? ' or incremental' : ''}.` });
+      return;
+    }
+    if (mode === 'incremental' && !spec.cursorField) {
+      out.rejected.push({ name, reason: `Stream ${name} supports full_refresh only (the API has no change marker for it); set its sync_mode to full_refresh.` });
+      return;
+    }
+    if (seen.has(name)) throw new ConfigError(`${source} names the stream ${name} twice.`);
+    seen.add(name);
+    out.streams.push({ spec, syncMode: mode });
+  });
+  // Keep the connector's own order (fleet-wide first, per-device last), whatever order the catalog lists.
+  out.streams.sort((a, b) => STREAMS.indexOf(a.spec) - STREAMS.indexOf(b.spec));
+  return out;
+}

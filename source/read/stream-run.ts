@@ -1,0 +1,66 @@
+/**
+ * One stream's share of a read: it owns the stream's messages, in the order the protocol wants them
+ * (STARTED → RUNNING on the first record → COMPLETE or INCOMPLETE), normalises each record against the stream's
+ * schema, and emits STATE with an honest `sourceStats.recordCount`: the records of this stream since its
+ * previous STATE (airbyte-protocol.md §1.5).
+ */
+import { normalizeRecord } from '../../catalog/records.ts';
+import type { StreamSpec } from '../../streams/spec.ts';
+import { message, type MessageSink } from '../protocol.ts';
+
+export class StreamRun {
+  readonly spec: StreamSpec;
+  private readonly sink: MessageSink;
+  private running = false;
+  private sinceState = 0;
+  /** Records emitted in this read. */
+  records = 0;
+  /** Fields nulled because their value could not be converted. */
+  nulledFields = 0;
+  /** Warnings (skipped devices and the like), counted for the summary. */
+  warnings = 0;
+  /** The last state emitted, or undefined. */
+  lastState: Record<string, unknown> | undefined;
+
+  constructor(spec: StreamSpec, sink: MessageSink) {
+    this.spec = spec;
+    this.sink = sink;
+  }
+
+  start(): void | Promise<void> {
+    return this.sink.write(message.status(this.spec.name, 'STARTED'));
+  }
+
+  /** Normalise and emit one API row (after the stream's `map` and any per-request `tag`). */
+  async emit(row: Record<string, unknown>, tag?: Record<string, unknown>): Promise<void> {
+    if (!this.running) {
+      this.running = true;
+      await this.sink.write(message.status(this.spec.name, 'RUNNING'));
+    }
+    const mapped = this.spec.map ? this.spec.map(row) : row;
+    const { data, changes } = normalizeRecord(this.spec.schema as never, tag ? { ...mapped, ...tag } : mapped);
+    this.nulledFields += changes.length;
+    this.records++;
+    this.sinceState++;
+    await this.sink.write(message.record(this.spec.name, data, Date.now(), changes));
+  }
+
+  async checkpoint(state: Record<string, unknown>): Promise<void> {
+    this.lastState = state;
+    await this.sink.write(message.state(this.spec.name, state, this.sinceState));
+    this.sinceState = 0;
+  }
+
+  async warn(text: string): Promise<void> {
+    this.warnings++;
+    await this.sink.write(message.log('WARN', `${this.spec.name}: ${text}`));
+  }
+
+  complete(): void | Promise<void> {
+    return this.sink.write(message.status(this.spec.name, 'COMPLETE'));
+  }
+
+  incomplete(rateLimitedUntil?: number): void | Promise<void> {
+    return this.sink.write(message.status(this.spec.name, 'INCOMPLETE', rateLimitedUntil));
+  }
+}

@@ -1,0 +1,12 @@
+import { audit_events } from '../catalog/audit_events.ts';
+import type { StreamSpec } from './spec.ts';
+
+export const auditEventsStream = {
+  name: 'audit_events',
+  description: 'The audit log (GET /audit/events), incremental on occurred_at from start_date.',
+  schema: audit_events,
+  primaryKey: [['id']],
+  cursorField: 'occurred_at',
+  permission: 'Audit log',
+  plan: { kind: 'audit' },
+} satisfies StreamSpec;

@@ -1,0 +1,29 @@
+/**
+ * Every stream the connector offers, in the order a sync reads them: fleet-wide endpoints first, the per-device
+ * calls last (they use what the fleet-wide reads learned).
+ */
+import { auditEventsStream } from './audit_events.ts';
+import { deviceAppsStream } from './device_apps.ts';
+import { deviceDetailsStream } from './device_details.ts';
+import { devicesStream } from './devices.ts';
+import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
+import { prismStreams } from './prism.ts';
+import type { StreamSpec } from './spec.ts';
+
+export const STREAMS: readonly StreamSpec[] = [
+  devicesStream,
+  ...prismStreams,
+  deviceAppsStream,
+  blueprintsStream,
+  libraryItemsStream,
+  usersStream,
+  tagsStream,
+  auditEventsStream,
+  deviceDetailsStream,
+];
+
+export function streamByName(name: string): StreamSpec | undefined {
+  return STREAMS.find((s) => s.name === name);
+}
+
+export type { StreamSpec } from './spec.ts';

@@ -1,0 +1,62 @@
+/** Fleet-wide lists read in full every sync: blueprints, library items, users, tags. */
+import { blueprints } from '../catalog/blueprints.ts';
+import { library_items } from '../catalog/library_items.ts';
+import { tags } from '../catalog/tags.ts';
+import { users } from '../catalog/users.ts';
+import { followNext } from '../source/http/paginators.ts';
+import type { StreamSpec } from './spec.ts';
+
+export const blueprintsStream = {
+  name: 'blueprints',
+  description: 'Blueprints (GET /blueprints).',
+  schema: blueprints,
+  primaryKey: [['id']],
+  permission: 'Blueprints',
+  plan: {
+    kind: 'list',
+    // Up to 1000 a page (kandji-api.md §6.6): one request for almost every tenant.
+    requests: [{ path: '/blueprints', endpoint: 'GET /blueprints', paginator: () => followNext({ style: 'limit/offset envelope', first: { limit: 1000, offset: 0 } }) }],
+  },
+} satisfies StreamSpec;
+
+const library = (path: string, itemType: string) => ({
+  path: `/library/${path}`,
+  endpoint: `GET /library/${path}`,
+  // custom-apps and ipa-apps take limit ≤ 300; the profile and script lists page by `page` alone.
+  paginator: () => followNext({ style: 'page envelope', first: path.endsWith('apps') ? { limit: 300 } : {} }),
+  tag: { item_type: itemType },
+});
+
+export const libraryItemsStream = {
+  name: 'library_items',
+  description: 'Library items of every listable kind: custom apps, in-house apps, custom profiles, custom scripts.',
+  schema: library_items,
+  primaryKey: [['id']],
+  permission: 'Library items',
+  plan: {
+    kind: 'list',
+    requests: [library('custom-apps', 'custom_app'), library('ipa-apps', 'ipa_app'), library('custom-profiles', 'custom_profile'), library('custom-scripts', 'custom_script')],
+  },
+} satisfies StreamSpec;
+
+export const usersStream = {
+  name: 'users',
+  description: 'Directory-integration users (GET /users), with department and job title.',
+  schema: users,
+  primaryKey: [['id']],
+  permission: 'Users',
+  plan: {
+    kind: 'list',
+    // Cursor pages of 300; `next` points at the console host, which the client rebuilds on the API host.
+    requests: [{ path: '/users', endpoint: 'GET /users', paginator: () => followNext({ style: 'cursor envelope', first: {} }) }],
+  },
+} satisfies StreamSpec;
+
+export const tagsStream = {
+  name: 'tags',
+  description: 'Device tags (GET /tags).',
+  schema: tags,
+  primaryKey: [['id']],
+  permission: 'Tags',
+  plan: { kind: 'list', requests: [{ path: '/tags', endpoint: 'GET /tags', paginator: () => followNext({ style: 'page envelope', first: {} }) }] },
+} satisfies StreamSpec;
