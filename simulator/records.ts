@@ -57,10 +57,12 @@ export function deviceRecord(t: Tenant, d: Device): Json {
     delete record.lost_mode_status;
     delete record.tags;
   }
-  if (d.platform === 'Windows' || d.platform === 'Android') {
+  // With Windows/Android management on, the list is polymorphic: every record carries their keys, blank where they
+  // do not apply (kandji-api.md §6.1, [GO]).
+  if (t.windowsAndAndroid) {
     record.api_level = d.platform === 'Android' ? '34' : '';
     record.security_patch_level = d.platform === 'Android' ? '2026-01-05' : '';
-    record.full_software_version = release.build;
+    record.full_software_version = d.platform === 'Android' || d.platform === 'Windows' ? release.build : '';
   }
   if (d.extraField) record.external_token = null;
   return record;

@@ -140,6 +140,8 @@ export class Tenant {
   readonly subdomain: string;
   readonly userCount: number;
   readonly dailyChangeRate: number;
+  /** Windows and Android management is on: they enroll, and every device record carries their keys. */
+  readonly windowsAndAndroid: boolean;
   private readonly platformMix: readonly (readonly [Platform, number])[];
 
   /** The tenant's clock, ms since epoch. Moves only with advance(). */
@@ -168,7 +170,8 @@ export class Tenant {
     this.subdomain = options.subdomain ?? 'accuhive';
     this.userCount = Math.max(1, Math.round(options.devices * 0.8));
     this.dailyChangeRate = options.dailyChangeRate ?? 0.05;
-    this.platformMix = options.windowsAndAndroid ? PLATFORM_MIX_ALL : PLATFORM_MIX;
+    this.windowsAndAndroid = options.windowsAndAndroid ?? false;
+    this.platformMix = this.windowsAndAndroid ? PLATFORM_MIX_ALL : PLATFORM_MIX;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -402,9 +405,14 @@ export class Tenant {
     }
 
     const moves = Math.round(this.userCount * 0.005 * days + unit(s, 'move-frac', to));
+    const moved = new Set<number>();
     for (let n = 0; n < moves; n++) {
       const u = hash(s, 'move', to, n) % this.userCount;
-      const department = hash(s, 'move-to', to, n) % DEPARTMENTS.length;
+      const current = DEPARTMENTS.findIndex((d) => d.name === this.user(u).department);
+      // A user without a department has nothing to move; a move always lands in another department.
+      if (current < 0 || moved.has(u)) continue;
+      moved.add(u);
+      const department = (current + 1 + (hash(s, 'move-to', to, n) % (DEPARTMENTS.length - 1))) % DEPARTMENTS.length;
       this.userDepartmentChanges.set(u, { at: at('move-at', u), department });
       summary.usersMoved.push(u);
     }
