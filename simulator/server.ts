@@ -108,18 +108,25 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
   }
 
-  function send(res: ServerResponse, reply: Reply, headers: Record<string, string>) {
+  /** The bytes and headers of a reply, as `send` puts them on the wire. */
+  function encode(reply: Reply, headers: Record<string, string>): { payload: Buffer; head: Record<string, string> } {
     const isText = typeof reply.body === 'string' && reply.contentType !== undefined;
-    const payload = reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
+    const payload = Buffer.from(reply.body === undefined ? '' : isText ? (reply.body as string) : JSON.stringify(reply.body), 'utf8');
+    const head = {
       ...headers,
       ...reply.headers,
       'Content-Type': reply.contentType ?? 'application/json',
-      'Content-Length': String(Buffer.byteLength(payload)),
+      'Content-Length': String(payload.length),
       // The tenant's own clock: clients that anchor their bookmarks to server time see simulated time move.
       Date: new Date(tenant.now).toUTCString(),
       Via: 'kong/3.2.2, 1.1 varnish',
-    });
+    };
+    return { payload, head };
+  }
+
+  function send(res: ServerResponse, reply: Reply, headers: Record<string, string>) {
+    const { payload, head } = encode(reply, headers);
+    res.writeHead(reply.status, head);
     res.end(payload);
   }
 
@@ -197,16 +204,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
 
     const fault: Fault | undefined = drawFault(tenant.seed, seq, url.pathname, faults);
+    const handled = (): Reply => {
+      const ctx: RouteContext = { tenant, url, params: matched.params, origin: url.origin, memo: memoize };
+      try {
+        return matched.route.handle(ctx);
+      } catch (error) {
+        return json(500, { detail: 'Internal simulator error', error: String(error) });
+      }
+    };
     const respond = () => {
       if (fault) return inject(fault, rate.headers);
-      const ctx: RouteContext = { tenant, url, params: matched.params, origin: url.origin, memo: memoize };
-      let result: Reply;
-      try {
-        result = matched.route.handle(ctx);
-      } catch (error) {
-        result = json(500, { detail: 'Internal simulator error', error: String(error) });
-      }
-      reply(result, rate.headers);
+      reply(handled(), rate.headers);
     };
 
     function inject(f: Fault, headers: Record<string, string>) {
@@ -237,11 +245,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           return;
         }
         case 'truncate': {
-          const ctx: RouteContext = { tenant, url, params: matched!.params, origin: url.origin, memo: memoize };
-          const body = JSON.stringify(matched!.route.handle(ctx).body ?? {});
+          // The real answer's status and headers, then half its bytes: Content-Length promises more than arrives.
+          const real = handled();
+          const { payload, head } = encode(real, headers);
           finish('truncated', true);
-          res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Date: new Date(tenant.now).toUTCString() });
-          res.write(body.slice(0, Math.max(1, Math.floor(body.length / 2))));
+          res.writeHead(real.status, head);
+          res.write(payload.subarray(0, Math.max(1, Math.floor(payload.length / 2))));
           return setImmediate(() => req.socket.destroy());
         }
       }
