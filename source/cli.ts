@@ -3,9 +3,48 @@
  * `source-kandji`: the connector's command line. Protocol commands print Airbyte messages on stdout, one per line;
  * everything meant for people goes to stderr.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { startSimulator } from '../simulator/server.ts';
 import { DEFAULT_EPOCH } from '../simulator/tenant.ts';
+import { loadState } from '../state/input.ts';
+import { discoverCatalog, loadCatalog } from './catalog.ts';
+import { checkConnection } from './check.ts';
+import { loadConfig } from './config.ts';
+import { ConnectorError, failureTypeOf } from './errors.ts';
+import { LineWriter, message } from './protocol.ts';
+import { read } from './read/engine.ts';
+import { redact } from './redact.ts';
+import { connectorSpecification } from './spec.ts';
+
+const stdout = new LineWriter(process.stdout);
+
+/** A line for people, on stderr, with secrets removed. */
+function say(line: string): void {
+  process.stderr.write(`${redact(line)}\n`);
+}
+
+/**
+ * Run a protocol command. Anything it throws becomes one TRACE ERROR with the right failure_type and exit code 1;
+ * a user's mistake gets its own message, anything else a short message plus the stack in `stack_trace`.
+ */
+async function protocol(body: () => Promise<number | void>): Promise<void> {
+  try {
+    process.exitCode = (await body()) ?? 0;
+  } catch (error) {
+    const known = error instanceof ConnectorError;
+    const text = known ? error.message : `source-kandji failed unexpectedly: ${(error as Error)?.message ?? String(error)}`;
+    await stdout.write(
+      message.error(redact(text), failureTypeOf(error), {
+        ...(known && error.internal ? { internal: redact(error.internal) } : {}),
+        ...(known ? {} : { stack: redact((error as Error)?.stack ?? '') }),
+      }),
+    );
+    say(text);
+    process.exitCode = 1;
+  } finally {
+    await stdout.flush();
+  }
+}
 
 function integer(min: number, max: number) {
   return (value: string): number => {
@@ -30,7 +69,67 @@ function timestamp(value: string): number {
 const program = new Command()
   .name('source-kandji')
   .description('Airbyte source for the Kandji (Iru) device-management API, with an embedded simulated tenant')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage mistakes exit 2, as Airbyte's own connectors (argparse) do; 1 is for failed syncs.
+  .exitOverride();
+
+program
+  .command('spec')
+  .description('Print the connector specification (one SPEC message)')
+  .action(() =>
+    protocol(async () => {
+      await stdout.write({ type: 'SPEC', spec: connectorSpecification as unknown as Record<string, unknown> });
+    }),
+  );
+
+program
+  .command('check')
+  .description('Check the configuration against the tenant (one CONNECTION_STATUS message; exit 0 unless the connector itself fails)')
+  .requiredOption('--config <file>', 'connector configuration (JSON)')
+  .action((opts: { config: string }) =>
+    protocol(async () => {
+      let config;
+      try {
+        config = await loadConfig(opts.config);
+      } catch (error) {
+        if (failureTypeOf(error) !== 'config_error') throw error;
+        await stdout.write({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: redact((error as Error).message) } });
+        return;
+      }
+      for (const warning of config.warnings) say(`warning: ${warning}`);
+      const result = await checkConnection({ ...config, host: config.host });
+      await stdout.write({ type: 'CONNECTION_STATUS', connectionStatus: { status: result.status, message: redact(result.message) } });
+    }),
+  );
+
+program
+  .command('discover')
+  .description('Print the catalog of streams (one CATALOG message)')
+  .requiredOption('--config <file>', 'connector configuration (JSON)')
+  .action((opts: { config: string }) =>
+    protocol(async () => {
+      // The catalog does not depend on the tenant, but a broken config should fail here, not at the first sync.
+      await loadConfig(opts.config);
+      await stdout.write({ type: 'CATALOG', catalog: discoverCatalog() });
+    }),
+  );
+
+program
+  .command('read')
+  .description('Read the configured streams: RECORD, STATE, TRACE and LOG messages; exit 1 if a stream failed')
+  .requiredOption('--config <file>', 'connector configuration (JSON)')
+  .requiredOption('--catalog <file>', 'configured catalog (JSON)')
+  .option('--state <file>', 'state from the previous sync (JSON array of STATE messages)')
+  .action((opts: { config: string; catalog: string; state?: string }) =>
+    protocol(async () => {
+      const config = await loadConfig(opts.config);
+      for (const warning of config.warnings) await stdout.write(message.log('WARN', warning));
+      const catalog = await loadCatalog(opts.catalog);
+      const state = await loadState(opts.state);
+      const result = await read({ settings: config, catalog, state, sink: stdout, say });
+      return result.failed ? 1 : 0;
+    }),
+  );
 
 program
   .command('simulate')
@@ -79,4 +178,10 @@ program
     process.once('SIGTERM', stop);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // Commander has already printed the problem and the usage on stderr.
+  process.exitCode = error.exitCode === 0 ? 0 : 2;
+}
