@@ -3,6 +3,7 @@
  * sync's first response), the fleet list for per-device streams, and what the Prism reads learned about which
  * devices changed — so device_details spends no request finding what the Prism streams already saw.
  */
+import { parseTimestamp } from '../../catalog/normalize.ts';
 import { stableOffset, pages, prismCursor } from '../http/paginators.ts';
 import type { KandjiClient } from '../http/client.ts';
 
@@ -58,7 +59,7 @@ export class ReadContext {
     if (this.fleetList) return this.fleetList;
     const found: FleetDevice[] = [];
     for await (const page of pages(this.client, '/devices', stableOffset({ limit: 300, key: 'device_id', overlap: 5 }), { stream, endpoint: 'GET /devices', permission: 'Device list' })) {
-      for (const row of page.rows as Record<string, unknown>[]) found.push({ id: String(row.device_id), lastCheckIn: parseLoose(row.last_check_in) });
+      for (const row of page.rows as Record<string, unknown>[]) found.push({ id: String(row.device_id), lastCheckIn: epochMs(row.last_check_in) });
     }
     return this.setFleet(found);
   }
@@ -81,7 +82,7 @@ export class ReadContext {
       const filter = JSON.stringify({ updated_at: { gte: new Date(since).toISOString() } });
       for await (const page of pages(this.client, `/prism/${category}`, prismCursor({ limit: 300, filter }), { stream, endpoint: `GET /prism/${category}`, permission: 'Prism' })) {
         for (const row of page.rows as Record<string, unknown>[]) {
-          const at = parseLoose(row.updated_at);
+          const at = epochMs(row.updated_at);
           if (at !== undefined) note(String(row.device_id), at);
         }
       }
@@ -90,11 +91,8 @@ export class ReadContext {
   }
 }
 
-/** Timestamps in any of the API's spellings, to ms; undefined for "" and garbage. */
-export function parseLoose(value: unknown): number | undefined {
-  if (typeof value !== 'string' || value === '') return undefined;
-  let text = value.trim().replace(' ', 'T').replace(/ ?([+-]\d{2}):?(\d{2})$/, '$1:$2');
-  if (!/(Z|[+-]\d{2}:\d{2})$/.test(text)) text += 'Z';
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
+/** A timestamp in any of the API's spellings, in ms; undefined for "" and for what cannot be read. */
+export function epochMs(value: unknown): number | undefined {
+  const parsed = parseTimestamp(value);
+  return parsed.ok && parsed.value !== null ? parsed.epochMs : undefined;
 }

@@ -7,7 +7,7 @@ import { FULL_REFRESH_DONE, readAuditBookmark, readDetailsBookmark, readPrismBoo
 import { NotFoundError } from '../http/errors.ts';
 import { followNext, pages, prismCursor } from '../http/paginators.ts';
 import type { Query } from '../http/client.ts';
-import { DETAIL_CATEGORIES, parseLoose, type FleetDevice, type ReadContext } from './context.ts';
+import { DETAIL_CATEGORIES, epochMs, type FleetDevice, type ReadContext } from './context.ts';
 import type { StreamRun } from './stream-run.ts';
 import type { SyncMode } from '../catalog.ts';
 
@@ -40,7 +40,7 @@ async function readList(requests: ListRequest[], { ctx, run }: ReaderInput): Pro
     const meta = { stream: run.spec.name, endpoint: request.endpoint, permission: run.spec.permission };
     for await (const page of pages(ctx.client, request.path, request.paginator(), meta)) {
       for (const row of page.rows as Record<string, unknown>[]) {
-        fleet?.push({ id: String(row.device_id), lastCheckIn: parseLoose(row.last_check_in) });
+        fleet?.push({ id: String(row.device_id), lastCheckIn: epochMs(row.last_check_in) });
         await run.emit(row, request.tag);
       }
     }
@@ -68,7 +68,7 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
     anchor ??= ctx.anchor();
     for (const row of page.rows as Record<string, unknown>[]) {
       if (tracked) {
-        const at = parseLoose(row.updated_at);
+        const at = epochMs(row.updated_at);
         const id = String(row.device_id);
         if (at !== undefined && at > (tracked.get(id) ?? -Infinity)) tracked.set(id, at);
       }
@@ -104,7 +104,7 @@ async function readAudit({ ctx, run, syncMode, state }: ReaderInput): Promise<vo
     const anchor = ctx.anchor();
     let pastAnchor = false;
     for (const row of page.rows as Record<string, unknown>[]) {
-      const occurred = parseLoose(row.occurred_at);
+      const occurred = epochMs(row.occurred_at);
       const id = String(row.id);
       if (occurred === undefined) {
         await run.warn(`event ${id} has an unreadable occurred_at ${JSON.stringify(row.occurred_at)}; emitted without moving the bookmark`);
