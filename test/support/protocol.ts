@@ -100,9 +100,9 @@ export type AirbyteMessage =
 
 export interface HarnessOptions {
   /** Stream names of the configured catalog: every RECORD and STATE must name one. Omit where there is no catalog. */
-  streams?: readonly string[];
+  streams?: Iterable<string>;
   /** The run's wall-clock window, ms since epoch, both ends included: every RECORD's `emitted_at` must fall in it. */
-  window?: { start: number; end: number };
+  window?: { from: number; to: number };
 }
 
 /** Each message type and the one payload field that goes with it (the schema requires only `type`). */
@@ -158,14 +158,14 @@ export function validateMessage(msg: unknown, options: HarnessOptions = {}): str
   const payload = msg[field];
   if (!isObject(payload)) return problems;
 
-  const streams = options.streams;
+  const streams = options.streams === undefined ? undefined : [...options.streams];
   if (type === 'RECORD') {
     // Rule 3.
     if (streams && typeof payload.stream === 'string' && !streams.includes(payload.stream)) problems.push(`RECORD for stream ${payload.stream}, which is not in the catalog (${streams.join(', ')})`);
     const at = payload.emitted_at;
     const window = options.window;
-    if (window && typeof at === 'number' && (at < window.start || at > window.end))
-      problems.push(`RECORD emitted_at ${at} (${new Date(at).toISOString()}) is outside the run, ${new Date(window.start).toISOString()} – ${new Date(window.end).toISOString()}`);
+    if (window && typeof at === 'number' && (at < window.from || at > window.to))
+      problems.push(`RECORD emitted_at ${at} (${new Date(at).toISOString()}) is outside the run, ${new Date(window.from).toISOString()} – ${new Date(window.to).toISOString()}`);
   } else if (type === 'STATE') {
     // Rule 2.
     if (payload.type !== 'STREAM') problems.push(`STATE must be of type STREAM, not ${payload.type === undefined ? 'untyped (LEGACY)' : JSON.stringify(payload.type)}`);
@@ -220,7 +220,7 @@ export function parseProtocolOutput(stdout: string, options: HarnessOptions = {}
   const out: ProtocolOutput = {
     messages: [],
     records: [],
-    recordsByStream: Object.fromEntries((options.streams ?? []).map((name) => [name, []])),
+    recordsByStream: Object.fromEntries([...(options.streams ?? [])].map((name) => [name, []])),
     states: [],
     traces: [],
     logs: [],

@@ -7,7 +7,7 @@ import { connectorSpecification } from '../../source/spec.ts';
 import { parseProtocolOutput, ProtocolViolation, validateMessage, type HarnessOptions } from '../support/protocol.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
-const RUN: HarnessOptions = { streams: ['devices', 'audit_events'], window: { start: T0, end: T0 + 60_000 } };
+const RUN: HarnessOptions = { streams: ['devices', 'audit_events'], window: { from: T0, to: T0 + 60_000 } };
 
 const record = (stream = 'devices', emitted_at = T0 + 1000, data: Record<string, unknown> = { device_id: 'd1' }) => ({ type: 'RECORD', record: { stream, data, emitted_at } });
 const state = (name = 'devices', recordCount = 1, stream_state: unknown = { cursor: 'x' }) => ({
@@ -36,6 +36,11 @@ describe('validateMessage passes well-formed messages', () => {
     ['unknown extra fields (the protocol allows them)', { ...record(), future_field: 1 }],
   ])('%s', (_, message) => {
     expect(validateMessage(message, RUN)).toEqual([]);
+  });
+
+  it('takes the catalog’s stream names as any iterable, a Set included', () => {
+    expect(validateMessage(record('devices'), { streams: new Set(['devices']) })).toEqual([]);
+    expect(validateMessage(record('users'), { streams: new Set(['devices']) })).toEqual(['RECORD for stream users, which is not in the catalog (devices)']);
   });
 
   it('skips the catalog and window checks when no catalog or window is given', () => {
