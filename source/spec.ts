@@ -12,6 +12,7 @@ import Type, { type Static } from 'typebox';
 /** Days before the sync's start where audit_events begins on a first sync when start_date is not set. */
 export const START_DATE_DEFAULT_DAYS = 30;
 
+/** The configuration's JSON Schema, with Airbyte's UI annotations (title, order, airbyte_secret, …) on each field. */
 export const configSchema = Type.Object(
   {
     api_url: Type.Optional(
