@@ -32,16 +32,16 @@ export const AUDIT_HISTORY_MS = 365 * DAY;
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** A ULID: 48-bit time then 80 bits from the key, Crockford base32 (26 characters, sorts by time). */
+/** A ULID: 48-bit time then 80 bits from the key, Crockford base32 (26 characters, sorts by time). Joined flat. */
 function ulid(at: number, seed: number, ...key: (string | number)[]): string {
-  let out = '';
+  const chars = new Array<string>(26);
   let time = at;
-  for (let i = 0; i < 10; i++) {
-    out = CROCKFORD[time % 32] + out;
+  for (let i = 9; i >= 0; i--) {
+    chars[i] = CROCKFORD[time % 32] as string;
     time = Math.floor(time / 32);
   }
-  for (let i = 0; i < 16; i++) out += CROCKFORD[hash(seed, ...key, 'ulid', i) % 32];
-  return out;
+  for (let i = 0; i < 16; i++) chars[10 + i] = CROCKFORD[hash(seed, ...key, 'ulid', i) % 32] as string;
+  return chars.join('');
 }
 
 const KINDS = [

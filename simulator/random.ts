@@ -79,23 +79,31 @@ export function chance(seed: number, p: number, ...parts: KeyPart[]): boolean {
   return unit(seed, ...parts) < p;
 }
 
-const HEX = '0123456789abcdef';
+/** The first 32 bits of `uuid(seed, ...parts)`, as a number: its first eight hex digits, so it sorts the same way. */
+export function uuidHead(seed: number, ...parts: KeyPart[]): number {
+  return hash(seed, ...parts, 'uuid', 0);
+}
 
-/** A version-4-shaped UUID derived from the key: stable for the same seed and key. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hex16 = (v: number) => (BYTE_HEX[(v >>> 8) & 255] as string) + BYTE_HEX[v & 255];
+
+/**
+ * A version-4-shaped UUID derived from the key: stable for the same seed and key. Assembled with `join`, which gives
+ * a flat string: building it a character at a time with `+=` leaves a rope of ~40 nodes, about 1 KB per id, and a
+ * 100,000-device sort by id held 100,000 of them.
+ */
 export function uuid(seed: number, ...parts: KeyPart[]): string {
-  let out = '';
-  for (let word = 0; word < 4; word++) {
-    const h = hash(seed, ...parts, 'uuid', word);
-    for (let nibble = 7; nibble >= 0; nibble--) {
-      const i = word * 8 + (7 - nibble);
-      let v = (h >>> (nibble * 4)) & 0xf;
-      if (i === 12) v = 4; // version
-      if (i === 16) v = 8 | (v & 0x3); // variant 10xx
-      out += HEX[v];
-      if (i === 7 || i === 11 || i === 15 || i === 19) out += '-';
-    }
-  }
-  return out;
+  const a = hash(seed, ...parts, 'uuid', 0);
+  const b = hash(seed, ...parts, 'uuid', 1);
+  const c = hash(seed, ...parts, 'uuid', 2);
+  const d = hash(seed, ...parts, 'uuid', 3);
+  return [
+    hex16(a >>> 16) + hex16(a),
+    hex16(b >>> 16),
+    hex16(0x4000 | (b & 0x0fff)), // version 4
+    hex16(0x8000 | ((c >>> 16) & 0x3fff)), // variant 10xx
+    hex16(c) + hex16(d >>> 16) + hex16(d),
+  ].join('-');
 }
 
 const SERIAL_ALPHABET = [...'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789']; // Apple serials avoid I and O

@@ -215,7 +215,10 @@ function listDevices(ctx: RouteContext): Reply {
   const filters = deviceFilters(url);
   const ordering = (url.searchParams.get('ordering') ?? '').split(',').filter((f) => ORDERING_KEYS[f.replace(/^-/, '')]);
   let order = liveOrder(ctx);
-  if (ordering.length > 0) {
+  if (ordering[0] === 'device_id' || ordering[0] === '-device_id') {
+    // The order the reference's sync mapping asks for (kandji-api.md §8): Prism's id order, already kept, no records built.
+    order = ordering[0] === 'device_id' ? byId(ctx) : ctx.memo('byId-desc', () => byId(ctx).slice().reverse());
+  } else if (ordering.length > 0) {
     const field = (ordering[0] as string).replace(/^-/, '');
     const key = ORDERING_KEYS[field] as (d: Device, r: Record<string, unknown>) => string;
     const cacheKey = `ordering:${field}`;
