@@ -82,6 +82,15 @@ describe('quirks', () => {
       expect(extra.every((d) => d.external_token === null)).toBe(true);
     });
 
+    it('gives devices, users and blueprints version-4 UUIDs', async () => {
+      const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+      for (const d of fleet) {
+        expect(d.device_id).toMatch(v4);
+        expect(d.blueprint_id).toMatch(v4);
+        if (d.user !== '') expect(d.user.id).toMatch(v4);
+      }
+    });
+
     it('serves the same record from /devices/{id} as from the list', async () => {
       for (const d of fleet.slice(0, 5)) expect(await ok(sim(), `/api/v1/devices/${d.device_id}`)).toEqual(d);
     });
