@@ -145,8 +145,6 @@ export function toNumber(value: unknown): number | null {
   return Math.round(n * (UNIT_BYTES[unit] as number));
 }
 
-/** @deprecated The earlier name of `toNumber`, kept until catalog/records.ts switches to it. */
-export const parseSize = toNumber;
 
 /**
  * The API's "no value" spellings of a field or section (kandji-api.md §7, quirk 6) → null: `""`, `{}`, `null`,

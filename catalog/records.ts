@@ -13,7 +13,7 @@
  * path, so the loss is visible downstream instead of failing the sync.
  */
 import type { RecordChange } from '../source/protocol.ts';
-import { parseSize, parseTimestamp, toBool } from './normalize.ts';
+import { parseTimestamp, toBool, toNumber } from './normalize.ts';
 
 interface Schema {
   type?: string | string[];
@@ -47,7 +47,7 @@ function normalizeObject(schema: Schema, value: Record<string, unknown>, path: s
     const twin = /^(.*)_(bytes|number)$/.exec(key);
     if (!twin || key in value) continue;
     const source = value[twin[1] as string];
-    if (typeof source === 'string') out[key] = parseSize(source);
+    if (typeof source === 'string') out[key] = toNumber(source);
   }
   return out;
 }

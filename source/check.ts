@@ -5,7 +5,7 @@
  * The device list is the connector's core, so without it the check fails.
  */
 import { STREAMS } from '../streams/index.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, TransientError } from './errors.ts';
 import { KandjiClient, type ClientOptions } from './http/client.ts';
 import { NotFoundError, PermissionError } from './http/errors.ts';
 
@@ -87,8 +87,12 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
     if (allowed.get('Prism') === false && allowed.get('Device apps') === true) lines.push('device_apps will be read per device (one request each) because the token lacks "Prism".');
     return { status: 'SUCCEEDED', message: lines.join(' '), readable, missing };
   } catch (error) {
-    // What the user must fix is a FAILED status (exit 0); transient and system errors propagate to a TRACE.
+    // What the user can act on is a FAILED status with exit 0: a config mistake, or a host that does not answer.
+    // Only a connector bug (a system error) propagates to a TRACE and a non-zero exit.
     if (error instanceof ConfigError) return { status: 'FAILED', message: error.message, readable: [], missing: [] };
+    if (error instanceof TransientError) {
+      return { status: 'FAILED', message: `Could not get an answer from ${options.host}: ${error.message} Check that api_url is reachable from here (network, proxy, firewall).`, readable: [], missing: [] };
+    }
     throw error;
   } finally {
     await client.close();

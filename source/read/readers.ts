@@ -10,6 +10,7 @@ import type { Query } from '../http/client.ts';
 import { DETAIL_CATEGORIES, epochMs, type FleetDevice, type ReadContext } from './context.ts';
 import type { StreamRun } from './stream-run.ts';
 import type { SyncMode } from '../catalog.ts';
+import { START_DATE_DEFAULT_DAYS } from '../spec.ts';
 
 const DAY = 86_400_000;
 
@@ -94,7 +95,7 @@ async function readAudit({ ctx, run, syncMode, state }: ReaderInput): Promise<vo
   if (since === undefined) {
     // A first sync with no start_date: learn the server's clock with the smallest possible request.
     await ctx.client.get('/audit/events', { limit: 1, sort_by: '-occurred_at' }, meta);
-    since = ctx.anchor() - 30 * DAY;
+    since = ctx.anchor() - START_DATE_DEFAULT_DAYS * DAY;
   }
   const skip = new Set(bookmark.since === undefined ? [] : bookmark.idsAtCursor);
   let at = bookmark.since;
@@ -123,7 +124,11 @@ async function readAudit({ ctx, run, syncMode, state }: ReaderInput): Promise<vo
     if (at !== undefined) await run.checkpoint(writeAuditBookmark({ since: at, idsAtCursor: idsAt }));
     if (pastAnchor) break;
   }
-  if (at === undefined) await run.checkpoint(writeAuditBookmark({ since: Math.min(since, ctx.anchor()), idsAtCursor: [] }));
+  if (at === undefined) {
+    // No event read: keep the bookmark unless it lies past the sync's start (a future state), which is not kept.
+    const keep = bookmark.since !== undefined && bookmark.since <= ctx.anchor();
+    await run.checkpoint(writeAuditBookmark(keep ? bookmark : { since: Math.min(since, ctx.anchor()), idsAtCursor: [] }));
+  }
 }
 
 /** Position of the first device after `after` in an id-sorted fleet. */

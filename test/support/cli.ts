@@ -13,12 +13,25 @@ export const CLI = join(REPO, 'source', 'cli.ts');
 
 export interface CliRun {
   code: number | null;
+  /** stdout as text; with `dropRecords`, the non-RECORD lines only. */
   stdout: string;
   stderr: string;
-  /** Every stdout line parsed as JSON (the protocol allows nothing else there). */
+  /** Every stdout line parsed as JSON (the protocol allows nothing else there); RECORDs left out with `dropRecords`. */
   messages: any[];
+  /** RECORD messages per stream, counted even when dropped. */
+  recordCounts: Map<string, number>;
   startedAt: number;
   endedAt: number;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  /** SIGKILL the process once it has printed this many lines. */
+  killAfterLines?: number;
+  /** Count RECORD lines instead of keeping them: for reads too large to hold (a 5,000-device tenant prints ~500 MB). */
+  dropRecords?: boolean;
+  /** Called with every stdout line, kept or not (token scans). */
+  onLine?: (line: string) => void;
 }
 
 /** Write JSON (or raw text) to a fresh temp file and return its path. */
@@ -29,29 +42,39 @@ export function tempFile(name: string, content: unknown): string {
   return path;
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; killAfterLines?: number } = {}): Promise<CliRun> {
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     const startedAt = Date.now();
     const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
+    const kept: string[] = [];
+    const messages: any[] = [];
+    const recordCounts = new Map<string, number>();
+    let partial = '';
     let lines = 0;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (options.killAfterLines !== undefined) {
-        lines += chunk.split('\n').length - 1;
-        if (lines >= options.killAfterLines) child.kill('SIGKILL');
+    let stderr = '';
+    const take = (line: string) => {
+      if (line.length === 0) return;
+      options.onLine?.(line);
+      const msg = JSON.parse(line);
+      if (msg.type === 'RECORD') {
+        recordCounts.set(msg.record.stream, (recordCounts.get(msg.record.stream) ?? 0) + 1);
+        if (options.dropRecords) return;
       }
+      kept.push(line);
+      messages.push(msg);
+    };
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) take(line);
+      lines += parts.length;
+      if (options.killAfterLines !== undefined && lines >= options.killAfterLines) child.kill('SIGKILL');
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      const complete = stdout.endsWith('\n') ? stdout : stdout.slice(0, stdout.lastIndexOf('\n') + 1);
-      const messages = complete
-        .split('\n')
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l));
-      resolvePromise({ code, stdout, stderr, messages, startedAt, endedAt: Date.now() });
+      // A killed process may leave half a line: it is not a message.
+      resolvePromise({ code, stdout: kept.map((l) => `${l}\n`).join(''), stderr, messages, recordCounts, startedAt, endedAt: Date.now() });
     });
   });
 }
