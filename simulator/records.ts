@@ -71,17 +71,18 @@ export function deviceRecord(t: Tenant, d: Device): Json {
 function volumes(d: Device): Json[] {
   const capacity = d.model.capacityGb * 0.93;
   const used = (capacity * d.diskUsedPercent) / 100;
-  return [
-    {
-      name: d.platform === 'Mac' ? 'Macintosh HD' : 'Data',
-      format: 'APFS',
-      percent_used: `${d.diskUsedPercent}%`,
-      identifier: 'disk3s1s1',
-      capacity: `${capacity.toFixed(2)} GB`,
-      available: `${(capacity - used).toFixed(2)} GB`,
-      encrypted: d.platform === 'Mac' ? (d.filevault ? 'Yes' : 'No') : '',
-    },
-  ];
+  const volume = (name: string, identifier: string, encrypted: string) => ({
+    name,
+    format: d.platform === 'Mac' ? 'APFS' : '',
+    percent_used: `${d.diskUsedPercent}%`,
+    identifier,
+    capacity: `${capacity.toFixed(2)} GB`,
+    available: `${(capacity - used).toFixed(2)} GB`,
+    encrypted,
+  });
+  // A Mac reports the sealed system volume and its data volume (the Mac example); iPhone and iPad one nameless volume.
+  if (d.platform !== 'Mac') return [volume('', '', '')];
+  return [volume('Macintosh HD', 'disk3s3s1', 'No'), volume('Macintosh HD - Data', 'disk3s1', d.filevault ? 'Yes' : 'No')];
 }
 
 /** `GET /devices/{id}/details` (§6.3): platform-shaped, with string booleans and empty sections. */
@@ -154,7 +155,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
           processor_speed: d.model.appleSilicon ? '' : '2.3 GHz',
           number_of_processors: '1',
           total_number_of_cores: String(d.model.cores),
-          memory: `${d.model.memoryGb} GB`,
+          memory: `${d.model.memoryGb} GB ${d.model.appleSilicon ? 'LPDDR5' : 'DDR4'}`,
           udid: uuid(s, 'udid', d.index).toUpperCase(),
           serial_number: d.serial,
         }
@@ -315,11 +316,12 @@ export function deviceApps(t: Tenant, d: Device): Json {
       bundle_size: String(appSize(t, a)),
       app_store_vendable: spec?.source === 'App Store' ? 'True' : isMac ? '' : 'False',
       device_based_vpp: spec?.source === 'App Store' ? 'False' : '',
-      source: spec?.source,
+      // iPhone and iPad report none of source, process, signature or the dates: "" in the example ([PM] iPad apps).
+      source: isMac ? spec?.source : '',
       process: isMac ? spec?.name : '',
-      signature: spec?.source === 'Apple' ? 'Software Signing' : `Developer ID Application: ${spec?.developer} (${spec?.teamId})`,
-      creation_date: t1(Math.min(d.enrolledAt, changed) - 30 * DAY),
-      modification_date: t1(changed),
+      signature: !isMac ? '' : spec?.source === 'Apple' ? 'Software Signing' : `Developer ID Application: ${spec?.developer} (${spec?.teamId})`,
+      creation_date: isMac ? t1(Math.min(d.enrolledAt, changed) - 30 * DAY) : '',
+      modification_date: isMac ? t1(changed) : '',
       path: isMac ? `/Applications/${spec?.name}.app` : '',
       version: appVersion(t, a, d),
     };

@@ -239,7 +239,8 @@ export class Tenant {
       removedFlag: chance(s, 0.01, 'removed-flag', index),
       mdmEnabled: chance(s, 0.98, 'mdm', index),
       agentInstalled: isMac && chance(s, 0.97, 'agent', index),
-      agentVersion: isMac ? pick(s, ['4.2.1', '4.3.0', '4.3.2'], 'agent-version', index) : '',
+      // Agent versions carry their build number, as in the examples: "4.5.9 (5160)".
+      agentVersion: isMac ? pick(s, ['4.3.3 (4811)', '4.5.2 (5102)', '4.5.9 (5160)'], 'agent-version', index) : '',
       filevault: isMac && chance(s, 0.92, 'filevault', index),
       filevaultEscrowed: chance(s, 0.95, 'escrow', index),
       firewall: isMac && chance(s, 0.85, 'firewall', index),
