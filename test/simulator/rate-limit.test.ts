@@ -13,6 +13,20 @@ async function windowStart(ms: number): Promise<void> {
   await sleep(ms - into + 5);
 }
 
+/**
+ * Run a burst inside one fixed window of `ms`: start it as a window begins, and run it again in a later window if a
+ * loaded machine let it spill into the next one (the counts would then be another window's).
+ */
+async function inOneWindow<T>(ms: number, burst: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await windowStart(ms);
+    const window = Math.floor(Date.now() / ms);
+    const result = await burst();
+    if (Math.floor(Date.now() / ms) === window) return result;
+  }
+  throw new Error(`could not fit the burst into one ${ms} ms window`);
+}
+
 const header = (res: { headers: Headers }, name: string) => res.headers.get(name);
 
 describe('rate limits', () => {
@@ -20,9 +34,12 @@ describe('rate limits', () => {
     const sim = useSimulator({ devices: 50, seed: 2, rateLimit: { perSecond: 5, perHour: 1000 } });
 
     it('lets perSecond requests through, then answers 429 with Kong’s body and headers', async () => {
-      await windowStart(1000);
-      const results = [];
-      for (let i = 0; i < 8; i++) results.push(await get(sim(), '/api/v1/tags'));
+      const results = await inOneWindow(1000, async () => {
+        sim().resetStats();
+        const out = [];
+        for (let i = 0; i < 8; i++) out.push(await get(sim(), '/api/v1/tags'));
+        return out;
+      });
       expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
       expect(results.slice(0, 5).map((r) => header(r, 'x-ratelimit-remaining-second'))).toEqual(['4', '3', '2', '1', '0']);
       expect(results.slice(0, 5).map((r) => header(r, 'x-ratelimit-remaining-hour'))).toEqual(['999', '998', '997', '996', '995']);
@@ -55,11 +72,12 @@ describe('rate limits', () => {
 
     it('answers 429 once the hour’s budget is spent, shared by every token, and refills with the next hour', async () => {
       const other = sim().addToken(['Tags']);
-      await windowStart(1500);
-      const a = await get(sim(), '/api/v1/tags');
-      const b = await get(sim(), '/api/v1/tags', other);
-      const c = await get(sim(), '/api/v1/tags');
-      const d = await get(sim(), '/api/v1/tags', other);
+      const [a, b, c, d] = await inOneWindow(1500, async () => [
+        await get(sim(), '/api/v1/tags'),
+        await get(sim(), '/api/v1/tags', other),
+        await get(sim(), '/api/v1/tags'),
+        await get(sim(), '/api/v1/tags', other),
+      ]);
       expect([a, b, c, d].map((r) => r.status)).toEqual([200, 200, 200, 429]);
       expect([a, b, c].map((r) => header(r, 'x-ratelimit-remaining-hour'))).toEqual(['2', '1', '0']);
       // The hour is the tighter limit, so the RateLimit-* headers describe it.
@@ -79,10 +97,11 @@ describe('rate limits', () => {
     });
 
     it('counts unauthenticated requests but not Kong 404s or the control endpoints', async () => {
-      await windowStart(1500);
-      expect((await get(sim(), '/elsewhere', null)).status).toBe(404);
-      expect((await fetch(`${sim().url}/_sim/stats`)).status).toBe(200);
-      const unauthenticated = await get(sim(), '/api/v1/tags', null);
+      const unauthenticated = await inOneWindow(1500, async () => {
+        expect((await get(sim(), '/elsewhere', null)).status).toBe(404);
+        expect((await fetch(`${sim().url}/_sim/stats`)).status).toBe(200);
+        return get(sim(), '/api/v1/tags', null);
+      });
       expect(unauthenticated.status).toBe(401);
       expect(header(unauthenticated, 'x-ratelimit-remaining-hour')).toBe('2');
     });
