@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `source-kandji`: the connector's command line. Protocol commands print Airbyte messages on stdout, one per line;
- * everything meant for people goes to stderr.
+ * `source-kandji`: the connector's command line. Protocol commands print Airbyte messages on stdout, one per line
+ * (Singer messages with `--protocol singer`); everything meant for people goes to stderr, as structured log lines.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { startSimulator } from '../simulator/server.ts';
@@ -11,35 +11,46 @@ import { discoverCatalog, loadCatalog } from './catalog.ts';
 import { checkConnection } from './check.ts';
 import { loadConfig } from './config.ts';
 import { ConnectorError, failureTypeOf } from './errors.ts';
+import { filterLogs, Logger, LOG_FORMATS, LOG_LEVELS, type Level, type LogFormat } from './log.ts';
+import { Progress } from './progress.ts';
 import { LineWriter, message } from './protocol.ts';
 import { read } from './read/engine.ts';
 import { redact } from './redact.ts';
+import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type JsonLines, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
+import { sync, type OutputFormat } from './sync.ts';
 
 const stdout = new LineWriter(process.stdout);
+/** People's lines on stderr; protocol commands set its level, format and (Airbyte mode) the LOG channel on stdout. */
+const log = new Logger();
 
 /** A line for people, on stderr, with secrets removed. */
 function say(line: string): void {
-  process.stderr.write(`${redact(line)}\n`);
+  log.info(line);
 }
 
 /**
  * Run a protocol command. Anything it throws becomes one TRACE ERROR with the right failure_type and exit code 1;
- * a user's mistake gets its own message, anything else a short message plus the stack in `stack_trace`.
+ * a user's mistake gets its own message, anything else a short message plus the stack in `stack_trace`. In Singer
+ * mode, whose stdout has no error message, the error is an ERROR line on stderr and the exit code says the rest.
  */
-async function protocol(body: () => Promise<number | void>): Promise<void> {
+async function protocol(body: () => Promise<number | void>, mode: Protocol = 'airbyte'): Promise<void> {
   try {
     process.exitCode = (await body()) ?? 0;
   } catch (error) {
     const known = error instanceof ConnectorError;
     const text = known ? error.message : `source-kandji failed unexpectedly: ${(error as Error)?.message ?? String(error)}`;
-    await stdout.write(
-      message.error(redact(text), failureTypeOf(error), {
-        ...(known && error.internal ? { internal: redact(error.internal) } : {}),
-        ...(known ? {} : { stack: redact((error as Error)?.stack ?? '') }),
-      }),
-    );
-    say(text);
+    if (mode === 'airbyte') {
+      await stdout.write(
+        message.error(redact(text), failureTypeOf(error), {
+          ...(known && error.internal ? { internal: redact(error.internal) } : {}),
+          ...(known ? {} : { stack: redact((error as Error)?.stack ?? '') }),
+        }),
+      );
+    }
+    // stderr only: the TRACE ERROR above already tells the platform.
+    log.log('error', text, { failure_type: failureTypeOf(error) }, false);
+    if (!known) log.debug((error as Error)?.stack ?? String(error));
     process.exitCode = 1;
   } finally {
     await stdout.flush();
@@ -130,6 +141,28 @@ program
       return result.failed ? 1 : 0;
     }),
   );
+
+program
+  .command('sync')
+  .description('Read into files: DIR/<stream>/<run>.jsonl|.parquet, a manifest per run in DIR/_runs, the state in DIR/state.json')
+  .requiredOption('--config <file>', 'connector configuration (JSON)')
+  .requiredOption('--out <dir>', 'output directory; state and history accumulate there across syncs')
+  .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'parquet', 'both']).default('both'))
+  .option('--catalog <file>', 'configured catalog (default: every stream, incremental where it can be)')
+  .action(async (opts: { config: string; out: string; format: OutputFormat; catalog?: string }) => {
+    try {
+      const config = await loadConfig(opts.config);
+      for (const warning of config.warnings) say(`warning: ${warning}`);
+      const catalog = opts.catalog ? await loadCatalog(opts.catalog) : undefined;
+      const { manifest } = await sync({ config, outDir: opts.out, format: opts.format, ...(catalog ? { catalog } : {}), say });
+      const records = Object.values(manifest.streams).reduce((n, s) => n + s.records, 0);
+      process.stdout.write(`${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${opts.out}\n`);
+      process.exitCode = manifest.status === 'failed' ? 1 : 0;
+    } catch (error) {
+      say(`error: ${redact((error as Error)?.message ?? String(error))}`);
+      process.exitCode = 1;
+    }
+  });
 
 program
   .command('simulate')
