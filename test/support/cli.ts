@@ -32,6 +32,8 @@ export interface RunOptions {
   dropRecords?: boolean;
   /** Called with every stdout line, kept or not (token scans). */
   onLine?: (line: string) => void;
+  /** stdout is text for people (sync, transform), not protocol messages: keep it, parse nothing. */
+  text?: boolean;
 }
 
 /** Write JSON (or raw text) to a fresh temp file and return its path. */
@@ -55,6 +57,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun
     const take = (line: string) => {
       if (line.length === 0) return;
       options.onLine?.(line);
+      if (options.text) return void kept.push(line);
       const msg = JSON.parse(line);
       if (msg.type === 'RECORD') {
         recordCounts.set(msg.record.stream, (recordCounts.get(msg.record.stream) ?? 0) + 1);
