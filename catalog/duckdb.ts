@@ -3,15 +3,7 @@
  * columns: timestamps as TIMESTAMPTZ (UTC), booleans as BOOLEAN, integers as BIGINT, nested objects as JSON,
  * lists of scalars as lists. Used by `sync` (JSONL → Parquet) and by the transforms (reading either format).
  */
-
-interface Schema {
-  type?: string | string[];
-  format?: string;
-  properties?: Record<string, Schema>;
-  items?: Schema;
-}
-
-const base = (schema: Schema): string => (Array.isArray(schema.type) ? (schema.type[0] as string) : (schema.type ?? ''));
+import { baseType as base, type SchemaNode as Schema } from './schema.ts';
 
 export function duckdbType(schema: Schema): string {
   switch (base(schema)) {

@@ -14,15 +14,7 @@
  */
 import type { RecordChange } from '../source/protocol.ts';
 import { parseTimestamp, toBool, toNumber } from './normalize.ts';
-
-interface Schema {
-  type?: string | string[];
-  format?: string;
-  properties?: Record<string, Schema>;
-  items?: Schema;
-}
-
-const typeOf = (schema: Schema): string => (Array.isArray(schema.type) ? (schema.type[0] as string) : (schema.type ?? ''));
+import { baseType as typeOf, type SchemaNode as Schema } from './schema.ts';
 
 export interface Normalized {
   data: Record<string, unknown>;

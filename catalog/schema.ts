@@ -44,3 +44,16 @@ function optional<P extends TProperties>(properties: P): Optionalize<P> {
 }
 
 export type { Static };
+
+/** The part of a JSON Schema the normaliser and the DuckDB column mapping read. */
+export interface SchemaNode {
+  type?: string | string[];
+  format?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+}
+
+/** The non-null type of a node: `string` for `["string", "null"]`. */
+export function baseType(node: SchemaNode): string {
+  return Array.isArray(node.type) ? (node.type[0] as string) : (node.type ?? '');
+}
