@@ -6,7 +6,22 @@
 import { between, hash, pick, unit, uuid } from './random.ts';
 import { DAY, HOUR, t1, t2, t3, t4, t5, t6, timeAgo } from './timestamps.ts';
 import type { Device, Tenant } from './tenant.ts';
-import { APPS, BLUEPRINTS, CUSTOM_APP_NAMES, IPA_APP_NAMES, OS_RELEASES, PRISM_FAMILY, PROFILE_NAMES, SCRIPT_NAMES, TAGS } from './vocabulary.ts';
+import type { Platform } from './vocabulary.ts';
+import {
+  APPS,
+  BLUEPRINTS,
+  CERTIFICATES,
+  CUSTOM_APP_NAMES,
+  IPA_APP_NAMES,
+  LAUNCH_AGENTS,
+  OS_RELEASES,
+  PRISM_FAMILY,
+  PROFILE_NAMES,
+  SCRIPT_NAMES,
+  SYSTEM_EXTENSIONS,
+  TAGS,
+  TCC_ENTRIES,
+} from './vocabulary.ts';
 
 type Json = Record<string, unknown>;
 
@@ -367,16 +382,44 @@ export const PRISM_CATEGORIES = [
   'application_firewall',
   'installed_profiles',
   'local_users',
+  'activation_lock',
+  'cellular',
+  'certificates',
+  'desktop_and_screensaver',
+  'kernel_extensions',
+  'launch_agents_and_daemons',
+  'system_extensions',
+  'transparency_database',
 ] as const;
 export type PrismCategory = (typeof PRISM_CATEGORIES)[number];
 
 /** Categories only Macs report. */
-const MAC_ONLY: ReadonlySet<PrismCategory> = new Set(['filevault', 'gatekeeper_and_xprotect', 'startup_settings', 'application_firewall', 'local_users']);
+const MAC_ONLY: ReadonlySet<PrismCategory> = new Set([
+  'filevault',
+  'gatekeeper_and_xprotect',
+  'startup_settings',
+  'application_firewall',
+  'local_users',
+  'desktop_and_screensaver',
+  'kernel_extensions',
+  'launch_agents_and_daemons',
+  'system_extensions',
+  'transparency_database',
+]);
 
-/** Whether a device has rows in a category at all. Prism covers Apple platforms only. */
+/**
+ * Whether devices of a platform have rows in a category at all: Prism covers Apple platforms only, `cellular` iPhones
+ * only, and no device has kernel extensions (the saved example is empty). Cheap, so scans skip a device before
+ * building it.
+ */
+export function platformInPrism(platform: Platform, category: PrismCategory): boolean {
+  if (platform === 'Windows' || platform === 'Android' || category === 'kernel_extensions') return false;
+  if (category === 'cellular') return platform === 'iPhone';
+  return !MAC_ONLY.has(category) || platform === 'Mac';
+}
+
 export function inPrism(d: Device, category: PrismCategory): boolean {
-  if (d.platform === 'Windows' || d.platform === 'Android') return false;
-  return !MAC_ONLY.has(category) || d.platform === 'Mac';
+  return platformInPrism(d.platform, category);
 }
 
 /** The latest `updated_at` among a device's rows in a category: lets a filtered scan skip devices without rows. */
@@ -384,6 +427,8 @@ export function prismChangedAt(d: Device, category: PrismCategory): number {
   const c = d.changedAt;
   switch (category) {
     case 'device_information':
+    case 'activation_lock':
+    case 'desktop_and_screensaver':
       return Math.max(c.base, c.os, c.blueprint);
     case 'apps':
       return Math.max(c.base, c.app, c.blueprint);
@@ -399,10 +444,19 @@ export function prismChangedAt(d: Device, category: PrismCategory): number {
       return Math.max(c.base, c.profile, c.blueprint);
     case 'local_users':
       return Math.max(c.base, c.local_user, c.blueprint);
+    // No change advance() makes touches these but a blueprint move (their common columns).
+    case 'cellular':
+    case 'certificates':
+    case 'kernel_extensions':
+    case 'launch_agents_and_daemons':
+    case 'system_extensions':
+    case 'transparency_database':
+      return Math.max(c.base, c.blueprint);
   }
 }
 
-function prismCommon(t: Tenant, d: Device, updatedAt: number): Json {
+/** The columns every Prism row of a device shares, but for its times; built once per device, not once per row. */
+function prismDeviceColumns(t: Tenant, d: Device): Json {
   const u = d.user >= 0 ? t.user(d.user) : undefined;
   return {
     device_id: d.id,
@@ -419,6 +473,13 @@ function prismCommon(t: Tenant, d: Device, updatedAt: number): Json {
     model_id: d.model.identifier,
     count: null,
     created_at: t6(d.enrolledAt),
+  };
+}
+
+/** The common columns of one row (kandji-api.md §6.10), given the device's shared ones and the row's change time. */
+function prismCommon(device: Json, d: Device, updatedAt: number): Json {
+  return {
+    ...device,
     updated_at: t6(updatedAt),
     last_changed_at: updatedAt > d.enrolledAt ? t6(updatedAt) : null,
     last_collected_at: t6(Math.max(updatedAt, d.lastCheckIn)),
@@ -431,8 +492,12 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
   const release = os(d);
   const s = t.seed;
   const updated = prismChangedAt(d, category);
-  const common = () => prismCommon(t, d, updated);
+  const device = prismDeviceColumns(t, d);
+  const common = () => prismCommon(device, d, updated);
   switch (category) {
+    // Their saved examples show device_information's columns; the real ones are unconfirmed (kandji-api.md §6.10).
+    case 'activation_lock':
+    case 'desktop_and_screensaver':
     case 'device_information': {
       const major = release.version.split('.')[0] as string;
       return [
@@ -456,7 +521,7 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
           os_version: release.version,
           os_build: release.build,
           marketing_name: d.platform === 'Mac' ? (MARKETING[major] ?? null) : null,
-          supplemental_build_version: null,
+          supplemental_build_version: release.build,
           supplemental_os_version_extra: null,
           display_os_version: release.version,
           last_checkin: t6(d.lastCheckIn),
@@ -473,7 +538,7 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
         const rowUpdated = Math.max(d.appChangedAt.get(a) ?? d.changedAt.base, d.changedAt.blueprint);
         const version = appVersion(t, a, d);
         return {
-          ...prismCommon(t, d, rowUpdated),
+          ...prismCommon(device, d, rowUpdated),
           path: d.platform === 'Mac' ? `/Applications/${spec?.name}.app` : null,
           obtained_from: spec?.source === 'App Store' ? 'Mac App Store' : spec?.source,
           bundle_size: appSize(t, a),
@@ -610,16 +675,144 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
           home_folder_secure: true,
         };
       });
+    default:
+      return otherPrismRows(t, d, category, common);
   }
 }
 
 /** How many rows a device has in a category, without building them. */
-export function prismRowCount(d: Device, category: PrismCategory): number {
+export function prismRowCount(t: Tenant, d: Device, category: PrismCategory): number {
   if (!inPrism(d, category)) return 0;
-  if (category === 'apps') return d.apps.size;
-  if (category === 'installed_profiles') return d.profiles.length;
-  if (category === 'local_users') return d.localUsers;
-  return 1;
+  switch (category) {
+    case 'apps':
+      return d.apps.size;
+    case 'installed_profiles':
+      return d.profiles.length;
+    case 'local_users':
+      return d.localUsers;
+    case 'certificates':
+      return certificateCount(t, d);
+    case 'kernel_extensions':
+      return 0;
+    case 'launch_agents_and_daemons':
+      return between(t.seed, 2, 6, 'launch-count', d.index);
+    case 'system_extensions':
+      return d.agentInstalled ? 1 + (hash(t.seed, 'sysext-count', d.index) % SYSTEM_EXTENSIONS.length) : 0;
+    case 'transparency_database':
+      return between(t.seed, 3, TCC_ENTRIES.length, 'tcc-count', d.index);
+    default:
+      return 1;
+  }
+}
+
+function certificateCount(t: Tenant, d: Device): number {
+  return d.platform === 'Mac' ? between(t.seed, 4, CERTIFICATES.length, 'cert-count', d.index) : between(t.seed, 2, 4, 'cert-count', d.index);
+}
+
+/** The last Prism categories: columns from their saved examples (kandji-api.md §6.10). */
+function otherPrismRows(t: Tenant, d: Device, category: PrismCategory, common: () => Json): Json[] {
+  const s = t.seed;
+  const count = prismRowCount(t, d, category);
+  const owner = d.localUsers > 0 ? localUser(t, d, 0) : undefined;
+  switch (category) {
+    case 'cellular': {
+      const slot = (key: string, value: unknown) => ({ [`${key}_slot_1`]: value, [`${key}_slot_2`]: null });
+      const imei = String(35_000_000_000_000 + (hash(s, 'imei', d.index) % 999_999_999_999)).padStart(15, '0');
+      return [
+        {
+          ...common(),
+          cellular_technology: 'GSM and CDMA',
+          data_roaming_enabled: false,
+          voice_roaming_enabled: false,
+          personal_hotspot_enabled: unit(s, 'hotspot', d.index) < 0.2,
+          modem_firmware_version: '6.21.01',
+          meid: imei.slice(0, 14),
+          ...slot('carrier_settings_version', '60.0'),
+          ...slot('current_carrier_network', 'AT&T'),
+          ...slot('current_mcc', '310'),
+          ...slot('current_mnc', '410'),
+          ...slot('eid', null),
+          ...slot('iccid', `8901410${String(hash(s, 'iccid', d.index)).padStart(12, '0')}`),
+          ...slot('imei', `${imei.slice(0, 2)} ${imei.slice(2, 8)} ${imei.slice(8, 14)} ${imei.slice(14)}`),
+          ...slot('is_data_preferred', true),
+          ...slot('is_roaming', false),
+          ...slot('is_voice_preferred', true),
+          ...slot('label', 'Primary'),
+          ...slot('label_id', uuid(s, 'cell-label', d.index).toUpperCase()),
+          ...slot('phone_number', `+1 555 01${String(d.index % 100).padStart(2, '0')}`),
+          slot_1: 'CTSubscriptionSlotOne',
+          slot_2: null,
+          ...slot('subscriber_carrier_network', 'AT&T'),
+        },
+      ];
+    }
+    case 'certificates':
+      return CERTIFICATES.slice(0, count).map((c) => ({ ...common(), common_name: c.name, identity_certificate: c.identity }));
+    case 'kernel_extensions':
+      return [];
+    case 'launch_agents_and_daemons': {
+      const start = hash(s, 'launch-start', d.index) % LAUNCH_AGENTS.length;
+      return Array.from({ length: count }, (_, k) => {
+        const agent = LAUNCH_AGENTS[(start + k) % LAUNCH_AGENTS.length] as (typeof LAUNCH_AGENTS)[number];
+        return {
+          ...common(),
+          path: `/Library/LaunchAgents/${agent.label}.plist`,
+          file_name: `${agent.label}.plist`,
+          label: agent.label,
+          program: null,
+          run_at_load: true,
+          keep_alive: agent.interval === 0,
+          disabled: false,
+          is_disabled: false,
+          is_loaded: owner !== undefined,
+          group_name: null,
+          user_name: null,
+          standard_out_path: null,
+          standard_error_path: null,
+          start_interval: agent.interval,
+          program_arguments: agent.program,
+          watch_paths: null,
+          queue_directories: null,
+          start_on_mount: null,
+          root_directory: null,
+          working_directory: null,
+          process_type: null,
+          domain: { system_agent: { disabled_users: [], loaded_users: owner ? [{ uid: Number(owner.uid), username: owner.username }] : [] } },
+          service_domain: 'System Agent',
+          pid: null,
+          user_agent_local_user: null,
+          user_agent_local_user_id: null,
+        };
+      });
+    }
+    case 'system_extensions':
+      return SYSTEM_EXTENSIONS.slice(0, count).map((x, k) => ({
+        ...common(),
+        path: x.bundle,
+        identifier: x.identifier,
+        state: k === 0 || unit(s, 'sysext-state', d.index, k) < 0.9 ? 'activated_enabled' : 'activated_waiting_for_user',
+        name: x.name,
+        short_version: x.version,
+        bundle_version: String(700 + hash(s, 'sysext-build', k) % 100),
+        categories: x.category,
+        bundle_path: x.bundle,
+        team_id: x.teamId,
+        is_mdm_managed: k === 0,
+      }));
+    case 'transparency_database':
+      return TCC_ENTRIES.slice(0, count).map((e, k) => ({
+        ...common(),
+        service: e.service,
+        application: e.application,
+        client_type: 'Bundle Identifier',
+        status: 'Allowed',
+        status_reason: e.reason,
+        last_modified: t6(d.enrolledAt + (k + 1) * HOUR),
+        local_user: e.reason === 'MDM Policy' ? '' : (owner?.username ?? ''),
+      }));
+    default:
+      return [];
+  }
 }
 
 // -------------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
   deviceLibraryItems,
   deviceRecord,
   inPrism,
+  platformInPrism,
   libraryItem,
   LIBRARY_SIZES,
   PRISM_CATEGORIES,
@@ -522,15 +523,16 @@ function deviceInScope(ctx: RouteContext, d: Device, scope: PrismScope): boolean
 }
 
 /** Categories whose saved examples show `total: null` (kandji-api.md §6.10). */
-const TOTAL_UNKNOWN: ReadonlySet<PrismCategory> = new Set(['application_firewall', 'filevault', 'gatekeeper_and_xprotect']);
+const TOTAL_UNKNOWN: ReadonlySet<PrismCategory> = new Set(['application_firewall', 'cellular', 'certificates', 'filevault', 'gatekeeper_and_xprotect']);
 
 function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
   return ctx.memo(`prism-total:${key}`, () => {
     let total = 0;
     for (const i of byId(ctx)) {
+      if (!platformInPrism(ctx.tenant.platformOf(i), scope.category)) continue;
       const d = ctx.tenant.device(i);
       if (!deviceInScope(ctx, d, scope)) continue;
-      total += scope.filter.filtered ? prismRows(ctx.tenant, d, scope.category).filter(scope.filter.predicate).length : prismRowCount(d, scope.category);
+      total += scope.filter.filtered ? prismRows(ctx.tenant, d, scope.category).filter(scope.filter.predicate).length : prismRowCount(ctx.tenant, d, scope.category);
     }
     return total;
   });
@@ -564,6 +566,7 @@ function listPrism(ctx: RouteContext): Reply {
   const data: Record<string, unknown>[] = [];
   let nextCursor: string | null = null;
   scan: for (; position < order.length; position++, row = 0) {
+    if (!platformInPrism(tenant.platformOf(order[position] as number), scope.category)) continue;
     const d = tenant.device(order[position] as number);
     if (!deviceInScope(ctx, d, scope)) continue;
     const rows = prismRows(tenant, d, scope.category);

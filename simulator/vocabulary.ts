@@ -262,3 +262,45 @@ export const SCRIPT_NAMES = [
   'Rename Computer', 'Set Time Zone', 'Clear Caches', 'Install Rosetta', 'Remove Legacy VPN', 'Enable Remote Login',
   'Rotate Local Admin', 'Check Disk Health', 'Reset Printing System', 'Sync Time', 'Collect Logs', 'Bind to Directory',
 ];
+
+/** Certificates in a device's keychain (Prism `certificates`); identity certificates first, so every device has them. */
+export const CERTIFICATES: readonly { name: string; identity: boolean }[] = [
+  { name: 'Kandji MDM Identity', identity: true },
+  { name: 'com.apple.systemdefault', identity: true },
+  { name: 'Accuhive Root CA', identity: false },
+  { name: 'Okta Device Trust', identity: true },
+  { name: 'Wi-Fi Corp EAP-TLS', identity: true },
+  { name: 'com.apple.kerberos.kdc', identity: true },
+  { name: 'Zscaler Root CA', identity: false },
+];
+
+/** Launch agents third-party apps install (Prism `launch_agents_and_daemons`). */
+export const LAUNCH_AGENTS: readonly { label: string; program: string; interval: number }[] = [
+  { label: 'com.microsoft.update.agent', program: '/Library/Application Support/Microsoft/MAU2.0/Microsoft AutoUpdate.app/Contents/MacOS/Microsoft Update Assistant.app/Contents/MacOS/Microsoft Update Assistant, --launchByAgent', interval: 7200 },
+  { label: 'com.google.keystone.agent', program: '/Library/Google/GoogleSoftwareUpdate/GoogleSoftwareUpdate.bundle/Contents/Resources/GoogleSoftwareUpdateAgent.app/Contents/MacOS/GoogleSoftwareUpdateAgent, -runMode, ifneeded', interval: 3523 },
+  { label: 'io.kandji.Kandji.menu', program: '/Applications/Kandji Self Service.app/Contents/MacOS/Kandji Menu', interval: 0 },
+  { label: 'us.zoom.updater.login.check', program: '/Library/Application Support/zoom.us/ZoomUpdater.app/Contents/MacOS/ZoomUpdater, --check', interval: 86400 },
+  { label: 'com.docker.helper', program: '/Applications/Docker.app/Contents/MacOS/com.docker.helper', interval: 0 },
+  { label: 'com.1password.SafariExtension', program: '/Applications/1Password.app/Contents/Library/LoginItems/1Password Browser Helper.app/Contents/MacOS/1Password-BrowserSupport', interval: 0 },
+  { label: 'com.crowdstrike.falcon.UserAgent', program: '/Applications/Falcon.app/Contents/Resources/falcon-agent.app/Contents/MacOS/falcon-agent', interval: 0 },
+  { label: 'com.zscaler.tray', program: '/Applications/Zscaler/Zscaler.app/Contents/MacOS/Zscaler', interval: 0 },
+];
+
+/** System extensions (Prism `system_extensions`); the Kandji agent's comes first. */
+export const SYSTEM_EXTENSIONS: readonly { identifier: string; name: string; teamId: string; category: string; bundle: string; version: string }[] = [
+  { identifier: 'io.kandji.KandjiAgent.ESF', name: 'Kandji ESF Extension', teamId: 'P3FGV63VK7', category: 'com.apple.system_extension.endpoint_security', bundle: '/Library/Kandji/Kandji Agent.app', version: '1.8.24' },
+  { identifier: 'com.crowdstrike.falcon.Agent', name: 'Falcon Sensor', teamId: 'X9E956P446', category: 'com.apple.system_extension.endpoint_security', bundle: '/Applications/Falcon.app', version: '7.19.18' },
+  { identifier: 'com.zscaler.zscaler.tunnel', name: 'Zscaler Tunnel', teamId: 'PCBCQZJ7S7', category: 'com.apple.system_extension.network_extension', bundle: '/Applications/Zscaler/Zscaler.app', version: '4.4.0' },
+];
+
+/** Privacy (TCC) grants (Prism `transparency_database`): service, application, how the application is identified. */
+export const TCC_ENTRIES: readonly { service: string; application: string; reason: string }[] = [
+  { service: 'SystemPolicyAllFiles', application: 'io.kandji.KandjiAgent', reason: 'MDM Policy' },
+  { service: 'Accessibility', application: 'io.kandji.KandjiAgent', reason: 'MDM Policy' },
+  { service: 'ScreenCapture', application: 'us.zoom.xos', reason: 'User Consent' },
+  { service: 'Microphone', application: 'us.zoom.xos', reason: 'User Consent' },
+  { service: 'Camera', application: 'com.microsoft.teams2', reason: 'User Consent' },
+  { service: 'BluetoothAlways', application: 'com.okta.mobile', reason: 'User Consent' },
+  { service: 'SystemPolicyDocumentsFolder', application: 'com.tinyspeck.slackmacgap', reason: 'User Consent' },
+  { service: 'AppleEvents', application: 'com.googlecode.iterm2', reason: 'User Consent' },
+];
