@@ -24,6 +24,11 @@ const deviceRecord = (at: string): Allowance[] => [
   { path: `${at}external_token`, allow: 'extra', why: '§7.11: a record type can gain keys (external_token came with Android/Windows); the simulator sends one on a few records' },
 ];
 
+/** Columns the device_information example itself shows null (no agent, not a Mac). */
+function deviceInformationNulls(columns: string[]): Allowance[] {
+  return columns.map((c) => ({ path: `data[].${c}`, allow: 'empty', why: `§6.10: null in the device_information example, whose columns these are` }));
+}
+
 const PRISM_ENVELOPE: Allowance[] = [
   { path: 'offset', allow: 'types', types: ['null', 'number'], why: '§6.10: `offset` is `int|null`; the examples show both null and 0' },
 ];
@@ -87,6 +92,20 @@ const ALLOWANCES: Record<string, Allowance[]> = {
   'GET /prism/application_firewall': PRISM_ENVELOPE,
   'GET /prism/installed_profiles': PRISM_ENVELOPE,
   'GET /prism/local_users': PRISM_ENVELOPE,
+  // These two examples repeat device_information's columns (§6.10) with a Mac agent row's values; the device_information
+  // example shows the same columns null on a row without the agent, and iPhone, iPad and tvOS rows have no Mac values.
+  'GET /prism/activation_lock': [
+    ...PRISM_ENVELOPE,
+    { path: 'data[].marketing_name', allow: 'empty', why: '§7.6: macOS release names only; iPhone, iPad and tvOS rows have no value' },
+    ...deviceInformationNulls(['agent_installed', 'agent_version', 'apple_silicon', 'host_name', 'local_hostname', 'last_checkin_agent']),
+  ],
+  'GET /prism/desktop_and_screensaver': [...PRISM_ENVELOPE, ...deviceInformationNulls(['last_checkin_agent'])],
+  'GET /prism/cellular': PRISM_ENVELOPE,
+  'GET /prism/certificates': PRISM_ENVELOPE,
+  'GET /prism/kernel_extensions': PRISM_ENVELOPE,
+  'GET /prism/launch_agents_and_daemons': PRISM_ENVELOPE,
+  'GET /prism/system_extensions': PRISM_ENVELOPE,
+  'GET /prism/transparency_database': PRISM_ENVELOPE,
 };
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -74,6 +74,14 @@ export function prismRowKey(category: string, row: any): string {
       return `${row.device_id}|${row.payload_uuid}`;
     case 'local_users':
       return `${row.device_id}|${row.username}`;
+    case 'certificates':
+      return `${row.device_id}|${row.common_name}`;
+    case 'launch_agents_and_daemons':
+      return `${row.device_id}|${row.label}`;
+    case 'system_extensions':
+      return `${row.device_id}|${row.identifier}`;
+    case 'transparency_database':
+      return `${row.device_id}|${row.service}|${row.application}`;
     default:
       return row.device_id;
   }

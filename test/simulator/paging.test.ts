@@ -209,7 +209,7 @@ describe('paging', () => {
     const walks = new Map<string, Awaited<ReturnType<typeof allPrism>>>();
     const walk = async (category: string) => walks.get(category) ?? walks.set(category, await allPrism(sim(), category)).get(category)!;
 
-    it.each(['device_information', 'apps', 'installed_profiles', 'local_users', 'filevault'])('%s: following the cursor yields every row once', async (category) => {
+    it.each(['device_information', 'apps', 'installed_profiles', 'local_users', 'filevault', 'cellular', 'certificates', 'launch_agents_and_daemons', 'transparency_database'])('%s: following the cursor yields every row once', async (category) => {
       const { rows, pages } = await walk(category);
       const keys = rows.map((r) => prismRowKey(category, r));
       expect(new Set(keys).size).toBe(keys.length);
@@ -223,6 +223,8 @@ describe('paging', () => {
       if (category === 'device_information') expect(rows.length).toBe(DEVICES);
       if (category === 'filevault') expect(rows.length).toBe(macs);
       if (category === 'local_users') expect(new Set(rows.map((r) => r.device_id)).size).toBe(macs);
+      if (category === 'cellular') expect(rows.length).toBe(fleet.filter((d) => d.platform === 'iPhone').length);
+      if (category === 'certificates') expect(new Set(rows.map((r) => r.device_id)).size).toBe(DEVICES);
     });
 
     it('defaults to 25 rows and caps limit at 300', async () => {
@@ -261,6 +263,10 @@ describe('paging', () => {
       const blueprint = fleet[0].blueprint_id;
       const inBlueprint = (await allPrism(sim(), 'device_information', `&blueprint_ids=${blueprint}`)).rows;
       expect(inBlueprint.map((r) => r.device_id).sort()).toEqual(fleet.filter((d) => d.blueprint_id === blueprint).map((d) => d.device_id).sort());
+    });
+
+    it('has no kernel extensions, like the saved example', async () => {
+      expect(await ok(sim(), '/api/v1/prism/kernel_extensions')).toEqual({ offset: null, limit: 25, total: 0, data: [], cursor: null });
     });
 
     it('answers a bad filter and an unknown category with 400', async () => {
