@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { driftBody, type DriftedRecord, type DriftOptions } from './drift.ts';
 import { drawFault, type Fault, type FaultOptions } from './faults.ts';
 import { uuid } from './random.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
@@ -26,6 +27,25 @@ export interface SimulatorOptions extends TenantOptions {
   latencyMs?: number;
   /** Keep a log line per request (method, path, status, fault) besides the counters. Default true. */
   keepLog?: boolean;
+  /** Mutate a seeded share of the records in every 200 response (unknown keys, missing keys, null, "", bad timestamps). Default off. */
+  drift?: DriftOptions;
+  /**
+   * Build `next` links on this origin instead of the one the request came in on, e.g. `http://127.0.0.1:4000`: an API
+   * whose links point at another host (the real /users already points at the console host). Default off.
+   */
+  linkOrigin?: string;
+  /** Answer API requests whose path starts with one of `paths` with a redirect to the same path and query on `location` (an origin). Default off. */
+  redirect?: { paths: string[]; location: string; status?: 301 | 302 | 303 | 307 | 308 };
+  /**
+   * Answer API requests whose path starts with one of `paths` with `status` and an error body that echoes the request's
+   * Authorization header back (plain, and base64 as some gateways log it), as a careless API or proxy might. Default off.
+   */
+  reflectAuthorization?: { status: number; paths: string[] };
+  /**
+   * Called for every API request that passed the gateway (route, rate limit, token, permission), before it is
+   * answered: tests change the tenant mid-read here (delete or enroll devices after the Nth /devices page).
+   */
+  onRequest?: (request: { seq: number; endpoint: string; url: URL }, tenant: Tenant) => void;
 }
 
 export interface EndpointStats {
@@ -58,6 +78,8 @@ export interface Simulator {
   readonly token: string;
   readonly tenant: Tenant;
   readonly log: RequestLogEntry[];
+  /** With `drift`: every record drifted so far and how, by request path and record identity. */
+  readonly drifted: ReadonlyMap<string, DriftedRecord>;
   /** Issue another token with only these permissions (an under-permitted token, as users create by mistake). */
   addToken(permissions: readonly Permission[]): string;
   /** Revoke a token: it then gets 401, like a deleted token. */
@@ -87,6 +109,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let extraTokens = 0;
   const memo = new Map<string, unknown>();
   const stalled = new Set<ServerResponse>();
+  const drifted = new Map<string, DriftedRecord>();
 
   const memoize: RouteContext['memo'] = (key, build) => {
     const full = `${tenant.version}|${key}`;
@@ -203,14 +226,27 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return reply(json(403, { detail: 'You do not have permission to perform this action.' }), rate.headers);
     }
 
+    options.onRequest?.({ seq, endpoint, url }, tenant);
+    const redirect = options.redirect;
+    if (redirect && redirect.paths.some((p) => url.pathname.startsWith(p))) {
+      return reply({ status: redirect.status ?? 302, body: { detail: 'Moved.' }, headers: { Location: new URL(url.pathname + url.search, redirect.location).toString() } }, rate.headers);
+    }
+    const reflect = options.reflectAuthorization;
+    if (reflect && reflect.paths.some((p) => url.pathname.startsWith(p))) {
+      return reply(json(reflect.status, { detail: `Request rejected: Authorization: ${auth}`, headers: { authorization: auth, token: presented, encoded: Buffer.from(auth).toString('base64') } }), rate.headers);
+    }
+
     const fault: Fault | undefined = drawFault(tenant.seed, seq, url.pathname, faults);
     const handled = (): Reply => {
-      const ctx: RouteContext = { tenant, url, params: matched.params, origin: url.origin, memo: memoize };
+      const ctx: RouteContext = { tenant, url, params: matched.params, origin: options.linkOrigin ?? url.origin, memo: memoize };
+      let r: Reply;
       try {
-        return matched.route.handle(ctx);
+        r = matched.route.handle(ctx);
       } catch (error) {
         return json(500, { detail: 'Internal simulator error', error: String(error) });
       }
+      if (options.drift && r.status === 200 && r.contentType === undefined) r = { ...r, body: driftBody(tenant.seed, url.pathname, r.body, options.drift, drifted) };
+      return r;
     };
     const respond = () => {
       if (fault) return inject(fault, rate.headers);
@@ -273,6 +309,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     token: mainToken,
     tenant,
     log,
+    drifted,
     addToken(permissions) {
       const token = uuid(tenant.seed, 'extra-token', ++extraTokens);
       tokens.set(token, new Set(permissions));

@@ -443,6 +443,42 @@ export class Tenant {
   removedAt(index: number): number | undefined {
     return this.removed.get(index);
   }
+
+  /**
+   * Delete these devices now, without moving the clock: a device removed in the console while a sync runs. Every
+   * later response leaves them out (lists) or answers 404 (their per-device endpoints). Ids are device_ids or indices.
+   */
+  removeDevices(devices: readonly (number | string)[]): number[] {
+    const done: number[] = [];
+    for (const d of devices) {
+      const i = typeof d === 'number' ? d : this.indexOf(d);
+      if (i < 0 || !this.exists(i)) continue;
+      this.removed.set(i, this.now);
+      this.lifecycle.push({ at: this.now, kind: 'deleted', device: i });
+      done.push(i);
+    }
+    if (done.length > 0) this.version++;
+    return done;
+  }
+
+  /** Enroll `count` new devices now, without moving the clock; returns their indices. */
+  enrollDevices(count: number): number[] {
+    const done: number[] = [];
+    for (let n = 0; n < count; n++) {
+      const i = this.deviceCount++;
+      this.enrolledLater.set(i, this.now);
+      this.lifecycle.push({ at: this.now, kind: 'enrolled', device: i });
+      done.push(i);
+    }
+    if (done.length > 0) this.version++;
+    return done;
+  }
+
+  /** The index of the device with this device_id, or -1 (a linear scan: for tests, not per request). */
+  indexOf(deviceId: string): number {
+    for (let i = 0; i < this.deviceCount; i++) if (this.deviceId(i) === deviceId) return i;
+    return -1;
+  }
 }
 
 export interface AdvanceSummary {
