@@ -37,6 +37,8 @@ function expectObject(body: unknown, style: string, key: string): Record<string,
  */
 export function stableOffset(options: { limit: number; key: string; overlap: number }): Paginator {
   const { limit, key, overlap } = options;
+  // Without overlap no page could show that it continues the last one, and the step back below would never end.
+  if (!(overlap >= 1 && overlap < limit)) throw new SystemError(`stableOffset needs an overlap from 1 to limit - 1, got ${overlap}`);
   let lastKey: string | undefined;
   return {
     style: 'offset array',
@@ -45,13 +47,16 @@ export function stableOffset(options: { limit: number; key: string; overlap: num
       if (!Array.isArray(body)) throw new SystemError(`Expected a JSON array from /devices, got ${typeof body}`);
       const offset = Number(query.offset ?? 0);
       const keys = body.map((row) => String((row as Record<string, unknown>)[key]));
-      if (lastKey !== undefined && offset > 0 && keys.length > 0 && (keys[0] as string) > lastKey) {
+      // A page continues what was read when it starts at or before the last key seen. Only such a page can be
+      // trusted to end the data when it is short: an empty page past the end may just mean the fleet shrank.
+      const continues = lastKey === undefined || offset === 0 || (keys.length > 0 && (keys[0] as string) <= lastKey);
+      if (!continues) {
         // The fleet shrank under us by more than the overlap: go back a page rather than skip devices.
         return { rows: [], next: { query: { ...query, offset: Math.max(0, offset - limit) } } };
       }
       const fresh = lastKey === undefined ? body : body.filter((_, i) => (keys[i] as string) > (lastKey as string));
       if (keys.length > 0) lastKey = keys.reduce((a, b) => (b > a ? b : a), lastKey ?? '');
-      // A short page is the end of the data (an empty page past the end too).
+      // A short page that continues the read is the end of the data.
       const next = body.length < limit ? undefined : { query: { ...query, offset: offset + limit - overlap } };
       return { rows: fresh, next };
     },
