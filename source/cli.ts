@@ -11,9 +11,9 @@ import { discoverCatalog, loadCatalog } from './catalog.ts';
 import { checkConnection } from './check.ts';
 import { loadConfig } from './config.ts';
 import { ConnectorError, failureTypeOf } from './errors.ts';
-import { filterLogs, Logger, LOG_FORMATS, LOG_LEVELS, type Level, type LogFormat } from './log.ts';
+import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
 import { Progress } from './progress.ts';
-import { LineWriter, message } from './protocol.ts';
+import { LineWriter, message, type MessageSink } from './protocol.ts';
 import { read } from './read/engine.ts';
 import { redact } from './redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type JsonLines, type Protocol } from './singer.ts';
@@ -77,15 +77,83 @@ function timestamp(value: string): number {
   return ms;
 }
 
+interface ReadCommandOptions {
+  config: string;
+  catalog?: string;
+  state?: string;
+  protocol: Protocol;
+}
+
+/** `discover` in either protocol: one CATALOG message, or the Singer catalog object (what `--discover` prints). */
+async function discoverCommand(opts: { config: string; protocol: Protocol }): Promise<void> {
+  // The catalog does not depend on the tenant, but a broken config should fail here, not at the first sync.
+  await loadConfig(opts.config);
+  if (opts.protocol === 'singer') {
+    const out: JsonLines = stdout;
+    await out.write(singerCatalog());
+  } else {
+    await stdout.write({ type: 'CATALOG', catalog: discoverCatalog() });
+  }
+}
+
+/** `read` in either protocol: the one read engine, its messages written as Airbyte or translated to Singer. */
+async function readCommand(opts: ReadCommandOptions): Promise<number> {
+  const config = await loadConfig(opts.config);
+  for (const warning of config.warnings) log.warn(warning);
+  let catalog;
+  let state;
+  let sink: MessageSink;
+  if (opts.protocol === 'singer') {
+    const selection = await loadSingerCatalog(opts.catalog);
+    const input = await loadSingerState(opts.state);
+    catalog = selection.catalog;
+    state = input.state;
+    sink = new SingerSink(stdout, { selection, bookmarks: input.bookmarks, log });
+  } else {
+    catalog = await loadCatalog(opts.catalog as string);
+    state = await loadState(opts.state);
+    sink = mirrorLogs(stdout, log);
+  }
+  const progress = new Progress({ log, streams: catalog.streams.length + catalog.rejected.length });
+  progress.start();
+  try {
+    const result = await read({ settings: config, catalog, state, sink: progress.watch(sink), say, onRequests: (count) => (progress.requests = count) });
+    return result.failed ? 1 : 0;
+  } finally {
+    progress.stop();
+  }
+}
+
+/** `--log-level` and `--log-format`, also read from SOURCE_KANDJI_LOG_LEVEL / _FORMAT for runners that pass no flags. */
+function withLogging(command: Command, hidden = false): Command {
+  const level = new Option('--log-level <level>', 'least severe level of the log lines on stderr').choices(LOG_LEVELS).default('info').env('SOURCE_KANDJI_LOG_LEVEL');
+  const format = new Option('--log-format <format>', 'log lines on stderr as text or JSON').choices(LOG_FORMATS).default('text').env('SOURCE_KANDJI_LOG_FORMAT');
+  return command.addOption(hidden ? level.hideHelp() : level).addOption(hidden ? format.hideHelp() : format);
+}
+
+function protocolOption(): Option {
+  return new Option('--protocol <protocol>', 'messages on stdout: airbyte, or singer for Meltano and other Singer runners').choices(PROTOCOLS).default('airbyte');
+}
+
 const program = new Command()
   .name('source-kandji')
   .description('Airbyte source for the Kandji (Iru) device-management API, with an embedded simulated tenant')
   .showHelpAfterError()
   // Usage mistakes exit 2, as Airbyte's own connectors (argparse) do; 1 is for failed syncs.
-  .exitOverride();
+  .exitOverride()
+  // Options given before a command belong to the Singer invocation below, not to the command.
+  .enablePositionalOptions();
 
-program
-  .command('spec')
+// Before a protocol command runs: its log level and format, and whether warnings also go out as LOG messages on
+// stdout (Airbyte mode) or stay on stderr (Singer mode, whose stdout carries SCHEMA, RECORD and STATE only).
+program.hook('preAction', (_program, command) => {
+  const opts = command.opts<{ logLevel?: Level; logFormat?: LogFormat; protocol?: Protocol }>();
+  if (opts.logLevel === undefined) return;
+  const singer = opts.protocol === 'singer' || command === program;
+  log.configure({ level: opts.logLevel, format: opts.logFormat ?? 'text', protocol: singer ? undefined : stdout });
+});
+
+withLogging(program.command('spec'))
   .description('Print the connector specification (one SPEC message)')
   .action(() =>
     protocol(async () => {
@@ -93,8 +161,7 @@ program
     }),
   );
 
-program
-  .command('check')
+withLogging(program.command('check'))
   .description('Check the configuration against the tenant (one CONNECTION_STATUS message; exit 0 unless the connector itself fails)')
   .requiredOption('--config <file>', 'connector configuration (JSON)')
   .action((opts: { config: string }) =>
@@ -107,40 +174,28 @@ program
         await stdout.write({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: redact((error as Error).message) } });
         return;
       }
-      for (const warning of config.warnings) say(`warning: ${warning}`);
+      for (const warning of config.warnings) log.warn(warning);
       const result = await checkConnection({ ...config, host: config.host });
       await stdout.write({ type: 'CONNECTION_STATUS', connectionStatus: { status: result.status, message: redact(result.message) } });
     }),
   );
 
-program
-  .command('discover')
-  .description('Print the catalog of streams (one CATALOG message)')
+withLogging(program.command('discover'))
+  .description('Print the catalog of streams (one CATALOG message; with --protocol singer, the Singer catalog)')
   .requiredOption('--config <file>', 'connector configuration (JSON)')
-  .action((opts: { config: string }) =>
-    protocol(async () => {
-      // The catalog does not depend on the tenant, but a broken config should fail here, not at the first sync.
-      await loadConfig(opts.config);
-      await stdout.write({ type: 'CATALOG', catalog: discoverCatalog() });
-    }),
-  );
+  .addOption(protocolOption())
+  .action((opts: { config: string; protocol: Protocol }) => protocol(() => discoverCommand(opts), opts.protocol));
 
-program
-  .command('read')
-  .description('Read the configured streams: RECORD, STATE, TRACE and LOG messages; exit 1 if a stream failed')
+withLogging(program.command('read'))
+  .description('Read the configured streams: RECORD, STATE, TRACE and LOG messages (SCHEMA, RECORD, STATE with --protocol singer); exit 1 if a stream failed')
   .requiredOption('--config <file>', 'connector configuration (JSON)')
-  .requiredOption('--catalog <file>', 'configured catalog (JSON)')
-  .option('--state <file>', 'state from the previous sync (JSON array of STATE messages)')
-  .action((opts: { config: string; catalog: string; state?: string }) =>
-    protocol(async () => {
-      const config = await loadConfig(opts.config);
-      for (const warning of config.warnings) await stdout.write(message.log('WARN', warning));
-      const catalog = await loadCatalog(opts.catalog);
-      const state = await loadState(opts.state);
-      const result = await read({ settings: config, catalog, state, sink: stdout, say });
-      return result.failed ? 1 : 0;
-    }),
-  );
+  .option('--catalog <file>', 'configured catalog (JSON); required in Airbyte mode, in Singer mode every stream by default')
+  .option('--state <file>', 'state from the previous sync: a JSON array of STATE messages, or Singer {"bookmarks": …}')
+  .addOption(protocolOption())
+  .action((opts: ReadCommandOptions, command: Command) => {
+    if (opts.protocol === 'airbyte' && opts.catalog === undefined) command.error("error: required option '--catalog <file>' not specified");
+    return protocol(() => readCommand(opts), opts.protocol);
+  });
 
 program
   .command('sync')
@@ -209,6 +264,24 @@ program
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+
+// Singer runners such as Meltano call a tap with no command: `source-kandji --config F --discover` prints the Singer
+// catalog, `source-kandji --config F [--catalog F] [--state F]` reads in Singer mode (docs/orchestration.md).
+withLogging(program, true)
+  .allowExcessArguments()
+  .addOption(new Option('--config <file>', 'Singer invocation: connector configuration').hideHelp())
+  .addOption(new Option('--discover', 'Singer invocation: print the Singer catalog').hideHelp())
+  .addOption(new Option('--catalog <file>', 'Singer invocation: catalog with selections').hideHelp())
+  .addOption(new Option('--properties <file>', 'Singer invocation: older name of --catalog').hideHelp())
+  .addOption(new Option('--state <file>', 'Singer invocation: state').hideHelp())
+  .addHelpText('after', '\nAs a Singer tap (Meltano): source-kandji --config F --discover | source-kandji --config F [--catalog F] [--state F]')
+  .action((opts: { config?: string; discover?: boolean; catalog?: string; properties?: string; state?: string }) => {
+    if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`);
+    if (opts.config === undefined) program.help({ error: true });
+    if (opts.discover) return protocol(() => discoverCommand({ config: opts.config as string, protocol: 'singer' }), 'singer');
+    const catalog = opts.catalog ?? opts.properties;
+    return protocol(() => readCommand({ config: opts.config as string, protocol: 'singer', ...(catalog ? { catalog } : {}), ...(opts.state ? { state: opts.state } : {}) }), 'singer');
   });
 
 try {

@@ -46,6 +46,8 @@ export interface ReadOptions {
   sink: MessageSink;
   /** Lines for people (retries, the summary): stderr in the CLI. */
   say?: (line: string) => void;
+  /** Called once the HTTP client exists, with a live count of its requests: the CLI's progress display reads it. */
+  onRequests?: (count: () => number) => void;
 }
 
 export async function read(options: ReadOptions): Promise<ReadResult> {
@@ -56,6 +58,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     ...settings,
     onRetry: ({ endpoint, attempt, why, waitMs }) => say(`retry ${attempt} of ${endpoint} in ${(waitMs / 1000).toFixed(1)} s: ${why}`),
   });
+  options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
   const outcomes: StreamOutcome[] = [];
 
