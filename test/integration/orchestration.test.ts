@@ -1,0 +1,127 @@
+/**
+ * The shell parts of docs/orchestration.md, run for real: examples/cron-sync.sh against the simulated tenant, three
+ * times. The first run writes a catalog and a state; the second, on an unchanged tenant, reads nothing new from
+ * the incremental streams and leaves their bookmarks where they were; after a simulated day the third reads the
+ * changes and moves them forward. The state file is always the last STATE per stream, as an Airbyte state array.
+ * Also the acceptance-test inputs in integration_tests/, used as CAT would use them.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import { parseState } from '../../state/input.ts';
+import { STREAMS } from '../../streams/index.ts';
+import { CLI, REPO } from '../support/cli.ts';
+import { configFile, run } from '../support/connector.ts';
+
+const SCRIPT = join(REPO, 'examples', 'cron-sync.sh');
+const incremental = STREAMS.filter((s) => s.cursorField);
+const hasFlock = spawnSync('sh', ['-c', 'command -v flock']).status === 0;
+
+interface ScriptRun {
+  code: number | null;
+  stderr: string;
+  /** The messages of the output file this run wrote. */
+  messages: any[];
+  state: any[];
+}
+
+function cronSync(dir: string): Promise<ScriptRun> {
+  const before = new Set(existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')) : []);
+  return new Promise((resolve, reject) => {
+    // The script runs `node` for its JSON steps: the test's own Node comes first on PATH.
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, SOURCE_KANDJI: `${process.execPath} ${CLI}` };
+    const child = spawn('bash', [SCRIPT, dir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const written = readdirSync(join(dir, 'out')).filter((f) => !before.has(f));
+      expect(written, stderr).toHaveLength(1);
+      const lines = readFileSync(join(dir, 'out', written[0] as string), 'utf8').split('\n').filter(Boolean);
+      resolve({ code, stderr, messages: lines.map((l) => JSON.parse(l)), state: JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) });
+    });
+  });
+}
+
+const recordsOf = (out: ScriptRun, stream: string) => out.messages.filter((m) => m.type === 'RECORD' && m.record.stream === stream).length;
+const cursorOf = (state: any[], stream: string) => {
+  const spec = STREAMS.find((s) => s.name === stream)!;
+  return state.find((s) => s.stream.stream_descriptor.name === stream)?.stream.stream_state[spec.cursorField as string] as string | undefined;
+};
+
+describe('examples/cron-sync.sh against the simulated tenant', () => {
+  let sim: Simulator;
+  let dir: string;
+  let first: ScriptRun;
+  let second: ScriptRun;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ devices: 300, seed: 23, rateLimit: { perSecond: 100_000, perHour: 1_000_000 }, keepLog: false });
+    dir = mkdtempSync(join(tmpdir(), 'cron-sync-'));
+    writeFileSync(join(dir, 'config.json'), readFileSync(configFile(sim)));
+    first = await cronSync(dir);
+    second = await cronSync(dir);
+  }, 120_000);
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('the first run writes a catalog of every stream, the records, and a state for every stream', () => {
+    expect(first.code, first.stderr).toBe(0);
+    const catalog = JSON.parse(readFileSync(join(dir, 'catalog.json'), 'utf8'));
+    expect(catalog.streams.map((s: any) => s.stream.name)).toEqual(STREAMS.map((s) => s.name));
+    expect(recordsOf(first, 'devices')).toBe(300);
+    expect(() => parseState(first.state)).not.toThrow();
+    expect(first.state.map((s) => s.stream.stream_descriptor.name).sort()).toEqual(STREAMS.map((s) => s.name).sort());
+    for (const spec of incremental) expect(cursorOf(first.state, spec.name), spec.name).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    // The state file is exactly the last STATE per stream of the run.
+    const last = new Map<string, any>();
+    for (const m of first.messages) if (m.type === 'STATE') last.set(m.state.stream.stream_descriptor.name, m.state.stream);
+    for (const s of first.state) expect(s.stream).toEqual(last.get(s.stream.stream_descriptor.name));
+    expect(first.stderr).toMatch(/cron-sync: .* exit 0, \d+ records in /);
+    expect(existsSync(join(dir, 'state.json.tmp'))).toBe(false);
+  });
+
+  it('the second run, on an unchanged tenant, reads nothing new from incremental streams', () => {
+    expect(second.code, second.stderr).toBe(0);
+    for (const spec of incremental) expect(recordsOf(second, spec.name), spec.name).toBe(0);
+    expect(recordsOf(second, 'devices')).toBe(300);
+    for (const spec of incremental) expect(cursorOf(second.state, spec.name), spec.name).toBe(cursorOf(first.state, spec.name));
+  });
+
+  it('after a simulated day the state advances past the first run’s and the changes are read', async () => {
+    sim.advance(24);
+    const third = await cronSync(dir);
+    expect(third.code, third.stderr).toBe(0);
+    expect(recordsOf(third, 'device_information')).toBeGreaterThan(0);
+    expect(recordsOf(third, 'device_information')).toBeLessThan(300);
+    for (const name of ['device_information', 'audit_events']) expect(Date.parse(cursorOf(third.state, name)!), name).toBeGreaterThan(Date.parse(cursorOf(first.state, name)!));
+  });
+
+  it.skipIf(!hasFlock)('a second run while one holds the lock exits 75 and touches nothing', async () => {
+    const holder = spawn('flock', [join(dir, '.lock'), 'sleep', '5'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const stateBefore = readFileSync(join(dir, 'state.json'), 'utf8');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn('bash', [SCRIPT, dir], { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, SOURCE_KANDJI: `${process.execPath} ${CLI}` }, stdio: 'ignore' });
+      child.on('close', resolve);
+    });
+    holder.kill();
+    expect(code).toBe(75);
+    expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(stateBefore);
+  });
+
+  it('integration_tests/ as CAT uses them: the future state reads no record and still emits state per stream', async () => {
+    const out = await run(['read', '--config', configFile(sim), '--catalog', join(REPO, 'integration_tests/configured_catalog.json'), '--state', join(REPO, 'integration_tests/abnormal_state.json')]);
+    expect(out.code, out.stderr).toBe(0);
+    for (const spec of incremental) {
+      expect(out.records.get(spec.name) ?? [], spec.name).toEqual([]);
+      const state = out.finalState.find((s) => s.stream.stream_descriptor.name === spec.name);
+      // Same shape as the future value: CAT compares the two character by character.
+      expect(state.stream.stream_state[spec.cursorField as string], spec.name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+    }
+  });
+});
