@@ -22,7 +22,10 @@ export function forbidToken(token: string): void {
   for (const form of tokenForms(token)) forbidden.add(form);
 }
 
+/** A config file for `sim` (its main token unless `overrides` name another); every token written here is forbidden in later output. */
 export function configFile(sim: Simulator, overrides: Record<string, unknown> = {}): string {
+  const token = 'api_token' in overrides ? overrides.api_token : sim.token;
+  if (typeof token === 'string' && token.trim().length >= 6) forbidToken(token.trim());
   return tempFile('config.json', { api_url: sim.url, api_token: sim.token, request_timeout_seconds: 5, device_details_max_per_sync: 100_000, request_budget_share: 1, ...overrides });
 }
 
@@ -48,14 +51,16 @@ export interface ReadOutput extends CliRun {
 }
 
 /** Run a CLI command, validate every line against the protocol schema, and sort the messages by kind. */
-export async function run(args: string[], options: { killAfterLines?: number; dropRecords?: boolean } = {}): Promise<ReadOutput> {
+export async function run(args: string[], options: { killAfterLines?: number; dropRecords?: boolean; onLine?: (line: string) => void } = {}): Promise<ReadOutput> {
   const leaks: string[] = [];
   const result = await runCli(args, {
     ...options,
     onLine: (line) => {
       for (const form of forbidden) if (line.includes(form)) leaks.push(form.slice(0, 6));
+      options.onLine?.(line);
     },
   });
+  for (const form of forbidden) if (result.stderr.includes(form)) leaks.push(`${form.slice(0, 6)} (stderr)`);
   expect(leaks, 'token forms printed').toEqual([]);
   allOutputs.push(result.stdout, result.stderr);
   const streams = new Set(discoverCatalog().streams.map((s) => s.name));
