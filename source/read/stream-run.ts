@@ -56,11 +56,21 @@ export class StreamRun {
     await this.sink.write(message.log('WARN', `${this.spec.name}: ${text}`));
   }
 
-  complete(): void | Promise<void> {
-    return this.sink.write(message.status(this.spec.name, 'COMPLETE'));
+  async complete(): Promise<void> {
+    await this.reportNulled();
+    await this.sink.write(message.status(this.spec.name, 'COMPLETE'));
   }
 
-  incomplete(rateLimitedUntil?: number): void | Promise<void> {
-    return this.sink.write(message.status(this.spec.name, 'INCOMPLETE', rateLimitedUntil));
+  async incomplete(rateLimitedUntil?: number): Promise<void> {
+    await this.reportNulled();
+    await this.sink.write(message.status(this.spec.name, 'INCOMPLETE', rateLimitedUntil));
+  }
+
+  /** Values the API sent that the schema could not take were nulled record by record; say so once, with the count. */
+  private async reportNulled(): Promise<void> {
+    if (this.nulledFields === 0) return;
+    await this.sink.write(
+      message.log('WARN', `${this.spec.name}: ${this.nulledFields} field value(s) in ${this.records} records could not be read and were set to null; each record lists its own in meta.changes`),
+    );
   }
 }
