@@ -1,0 +1,106 @@
+/**
+ * Helpers for the transform tests: sync output written by hand (JSONL files and run manifests in the layout of
+ * source/sync.ts), queries on a built database, and in-process syncs against the simulator.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { resolveConfig } from '../../source/config.ts';
+import { sync, type OutputFormat, type RunManifest } from '../../source/sync.ts';
+import type { Simulator } from '../../simulator/server.ts';
+
+export interface FixtureStream {
+  /** Default: complete. */
+  status?: 'complete' | 'failed' | 'rate-limited';
+  /** Default: incremental for streams with a cursor, else full_refresh; only recorded in the manifest. */
+  mode?: 'full_refresh' | 'incremental';
+  rows: Record<string, unknown>[];
+}
+
+export interface FixtureRun {
+  /** The tenant's clock at the run's start, ISO-8601. */
+  syncedAt: string;
+  status: RunManifest['status'];
+  streams: Record<string, FixtureStream>;
+  /** Default: from syncedAt, as sync names runs. */
+  runId?: string;
+}
+
+const FULL_REFRESH = new Set(['devices', 'users', 'blueprints', 'library_items', 'tags']);
+const compact = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+
+/** Write runs as `sync` would have: DIR/<stream>/<run>[.partial].jsonl and DIR/_runs/<run>.json. */
+export function writeRuns(dir: string, runs: FixtureRun[]): RunManifest[] {
+  return runs.map((run, i) => {
+    const runId = run.runId ?? `${compact(run.syncedAt)}_2026010${i}T000000Z`;
+    const partial = run.status !== 'complete';
+    const streams: RunManifest['streams'] = {};
+    for (const [name, stream] of Object.entries(run.streams)) {
+      const files: string[] = [];
+      if (stream.rows.length > 0) {
+        mkdirSync(join(dir, name), { recursive: true });
+        const file = `${name}/${runId}${partial ? '.partial' : ''}.jsonl`;
+        writeFileSync(join(dir, file), stream.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        files.push(file);
+      }
+      streams[name] = {
+        sync_mode: stream.mode ?? (FULL_REFRESH.has(name) ? 'full_refresh' : 'incremental'),
+        status: stream.status ?? 'complete',
+        records: stream.rows.length,
+        files,
+      };
+    }
+    const finished = new Date(Date.parse(run.syncedAt) + 60_000).toISOString();
+    const manifest: RunManifest = { run_id: runId, synced_at: new Date(run.syncedAt).toISOString(), started_at: run.syncedAt, finished_at: finished, status: run.status, format: 'jsonl', requests: 1, streams };
+    mkdirSync(join(dir, '_runs'), { recursive: true });
+    writeFileSync(join(dir, '_runs', `${runId}.json`), JSON.stringify(manifest, null, 2));
+    return manifest;
+  });
+}
+
+/** Rows of a query on a database file, as JSON values (BIGINT as text: cast counts to integer in the query). */
+export async function query(dbPath: string, sql: string): Promise<Record<string, any>[]> {
+  const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
+  const connection = await db.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, any>[];
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+/**
+ * Every row of every table and view of the given schemas, sorted: for comparing two builds. Columns matching
+ * `exclude` are left out (two runs of the same sync differ only in the run that wrote a row).
+ */
+export async function dump(dbPath: string, schemas: string[], exclude?: RegExp): Promise<Record<string, string[]>> {
+  const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
+  const connection = await db.connect();
+  try {
+    const columns = (await connection.runAndReadAll(
+      `select table_schema || '.' || table_name as id, column_name from information_schema.columns where table_schema in (${schemas.map((s) => `'${s}'`).join(', ')}) order by id, ordinal_position`,
+    )).getRowObjectsJson();
+    const byTable = new Map<string, string[]>();
+    for (const { id, column_name } of columns) {
+      if (exclude?.test(String(column_name))) continue;
+      byTable.set(String(id), [...(byTable.get(String(id)) ?? []), `"${column_name}"`]);
+    }
+    const out: Record<string, string[]> = {};
+    for (const [id, names] of byTable) {
+      const rows = (await connection.runAndReadAll(`select ${names.join(', ')} from ${id}`)).getRowObjectsJson().map((r) => JSON.stringify(r));
+      out[id] = rows.sort();
+    }
+    return out;
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+/** One in-process sync against the simulator, as the `sync` command runs it. */
+export async function syncSim(sim: Simulator, outDir: string, options: { format?: OutputFormat; token?: string } = {}): Promise<RunManifest> {
+  const config = resolveConfig({ api_url: sim.url, api_token: options.token ?? sim.token, request_timeout_seconds: 10, device_details_max_per_sync: 100_000, request_budget_share: 1 });
+  const { manifest } = await sync({ config, outDir, format: options.format ?? 'both' });
+  return manifest;
+}

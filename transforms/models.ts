@@ -1,0 +1,173 @@
+/**
+ * The SQL models under transforms/: where they are, what each file's header declares, and the order to build them.
+ *
+ * A model is one SELECT in `transforms/<layer>/**\/<name>.sql`; its layer folder is its schema (`staging`,
+ * `intermediate`, `snapshots`, `marts`) and the file name is its name, so `staging/base/base_kandji__devices.sql`
+ * builds `staging.base_kandji__devices`. Every file opens with a header of `-- ` lines:
+ *
+ *   -- <name>: what a row is and where it comes from (free text, as many lines as it needs)
+ *   -- grain: one row per …
+ *   -- keys: a, b                  the grain's columns: unique together and, unless listed below, never null
+ *   -- nullable keys: b            (optional) key columns that may be null (an iPhone app has no install path)
+ *   -- materialized: view | table
+ *
+ * Models reference each other and the raw layer as `<schema>.<name>`; those references decide the build order.
+ * Checks (`transforms/checks/*.sql`) are SELECTs that return the rows breaking a rule; none may return a row.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const LAYERS = ['staging', 'intermediate', 'snapshots', 'marts'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+export interface Model {
+  schema: Layer;
+  name: string;
+  /** `schema.name`. */
+  id: string;
+  file: string;
+  sql: string;
+  grain: string;
+  keys: string[];
+  nullableKeys: string[];
+  materialized: 'view' | 'table';
+  /** Models and raw tables it reads, as `schema.name`. */
+  refs: string[];
+}
+
+export interface Check {
+  name: string;
+  file: string;
+  /** The header's first line: the rule in words. */
+  rule: string;
+  sql: string;
+}
+
+/**
+ * The folder holding the layers and checks: this file's own when run from source, the package's `transforms/` when
+ * run from the build (dist/transforms/ holds the compiled TypeScript only).
+ */
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+export const TRANSFORMS_DIR = [HERE, fileURLToPath(new URL('../../transforms/', import.meta.url))].find((dir) => existsSync(join(dir, 'marts'))) ?? HERE;
+
+function sqlFiles(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.sort().flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return sqlFiles(path);
+    return entry.endsWith('.sql') ? [path] : [];
+  });
+}
+
+/** The leading `-- ` comment lines of a SQL file, without their markers. */
+function headerLines(sql: string): string[] {
+  const lines: string[] = [];
+  for (const line of sql.split('\n')) {
+    if (!line.startsWith('--')) break;
+    lines.push(line.replace(/^--\s?/, ''));
+  }
+  return lines;
+}
+
+function directive(lines: string[], name: string): string | undefined {
+  const prefix = `${name}:`;
+  return lines.find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+}
+
+const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+/** Strip comments and string literals, so references are found in code only. */
+function codeOnly(sql: string): string {
+  return sql.replace(/--[^\n]*/g, ' ').replace(/'(?:[^']|'')*'/g, "''");
+}
+
+/** The SQL body to wrap in CREATE: without the trailing semicolon. */
+function body(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '');
+}
+
+export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
+  const models: Model[] = [];
+  for (const schema of LAYERS) {
+    for (const file of sqlFiles(join(dir, schema))) {
+      const sql = readFileSync(file, 'utf8');
+      const name = basename(file, '.sql');
+      const where = relative(dir, file);
+      const lines = headerLines(sql);
+      if (!lines[0]?.startsWith(`${name}:`)) throw new Error(`${where}: the header must open with "-- ${name}: <what a row is>"`);
+      const grain = directive(lines, 'grain');
+      const keys = list(directive(lines, 'keys'));
+      const materialized = directive(lines, 'materialized') ?? 'view';
+      if (!grain) throw new Error(`${where}: the header has no "-- grain:" line`);
+      if (keys.length === 0) throw new Error(`${where}: the header has no "-- keys:" line`);
+      if (materialized !== 'view' && materialized !== 'table') throw new Error(`${where}: materialized must be view or table, not ${materialized}`);
+      const refs = [...new Set([...codeOnly(sql).matchAll(/\b(raw|staging|intermediate|snapshots|marts)\.([a-z_][a-z0-9_]*)/gi)].map((m) => `${m[1]}.${m[2]}`.toLowerCase()))];
+      models.push({ schema, name, id: `${schema}.${name}`, file, sql: body(sql), grain, keys, nullableKeys: list(directive(lines, 'nullable keys')), materialized, refs });
+    }
+  }
+  return models;
+}
+
+/** Models in an order where each comes after everything it references; unknown references and cycles are errors. */
+export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Model[] {
+  const byId = new Map(models.map((m) => [m.id, m]));
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const order: Model[] = [];
+  const visit = (model: Model, path: string[]) => {
+    if (done.has(model.id)) return;
+    if (visiting.has(model.id)) throw new Error(`models reference each other in a cycle: ${[...path, model.id].join(' → ')}`);
+    visiting.add(model.id);
+    for (const ref of model.refs) {
+      if (ref.startsWith('raw.')) {
+        if (!rawTables.has(ref)) throw new Error(`${relative(TRANSFORMS_DIR, model.file)} reads ${ref}, which the raw layer does not have`);
+        continue;
+      }
+      const dependency = byId.get(ref);
+      if (!dependency) throw new Error(`${relative(TRANSFORMS_DIR, model.file)} reads ${ref}, which no model defines`);
+      visit(dependency, [...path, model.id]);
+    }
+    visiting.delete(model.id);
+    done.add(model.id);
+    order.push(model);
+  };
+  for (const model of models) visit(model, []);
+  return order;
+}
+
+export function loadChecks(dir: string = TRANSFORMS_DIR): Check[] {
+  return sqlFiles(join(dir, 'checks')).map((file) => {
+    const sql = readFileSync(file, 'utf8');
+    const rule = headerLines(sql).join(' ').replace(/\s+/g, ' ').trim();
+    return { name: basename(file, '.sql'), file, rule, sql: body(sql) };
+  });
+}
+
+/** The generic checks every model gets from its header: its keys unique together, and not null. */
+export function keyChecks(model: Model): Check[] {
+  const keys = model.keys.map((k) => `"${k}"`).join(', ');
+  const checks: Check[] = [
+    {
+      name: `${model.id} unique (${model.keys.join(', ')})`,
+      file: model.file,
+      rule: `${model.id}: one row per ${model.keys.join(', ')}`,
+      sql: `select ${keys}, count(*) as rows from ${model.id} group by ${keys} having count(*) > 1`,
+    },
+  ];
+  const notNull = model.keys.filter((k) => !model.nullableKeys.includes(k));
+  if (notNull.length > 0) {
+    checks.push({
+      name: `${model.id} not null (${notNull.join(', ')})`,
+      file: model.file,
+      rule: `${model.id}: ${notNull.join(', ')} never null`,
+      sql: `select * from ${model.id} where ${notNull.map((k) => `"${k}" is null`).join(' or ')}`,
+    });
+  }
+  return checks;
+}

@@ -1,0 +1,217 @@
+/**
+ * `transform`: build the DuckDB database of the marts from a `sync` output directory (JSONL or Parquet, either works).
+ *
+ * The database is rebuilt whole on every run, into a new file that replaces the old one only when every model was
+ * built and every check passed: a rerun never adds rows, and a failed run leaves the last good database in place.
+ * Layers (STYLE.md §10): raw (transforms/raw.ts) → staging → intermediate → snapshots → marts, each a schema of the
+ * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
+ */
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check } from './models.ts';
+import { loadRaw, readRuns, type InputFormat } from './raw.ts';
+
+export interface TransformOptions {
+  /** The `sync` output directory: DIR/<stream>/<run>.jsonl|.parquet and DIR/_runs/<run>.json. */
+  dataDir: string;
+  /** The database file to build. Default: DATA/kandji.duckdb. Replaced whole on every run. */
+  dbPath?: string;
+  /** The format to read where a run wrote both. Default: parquet, falling back to JSONL run by run. */
+  format?: InputFormat;
+  /** Progress lines for people. */
+  say?: (line: string) => void;
+}
+
+export interface TransformResult {
+  dbPath: string;
+  /** Rows of every raw table and model, by `schema.name`. */
+  tables: Record<string, number>;
+}
+
+/** Raised when a check fails; the message names each rule, its file and example rows. */
+export class TransformCheckError extends Error {
+  readonly failures: { check: Check; rows: number; examples: Record<string, unknown>[] }[];
+
+  constructor(failures: TransformCheckError['failures']) {
+    super(
+      [
+        `transform: ${failures.length} check${failures.length === 1 ? '' : 's'} failed; the previous database was kept.`,
+        ...failures.map(
+          (f) => `  - ${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`,
+        ),
+      ].join('\n'),
+    );
+    this.name = 'TransformCheckError';
+    this.failures = failures;
+  }
+}
+
+async function count(connection: DuckDBConnection, sql: string): Promise<number> {
+  const rows = (await connection.runAndReadAll(`select count(*)::bigint as n from (${sql})`)).getRowObjectsJson();
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise<TransformCheckError['failures']> {
+  const failures: TransformCheckError['failures'] = [];
+  for (const check of checks) {
+    const rows = await count(connection, check.sql);
+    if (rows === 0) continue;
+    const examples = (await connection.runAndReadAll(`select * from (${check.sql}) limit 3`)).getRowObjectsJson() as Record<string, unknown>[];
+    failures.push({ check, rows, examples });
+  }
+  return failures;
+}
+
+export async function runTransform(options: TransformOptions): Promise<TransformResult> {
+  const say = options.say ?? (() => {});
+  const dataDir = resolve(options.dataDir);
+  const dbPath = resolve(options.dbPath ?? join(dataDir, 'kandji.duckdb'));
+  const { runs, skipped } = await readRuns(dataDir);
+  if (skipped.length > 0) say(`raw: skipping crashed run${skipped.length === 1 ? '' : 's'} ${skipped.join(', ')} (their clock is not the tenant's; the next sync re-read their records)`);
+  if (runs.length === 0) throw new Error(`transform: ${dataDir} has no sync runs (no _runs/*.json); run \`source-kandji sync --out ${options.dataDir}\` first`);
+
+  const building = `${dbPath}.building-${process.pid}`;
+  const discard = async () => {
+    await rm(building, { force: true });
+    await rm(`${building}.wal`, { force: true });
+  };
+  await discard();
+  const tables: Record<string, number> = {};
+  const db = await DuckDBInstance.create(building);
+  let connection: DuckDBConnection | undefined;
+  try {
+    connection = await db.connect();
+    const rawTables = await loadRaw(connection, dataDir, runs, options.format, say);
+    const models = buildOrder(loadModels(), rawTables);
+    for (const schema of LAYERS) await connection.run(`create schema if not exists ${schema}`);
+    for (const model of models) {
+      try {
+        await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);
+      } catch (error) {
+        throw new Error(`transform: ${relative(TRANSFORMS_DIR, model.file)} does not build: ${(error as Error).message}`);
+      }
+    }
+    say(`models: ${models.length} built (${LAYERS.map((l) => `${models.filter((m) => m.schema === l).length} ${l}`).join(', ')})`);
+
+    const checks = [...models.flatMap(keyChecks), ...loadChecks()];
+    const failures = await runChecks(connection, checks);
+    if (failures.length > 0) throw new TransformCheckError(failures);
+    say(`checks: ${checks.length} passed`);
+
+    for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(connection, `select * from ${id}`);
+    await connection.run('checkpoint');
+  } catch (error) {
+    connection?.closeSync();
+    db.closeSync();
+    await discard();
+    throw error;
+  }
+  connection.closeSync();
+  db.closeSync();
+  // A write-ahead log left beside the old file would be replayed onto the new one.
+  await rm(`${dbPath}.wal`, { force: true });
+  await rename(building, dbPath);
+  if (existsSync(`${building}.wal`)) await rename(`${building}.wal`, `${dbPath}.wal`);
+  say(`database: ${dbPath} (${['fleet_health', 'fleet_health_daily', 'compliance', 'compliance_daily', 'department'].map((m) => `${m} ${tables[`marts.${m}`] ?? 0}`).join(', ')})`);
+  return { dbPath, tables };
+}
+
+export interface PlatformSummary {
+  platform: string;
+  devices: number;
+  healthy: number;
+  /** Healthy devices as a percentage of devices, one decimal. */
+  healthyPct: number;
+  compliant: number;
+  compliantPct: number;
+}
+
+export interface FleetSummary {
+  /** The latest snapshot day and the tenant's clock at its sync. */
+  snapshotDate: string;
+  syncedAt: string;
+  /** Snapshot days in the history. */
+  days: number;
+  /** Enrolled devices (removed ones excluded) and their health and compliance. */
+  devices: number;
+  healthy: number;
+  healthyPct: number;
+  compliant: number;
+  compliantPct: number;
+  /** Devices removed from the tenant so far. */
+  removed: number;
+  platforms: PlatformSummary[];
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
+
+/** The numbers of the fleet summary, read from the marts of a built database. */
+export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
+  const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
+  const connection = await db.connect();
+  try {
+    const query = async (sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, string | number | null>[];
+    const platforms = await query(`
+      select
+        h.platform,
+        count(*) filter (where not h.is_removed)::integer as devices,
+        count(*) filter (where h.is_healthy)::integer as healthy,
+        count(c.device_id) filter (where c.is_compliant)::integer as compliant
+      from marts.fleet_health as h
+      left join marts.compliance as c on c.device_id = h.device_id
+      group by h.platform
+      having count(*) filter (where not h.is_removed) > 0
+      order by devices desc, h.platform`);
+    const [head] = await query(`
+      select
+        strftime(max(snapshot_date), '%Y-%m-%d') as snapshot_date,
+        epoch_ms(max(synced_at)) as synced_at_ms,
+        count(*) filter (where is_removed)::integer as removed,
+        (select count(distinct snapshot_date)::integer from marts.fleet_health_daily) as days
+      from marts.fleet_health`);
+    const rows: PlatformSummary[] = platforms.map((p) => ({
+      platform: String(p.platform),
+      devices: Number(p.devices),
+      healthy: Number(p.healthy),
+      healthyPct: pct(Number(p.healthy), Number(p.devices)),
+      compliant: Number(p.compliant),
+      compliantPct: pct(Number(p.compliant), Number(p.devices)),
+    }));
+    const devices = rows.reduce((n, r) => n + r.devices, 0);
+    const healthy = rows.reduce((n, r) => n + r.healthy, 0);
+    const compliant = rows.reduce((n, r) => n + r.compliant, 0);
+    return {
+      snapshotDate: String(head?.snapshot_date ?? ''),
+      syncedAt: head?.synced_at_ms == null ? '' : new Date(Number(head.synced_at_ms)).toISOString(),
+      days: Number(head?.days ?? 0),
+      devices,
+      healthy,
+      healthyPct: pct(healthy, devices),
+      compliant,
+      compliantPct: pct(compliant, devices),
+      removed: Number(head?.removed ?? 0),
+      platforms: rows,
+    };
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+/** The fleet summary as a small text table for a terminal. */
+export function formatFleetSummary(summary: FleetSummary): string {
+  const header = ['platform', 'devices', 'healthy', 'compliant'];
+  const line = (p: { platform: string; devices: number; healthyPct: number; compliantPct: number }) => [p.platform, String(p.devices), `${p.healthyPct.toFixed(1)}%`, `${p.compliantPct.toFixed(1)}%`];
+  const rows = [header, ...summary.platforms.map(line), line({ ...summary, platform: 'all' })];
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+  const format = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
+  return [
+    `Fleet on ${summary.snapshotDate} (tenant clock ${summary.syncedAt}; ${summary.days} day${summary.days === 1 ? '' : 's'} of history; ${summary.removed} removed)`,
+    format(header),
+    ...rows.slice(1, -1).map(format),
+    '-'.repeat(widths.reduce((n, w) => n + w, 0) + 2 * (widths.length - 1)),
+    format(rows.at(-1) as string[]),
+  ].join('\n');
+}
