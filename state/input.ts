@@ -37,7 +37,8 @@ export function parseState(parsed: unknown, source = 'the state'): InputState {
   const state: InputState = new Map();
   if (parsed === null) return state;
   if (!Array.isArray(parsed)) {
-    if (typeof parsed === 'object' && Object.keys(parsed).length === 0) return state;
+    if (typeof parsed !== 'object') throw new ConfigError(`${source} holds a ${typeof parsed}, not a list of states. ${EXPECTED}`);
+    if (Object.keys(parsed).length === 0) return state;
     throw new ConfigError(`${source} is in the legacy (single object) format, which this connector does not use. ${EXPECTED}`);
   }
   parsed.forEach((entry, i) => {

@@ -5,6 +5,7 @@
  * ERROR trace, and the read reports failure. When the run's request budget is spent every stream checkpoints and
  * ends INCOMPLETE with a RATE_LIMITED reason: a clean stop to resume from, not a failure.
  */
+import { streamByName } from '../../streams/index.ts';
 import type { StreamSpec } from '../../streams/spec.ts';
 import type { ConfiguredCatalog, SyncMode } from '../catalog.ts';
 import { ConnectorError, failureTypeOf } from '../errors.ts';
@@ -61,6 +62,13 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
   const outcomes: StreamOutcome[] = [];
+
+  // State for a stream this connector does not have is ignored, as airbyte-protocol.md §1.5 recommends, but said:
+  // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
+  // simply unused (a stream the user deselected).
+  for (const name of state.keys()) {
+    if (!streamByName(name)) await sink.write(message.log('WARN', `The state names a stream "${name}" that this connector does not have; its state is ignored. Is this the state file of another connection?`));
+  }
 
   for (const rejected of catalog.rejected) {
     await sink.write(message.status(rejected.name, 'STARTED'));
