@@ -61,13 +61,7 @@ export class Pacer {
 
   /** Wait for the next request slot; throws BudgetExhaustedError when this run's hourly share is spent. */
   async acquire(): Promise<void> {
-    if (this.remainingBudget <= 0) {
-      throw new BudgetExhaustedError(
-        `This run has used its share of the tenant's request budget (${Math.round(this.share * 100)}% of ${this.hourlyLimit} requests an hour). ` +
-          `The sync stopped with its state saved; run it again after ${new Date(this.resumeAt()).toISOString()} to continue.`,
-        this.resumeAt(),
-      );
-    }
+    this.checkBudget();
     const interval = 1000 / (this.perSecondLimit * 0.9);
     const now = this.now();
     const start = Math.max(now, this.nextStart);
@@ -75,8 +69,21 @@ export class Pacer {
     if (start > now) {
       this.waitedMs += start - now;
       await this.sleep(start - now);
+      // While this request waited its turn, others spent budget or a response revealed the real limits: the check
+      // and the count must happen together, or every stream waiting at the boundary would slip through.
+      this.checkBudget();
     }
     this.count(this.now());
+  }
+
+  private checkBudget(): void {
+    if (this.remainingBudget > 0) return;
+    const resumeAt = this.resumeAt();
+    throw new BudgetExhaustedError(
+      `This run has used its share of the tenant's request budget (${Math.round(this.share * 100)}% of ${this.hourlyLimit} requests an hour). ` +
+        `The sync stopped with its state saved; run it again after ${new Date(resumeAt).toISOString()} to continue.`,
+      resumeAt,
+    );
   }
 
   /** Learn the limits and the tenant's remaining budget from a response's headers. */
@@ -100,13 +107,21 @@ export class Pacer {
     }
   }
 
-  /** When enough budget is back to resume: the gateway's hour reset if known, else when our oldest minute expires. */
+  /**
+   * When enough budget is back to resume. The gateway's hour window, when its reset is known (`RateLimit-Reset` while
+   * the hour is the tighter limit) and still ahead: then the tenant has its whole limit again, and a new run its
+   * share. Otherwise when our oldest minute leaves the sliding hour, at most an hour on.
+   */
   resumeAt(): number {
-    if (this.tenantResetAt !== undefined && this.tenantRemaining !== undefined && this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share))) return this.tenantResetAt;
     const now = this.now();
     let oldest = now;
     for (let i = 0; i < 60; i++) if (this.minutes[i]! > 0 && now - this.minuteStamp[i]! < 60 * MINUTE) oldest = Math.min(oldest, this.minuteStamp[i]!);
-    return oldest + 60 * MINUTE;
+    const ours = oldest + 60 * MINUTE;
+    if (this.tenantResetAt === undefined || this.tenantResetAt <= now) return ours;
+    const tenantShort = this.tenantRemaining !== undefined && this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share));
+    // Stopped by the tenant's reserve: nothing frees up before the gateway's reset. Stopped by our own count: a new
+    // run after the reset starts with a fresh count and a full tenant.
+    return tenantShort ? this.tenantResetAt : Math.min(this.tenantResetAt, ours);
   }
 
   private count(now: number): void {
