@@ -2,9 +2,9 @@
  * People's lines from the real CLI: structured on stderr in text or JSON, filtered by --log-level, and in Airbyte
  * mode warnings also as LOG messages on stdout, which stays valid protocol throughout.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { catalogFile, configFile, run } from '../support/connector.ts';
+import { allOutputs, catalogFile, configFile, expectNoToken, run } from '../support/connector.ts';
 import { useSimulator } from '../support/simulator.ts';
 
 const TEXT_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z (ERROR|WARN|INFO|DEBUG) \S/;
@@ -13,6 +13,7 @@ describe('log lines and levels', () => {
   const sim = useSimulator({ devices: 120, seed: 5, rateLimit: { perSecond: 100_000, perHour: 1_000_000 }, keepLog: false });
   // A start date in the future is a configuration warning, not an error.
   const future = () => configFile(sim(), { start_date: '2099-01-01' });
+  afterAll(() => expectNoToken(sim().token));
 
   it('text lines by default; a warning goes to stderr and, as a LOG message, to stdout', async () => {
     const out = await run(['read', '--config', future(), '--catalog', catalogFile('full_refresh', ['tags'])]);
@@ -44,6 +45,7 @@ describe('log lines and levels', () => {
     expect(out.messages.filter((m) => m.type === 'LOG')).toEqual([]);
     expect(out.records.get('tags')).toHaveLength(12);
     const env = await runCli(['read', '--config', future(), '--catalog', catalogFile('full_refresh', ['tags'])], { env: { SOURCE_KANDJI_LOG_LEVEL: 'error' } });
+    allOutputs.push(env.stdout, env.stderr);
     expect(env.stderr).toBe('');
   });
 

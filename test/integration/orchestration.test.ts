@@ -15,7 +15,7 @@ import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { parseState } from '../../state/input.ts';
 import { STREAMS } from '../../streams/index.ts';
 import { CLI, REPO } from '../support/cli.ts';
-import { configFile, run } from '../support/connector.ts';
+import { allOutputs, configFile, expectNoToken, run } from '../support/connector.ts';
 
 const SCRIPT = join(REPO, 'examples', 'cron-sync.sh');
 const incremental = STREAMS.filter((s) => s.cursorField);
@@ -68,6 +68,10 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
     second = await cronSync(dir);
   }, 120_000);
   afterAll(async () => {
+    // Neither what the script printed nor any file it wrote may contain the token.
+    for (const f of readdirSync(join(dir, 'out'))) allOutputs.push(readFileSync(join(dir, 'out', f), 'utf8'));
+    allOutputs.push(readFileSync(join(dir, 'state.json'), 'utf8'), first.stderr, second.stderr);
+    expectNoToken(sim.token);
     await sim.close();
   });
 
