@@ -109,7 +109,8 @@ export class Logger {
   /** Draw (or with `undefined`, clear) the status line at the bottom of the terminal. No-op when not a TTY. */
   setStatus(text: string | undefined): void {
     if (!this.tty) return;
-    const width = Math.max(20, (this.out.columns ?? 80) - 1);
+    // A terminal that reports no width (0 under some pseudo-terminals) is taken as 80 columns.
+    const width = Math.max(20, (this.out.columns || 80) - 1);
     const line = text === undefined ? undefined : text.length > width ? text.slice(0, width) : text;
     if (line === this.status) return;
     this.status = line;
