@@ -3,6 +3,7 @@
  * `source-kandji`: the connector's command line. Protocol commands print Airbyte messages on stdout, one per line
  * (Singer messages with `--protocol singer`); everything meant for people goes to stderr, as structured log lines.
  */
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { startSimulator } from '../simulator/server.ts';
 import { DEFAULT_EPOCH } from '../simulator/tenant.ts';
@@ -19,6 +20,9 @@ import { redact } from './redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type JsonLines, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import { sync, type OutputFormat } from './sync.ts';
+import type { InputFormat } from '../transforms/raw.ts';
+import { writeReport } from '../transforms/report.ts';
+import { fleetSummary, formatFleetSummary, runTransform } from '../transforms/run.ts';
 
 const stdout = new LineWriter(process.stdout);
 /** People's lines on stderr; protocol commands set its level, format and (Airbyte mode) the LOG channel on stdout. */
@@ -215,6 +219,30 @@ program
       process.exitCode = manifest.status === 'failed' ? 1 : 0;
     } catch (error) {
       say(`error: ${redact((error as Error)?.message ?? String(error))}`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('transform')
+  .description('Build the DuckDB marts from a sync output directory (JSONL or Parquet), print the fleet summary, write the HTML report')
+  .requiredOption('--data <dir>', "a sync's output directory (its --out)")
+  .option('--db <file>', 'database to build, rebuilt whole each run (default: DIR/kandji.duckdb)')
+  .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
+  .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
+  .option('--no-report', 'do not write the HTML report')
+  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
+    try {
+      const { dbPath } = await runTransform({ dataDir: opts.data, ...(opts.db ? { dbPath: opts.db } : {}), ...(opts.format ? { format: opts.format } : {}), say });
+      process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
+      if (opts.report !== false) {
+        const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
+        await writeReport({ dbPath, outFile });
+        process.stdout.write(`report: ${outFile}\n`);
+      }
+      process.stdout.write(`database: ${dbPath}\n`);
+    } catch (error) {
+      say(`error: ${(error as Error)?.message ?? String(error)}`);
       process.exitCode = 1;
     }
   });

@@ -98,6 +98,58 @@ export async function dump(dbPath: string, schemas: string[], exclude?: RegExp):
   }
 }
 
+/**
+ * The tables and views (of the given schemas) whose rows differ between two databases, with how many rows each
+ * side has that the other lacks (EXCEPT ALL, so duplicates count). Columns matching `exclude` are left out; tables
+ * present in only one database are reported too. An empty result means the same rows everywhere.
+ */
+export async function differences(dbA: string, dbB: string, schemas: string[], exclude?: RegExp): Promise<Record<string, string>> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const rows = async (sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJson();
+  try {
+    await connection.run(`attach '${dbA.replace(/'/g, "''")}' as a (read_only)`);
+    await connection.run(`attach '${dbB.replace(/'/g, "''")}' as b (read_only)`);
+    const columns = await rows(
+      `select table_catalog as db, table_schema || '.' || table_name as id, column_name from information_schema.columns
+       where table_catalog in ('a', 'b') and table_schema in (${schemas.map((s) => `'${s}'`).join(', ')}) order by db, id, ordinal_position`,
+    );
+    const tables = (side: string) => {
+      const map = new Map<string, string[]>();
+      for (const c of columns.filter((c) => c.db === side)) {
+        if (exclude?.test(String(c.column_name))) continue;
+        map.set(String(c.id), [...(map.get(String(c.id)) ?? []), `"${c.column_name}"`]);
+      }
+      return map;
+    };
+    const inA = tables('a');
+    const inB = tables('b');
+    const out: Record<string, string> = {};
+    for (const id of new Set([...inA.keys(), ...inB.keys()])) {
+      const a = inA.get(id);
+      const b = inB.get(id);
+      if (!a || !b) {
+        out[id] = a ? 'only in the first database' : 'only in the second database';
+        continue;
+      }
+      if (a.join() !== b.join()) {
+        out[id] = `columns differ: ${a.join(', ')} | ${b.join(', ')}`;
+        continue;
+      }
+      const list = a.join(', ');
+      const [d] = await rows(
+        `select (select count(*) from (select ${list} from a.${id} except all select ${list} from b.${id}))::integer as a_only,
+                (select count(*) from (select ${list} from b.${id} except all select ${list} from a.${id}))::integer as b_only`,
+      );
+      if (d?.a_only || d?.b_only) out[id] = `${d.a_only} rows only in the first, ${d.b_only} only in the second`;
+    }
+    return out;
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
 /** One in-process sync against the simulator, as the `sync` command runs it. */
 export async function syncSim(sim: Simulator, outDir: string, options: { format?: OutputFormat; token?: string } = {}): Promise<RunManifest> {
   const config = resolveConfig({ api_url: sim.url, api_token: options.token ?? sim.token, request_timeout_seconds: 10, device_details_max_per_sync: 100_000, request_budget_share: 1 });

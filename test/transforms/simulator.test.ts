@@ -1,0 +1,161 @@
+/**
+ * The transform on a simulated tenant's real history: syncs on several simulated days (advance() between them
+ * changes FileVault on some Macs and deletes some devices), one failed sync in between, a rerun of the last sync,
+ * and the same history read from JSONL and from Parquet.
+ *
+ *   D1 2026-01-05  complete sync
+ *   D2 2026-01-06  complete sync      after advance(24): FileVault off on some Macs, a device or two deleted
+ *   D3 2026-01-07  failed sync        after advance(24): a token without the Users permission; devices complete
+ *   D4 2026-01-08  complete sync      after advance(24); then the same sync again, with the clock unmoved
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../simulator/server.ts';
+import { fleetSummary, formatFleetSummary, runTransform, type TransformResult } from '../../transforms/run.ts';
+import { runCli } from '../support/cli.ts';
+import { differences, query, syncSim } from './helpers.ts';
+
+const ALL = ['raw', 'staging', 'intermediate', 'snapshots', 'marts'];
+const list = (ids: string[]) => ids.map((id) => `'${id}'`).join(', ');
+
+describe('transform on a simulated tenant', () => {
+  let sim: Simulator;
+  let dir: string;
+  /** Built after D4's first sync, before its rerun. */
+  let beforeRerun: string;
+  /** Built after the rerun: DIR/kandji.duckdb, from Parquet (the default where a run wrote both formats). */
+  let afterRerun: TransformResult;
+  /** Macs whose FileVault was on at D1 and off at D2, still enrolled. */
+  let fileVaultOff: string[];
+  /** Devices deleted between D2 and D3, i.e. missing from D3's failed sync. */
+  let deletedBeforeFailedSync: string[];
+  /** Devices deleted between D1 and D2. */
+  let deletedBeforeD2: string[];
+  const statuses: string[] = [];
+
+  beforeAll(async () => {
+    // 600 devices delete at least one a day; a quarter of them change a day, so some Macs turn FileVault off.
+    sim = await startSimulator({ devices: 600, seed: 5, dailyChangeRate: 0.25, rateLimit: { perSecond: 100_000, perHour: 10_000_000 }, keepLog: false });
+    dir = mkdtempSync(join(tmpdir(), 'kandji-transform-sim-'));
+    const t = sim.tenant;
+
+    statuses.push((await syncSim(sim, dir)).status);
+    const wasOn = new Set([...t.deviceIndices()].filter((i) => t.device(i).filevault));
+    const day2 = sim.advance(24);
+    fileVaultOff = day2.changed.filter((c) => c.kind === 'filevault' && wasOn.has(c.device) && t.exists(c.device) && !t.device(c.device).filevault).map((c) => t.deviceId(c.device));
+    deletedBeforeD2 = day2.deleted.map((i) => t.deviceId(i));
+    statuses.push((await syncSim(sim, dir)).status);
+
+    deletedBeforeFailedSync = sim.advance(24).deleted.map((i) => t.deviceId(i));
+    const noUsers = sim.addToken(['Device list', 'Device details', 'Prism', 'Blueprints', 'Library items', 'Audit log', 'Tags']);
+    statuses.push((await syncSim(sim, dir, { token: noUsers })).status);
+
+    sim.advance(24);
+    statuses.push((await syncSim(sim, dir)).status);
+    beforeRerun = (await runTransform({ dataDir: dir, dbPath: join(dir, 'before-rerun.duckdb') })).dbPath;
+    statuses.push((await syncSim(sim, dir)).status);
+    afterRerun = await runTransform({ dataDir: dir });
+  }, 240_000);
+
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  it('ran the history it describes', () => {
+    expect(statuses).toEqual(['complete', 'complete', 'failed', 'complete', 'complete']);
+    expect(fileVaultOff.length).toBeGreaterThan(0);
+    expect(deletedBeforeD2.length).toBeGreaterThan(0);
+    expect(deletedBeforeFailedSync.length).toBeGreaterThan(0);
+  });
+
+  it('a Mac whose FileVault turns off is non-compliant from that day in compliance_daily, and stays compliant the day before', async () => {
+    const rows = await query(
+      beforeRerun,
+      `select device_id, strftime(snapshot_date, '%Y-%m-%d') as day, filevault_enabled, filevault_ok, is_compliant, failing_checks
+       from marts.compliance_daily where device_id in (${list(fileVaultOff)}) and snapshot_date <= '2026-01-06' order by device_id, day`,
+    );
+    expect(rows).toHaveLength(2 * fileVaultOff.length);
+    for (const id of fileVaultOff) {
+      const [d1, d2] = rows.filter((r) => r.device_id === id);
+      expect(d1, id).toMatchObject({ day: '2026-01-05', filevault_enabled: true });
+      expect(d2, id).toMatchObject({ day: '2026-01-06', filevault_enabled: false, filevault_ok: false, is_compliant: false });
+      expect(d2?.failing_checks, id).toContain('filevault');
+      // On D1 FileVault fails only where its key was not escrowed.
+      expect(d1?.failing_checks.includes('filevault'), id).toBe(d1?.filevault_ok === false);
+    }
+    // Among them, Macs that passed every check on D1: FileVault is the one thing that changed their verdict.
+    const turned = fileVaultOff.filter((id) => rows.find((r) => r.device_id === id && r.day === '2026-01-05')?.is_compliant);
+    expect(turned.length).toBeGreaterThan(0);
+    for (const id of turned) expect(rows.find((r) => r.device_id === id && r.day === '2026-01-06')?.failing_checks).toEqual(['filevault']);
+  });
+
+  it('a deleted device is removed on the day of the next complete sync, and never by the failed sync in between', async () => {
+    const rows = await query(
+      beforeRerun,
+      `select device_id, strftime(snapshot_date, '%Y-%m-%d') as day, is_listed, is_removed, strftime(removed_on, '%Y-%m-%d') as removed_on
+       from snapshots.snp_devices_daily where device_id in (${list([...deletedBeforeD2, ...deletedBeforeFailedSync])}) order by device_id, day`,
+    );
+    for (const id of deletedBeforeFailedSync) {
+      expect(rows.filter((r) => r.device_id === id).map(({ device_id: _, ...r }) => r)).toEqual([
+        { day: '2026-01-05', is_listed: true, is_removed: false, removed_on: null },
+        { day: '2026-01-06', is_listed: true, is_removed: false, removed_on: null },
+        // The failed sync's complete devices list lacks it: carried, not removed.
+        { day: '2026-01-07', is_listed: false, is_removed: false, removed_on: null },
+        { day: '2026-01-08', is_listed: false, is_removed: true, removed_on: '2026-01-08' },
+      ]);
+    }
+    for (const id of deletedBeforeD2) {
+      expect(rows.filter((r) => r.device_id === id).map((r) => [r.day, r.is_removed, r.removed_on])).toEqual([
+        ['2026-01-05', false, null],
+        ['2026-01-06', true, '2026-01-06'],
+        ['2026-01-07', true, '2026-01-06'],
+        ['2026-01-08', true, '2026-01-06'],
+      ]);
+    }
+    const daily = await query(beforeRerun, `select strftime(snapshot_date, '%Y-%m-%d') as day, sum(removed)::integer as removed from marts.fleet_health_daily group by all order by day`);
+    expect(daily.find((d) => d.day === '2026-01-07')?.removed).toBe(0);
+    expect(daily.find((d) => d.day === '2026-01-06')?.removed).toBe(deletedBeforeD2.length);
+    const current = await query(beforeRerun, `select device_id, health_status from marts.fleet_health where device_id in (${list(deletedBeforeFailedSync)})`);
+    expect(current.map((r) => r.health_status)).toEqual(deletedBeforeFailedSync.map(() => 'removed'));
+    expect(await query(beforeRerun, `select count(*)::integer as n from marts.compliance where device_id in (${list(deletedBeforeFailedSync)})`)).toEqual([{ n: 0 }]);
+  });
+
+  it('a rerun of the same sync adds no rows to staging, snapshots or marts', async () => {
+    const first = afterRerun;
+    const [runs] = await query(first.dbPath, `select count(*)::integer as runs, count(distinct synced_at)::integer as times from raw.runs`);
+    // The rerun is a run of its own, at the same tenant time as D4's.
+    expect(runs).toEqual({ runs: 5, times: 4 });
+    expect(first.tables['raw.devices']).toBeGreaterThan((await query(beforeRerun, `select count(*)::integer as n from raw.devices`))[0]?.n);
+    // Models of one row per run (the base views' history, int_device_presence_tracked) gain the rerun's rows by
+    // design; every model keyed by day or by key holds exactly the rows it held before the rerun.
+    const changed = await differences(beforeRerun, first.dbPath, ['marts', 'snapshots', 'intermediate', 'staging'], /^(run_id|run_seq|device_record_synced_at)$/);
+    const perRun = /^(staging\.base_|intermediate\.int_device_presence_tracked$)/;
+    expect(Object.keys(changed).filter((id) => !perRun.test(id))).toEqual([]);
+    expect(Object.keys(changed).every((id) => /only in the second/.test(changed[id] as string) && /^0 rows only in the first/.test(changed[id] as string))).toBe(true);
+  });
+
+  it('builds the same database from JSONL as from Parquet', async () => {
+    const fromJsonl = await runTransform({ dataDir: dir, dbPath: join(dir, 'jsonl.duckdb'), format: 'jsonl' });
+    const fromParquet = afterRerun;
+    const formats = await query(fromJsonl.dbPath, `select distinct file_format from raw.run_streams where file is not null`);
+    expect(formats).toEqual([{ file_format: 'jsonl' }]);
+    expect(await query(fromParquet.dbPath, `select distinct file_format from raw.run_streams where file is not null`)).toEqual([{ file_format: 'parquet' }]);
+    expect(fromJsonl.tables).toEqual(fromParquet.tables);
+    expect(await differences(fromJsonl.dbPath, fromParquet.dbPath, ALL, /^(file|file_format)$/)).toEqual({});
+  });
+
+  it('`source-kandji transform` run again on the same data builds the same database, prints its fleet summary and writes the report', async () => {
+    const db = join(dir, 'cli.duckdb');
+    const result = await runCli(['transform', '--data', dir, '--db', db, '--report', join(dir, 'cli-report.html')], { text: true });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await differences(afterRerun.dbPath, db, ALL)).toEqual({});
+    const summary = await fleetSummary(db);
+    expect(result.stdout).toContain(formatFleetSummary(summary));
+    expect(result.stdout).toContain(`report: ${join(dir, 'cli-report.html')}`);
+    const [counted] = await query(db, `select count(*)::integer as devices, count(*) filter (where is_healthy)::integer as healthy from marts.fleet_health where not is_removed`);
+    expect({ devices: summary.devices, healthy: summary.healthy }).toEqual(counted);
+    expect(summary.snapshotDate).toBe('2026-01-08');
+  });
+});
