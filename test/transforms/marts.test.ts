@@ -366,6 +366,15 @@ describe('marts from a hand-written sync history', () => {
     expect(readFileSync(dbPath).equals(good)).toBe(true);
   });
 
+  it('every example query of docs/marts.md runs on the marts', async () => {
+    const doc = readFileSync(new URL('../../docs/marts.md', import.meta.url), 'utf8');
+    const examples = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    for (const sql of examples) await expect(query(result.dbPath, sql.trim().replace(/;$/, '')), sql).resolves.toBeInstanceOf(Array);
+    const critical = await query(result.dbPath, (examples[0] as string).trim().replace(/;$/, ''));
+    expect(critical.map((r) => r.device_name)).toEqual(['i1']);
+  });
+
   it('a data directory with no runs is an error that says what to do', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'kandji-marts-empty-'));
     await expect(runTransform({ dataDir: empty })).rejects.toThrow(/has no sync runs .* run `source-kandji sync --out/);
