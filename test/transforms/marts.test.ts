@@ -11,7 +11,7 @@
  * The devices: m1 (a compliant Apple silicon Mac whose FileVault goes off on day 2), m2 (an Intel Mac: OS behind,
  * no agent, disk 95% full, firewall off), m3 (a Mac with no Prism rows or details yet, user not in the directory),
  * p1 (iPhone, unassigned, last check-in 10 days before day 1), p2 (iPhone, missing, OS behind; deleted after
- * day 1), t1 (Apple TV without a blueprint), i1 (iPad in lost mode).
+ * day 1), t1 (Apple TV without a blueprint), i1 (iPad in lost mode, its user by the legacy numeric id).
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,8 @@ function devices(day: string, without: string[] = []): Record<string, unknown>[]
     { ...base, device_id: 'p1', device_name: 'p1', platform: 'iPhone', os_version: '18.1.1', user: null, blueprint_id: 'bp-ios', blueprint_name: 'iOS Standard', agent_installed: false, last_check_in: '2025-12-26T12:00:00.000Z' },
     { ...base, device_id: 'p2', device_name: 'p2', platform: 'iPhone', os_version: '18.0.1', user: null, blueprint_id: 'bp-ios', blueprint_name: 'iOS Standard', agent_installed: false, is_missing: true, last_check_in: '2025-11-26T12:00:00.000Z' },
     { ...base, device_id: 't1', device_name: 't1', platform: 'AppleTV', os_version: '18.1', user: null, blueprint_id: null, blueprint_name: null, agent_installed: false, last_check_in: hoursBefore(day, 1) },
-    { ...base, device_id: 'i1', device_name: 'i1', platform: 'iPad', os_version: '18.1.1', user: person('u1', 'Ann'), blueprint_id: 'bp-ios', blueprint_name: 'iOS Standard', agent_installed: false, lost_mode_status: 'ENABLED', last_check_in: hoursBefore(day, 1) },
+    // A 2022-era payload: the user's legacy numeric id, which the directory has as u1's deprecated_user_id.
+    { ...base, device_id: 'i1', device_name: 'i1', platform: 'iPad', os_version: '18.1.1', user: { ...person('u1', 'Ann'), id: 30001 }, blueprint_id: 'bp-ios', blueprint_name: 'iOS Standard', agent_installed: false, lost_mode_status: 'ENABLED', last_check_in: hoursBefore(day, 1) },
   ];
   return all.filter((d) => !without.includes(d.device_id));
 }
@@ -59,7 +60,7 @@ const details = (id: string, at: string, volumes: unknown[], extra: Record<strin
 });
 
 const users = (u2Department: string | null) => [
-  { id: 'u1', email: 'u1@acme.io', name: 'Ann', department: 'Engineering', active: true, archived: false },
+  { id: 'u1', email: 'u1@acme.io', name: 'Ann', department: 'Engineering', active: true, archived: false, deprecated_user_id: '30001' },
   { id: 'u2', email: 'u2@acme.io', name: 'Bo', department: u2Department, active: true, archived: false },
   { id: 'u3', email: 'u3@acme.io', name: 'Cy', department: 'Sales', active: true, archived: false },
   { id: 'u5', email: 'u5@acme.io', name: 'Eve', department: 'Engineering', active: false, archived: true },

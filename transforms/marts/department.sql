@@ -1,5 +1,6 @@
 -- department: devices, users, compliance and health by department on each snapshot day. A device belongs to the
--- department of its assigned user (devices.user.id = users.id) as the directory had it that day:
+-- department of its assigned user (devices.user.id = users.id, or = users.deprecated_user_id where a 2022-era payload
+-- sent the legacy numeric id; kandji-api.md §6.1) as the directory had it that day:
 --   '(unassigned)'     devices with no assigned user
 --   '(no department)'  users with no department, and devices whose user the directory does not have
 -- users counts the department's users in the directory that day (archived users excluded), with or without
@@ -26,7 +27,7 @@ user_days as (
 ),
 
 directory as (
-    select ud.snapshot_date, ud.user_id, u.department, u.is_archived
+    select ud.snapshot_date, ud.user_id, u.deprecated_user_id, u.department, u.is_archived
     from user_days as ud
     asof inner join users_by_day as u
         on u.user_id = ud.user_id and u.synced_date <= ud.snapshot_date
@@ -36,18 +37,22 @@ devices as (
     select
         h.snapshot_date,
         h.device_id,
-        h.user_id,
+        -- The directory's id for the user, whichever id the device record carried.
+        coalesce(by_id.user_id, by_legacy_id.user_id, h.user_id) as user_id,
         h.is_healthy,
         c.is_compliant,
         case
             when h.user_id is null then '(unassigned)'
-            else coalesce(dir.department, '(no department)')
+            when by_id.user_id is not null then coalesce(by_id.department, '(no department)')
+            else coalesce(by_legacy_id.department, '(no department)')
         end as department
     from intermediate.int_device_health_evaluated as h
     inner join intermediate.int_device_compliance_evaluated as c
         on c.snapshot_date = h.snapshot_date and c.device_id = h.device_id
-    left join directory as dir
-        on dir.snapshot_date = h.snapshot_date and dir.user_id = h.user_id
+    left join directory as by_id
+        on by_id.snapshot_date = h.snapshot_date and by_id.user_id = h.user_id
+    left join directory as by_legacy_id
+        on by_legacy_id.snapshot_date = h.snapshot_date and by_legacy_id.deprecated_user_id = h.user_id
     where not h.is_removed
 ),
 
