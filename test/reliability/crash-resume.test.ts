@@ -26,7 +26,7 @@ describe(`crash and resume: SIGKILL at ${KILLS} seeded points`, () => {
   let lines: number;
 
   beforeAll(async () => {
-    sim = await startSimulator({ devices: 250, seed: 81, rateLimit: { perSecond: 100_000, perHour: 10_000_000 }, keepLog: false });
+    sim = await startSimulator({ devices: 180, seed: 81, rateLimit: { perSecond: 100_000, perHour: 10_000_000 }, keepLog: false });
     // Small per-sync details cap is not wanted here: every device's details in one read, checkpointed every 100.
     config = configFile(sim);
     reference = await digestRead(['read', '--config', config, '--catalog', catalog]);
@@ -50,7 +50,8 @@ describe(`crash and resume: SIGKILL at ${KILLS} seeded points`, () => {
     let midStream = 0;
     for (const at of points) {
       const killed = await digestRead(['read', '--config', config, '--catalog', catalog], { killAfterLines: at });
-      expect(killed.code, `killed at line ${at}`).toBeNull();
+      // Killed (no exit code), or — a point in the last chunk of output — finished just before the kill landed.
+      expect([null, 0], `killed at line ${at}`).toContain(killed.code);
       // What an orchestrator keeps: the latest STATE per stream it had received.
       const state = killed.finalState;
       if (state.some((s) => s.stream.stream_state?.resume || s.stream.stream_state?.pending_after)) midStream++;

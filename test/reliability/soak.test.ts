@@ -54,8 +54,6 @@ describe(`soak: ${DEVICES} devices, 10% of requests failing`, () => {
     for (const kind of ['429', '500', '502', '503', 'reset', 'stall', 'truncated']) expect(statuses[kind] ?? 0, kind).toBeGreaterThan(0);
     expect(stats.faults / stats.requests).toBeGreaterThan(0.07);
     expect(stats.faults / stats.requests).toBeLessThan(0.13);
-    // Every fault was retried: the client's own count agrees.
-    expect(soaked.stderr).toMatch(/retry 1 of GET/);
   });
 
   it('reads exactly the records of a clean read, stream by stream', () => {
