@@ -5,9 +5,8 @@
  * nothing else; neither run repeats a primary key within itself, so de-duplicating the two by primary key leaves
  * exactly the clean read's records.
  *
- * This is the record-level half of the issue's claim. That the marts built from all runs have no duplicates needs
- * the DuckDB marts (transforms/), which are being built separately; it follows from this once the marts
- * de-duplicate by primary key.
+ * This is the record-level half of the issue's claim; crash-marts.test.ts kills `sync` and checks the DuckDB marts
+ * built from every run it left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
