@@ -17,6 +17,7 @@ import { parseState } from '../../state/input.ts';
 import { STREAMS } from '../../streams/index.ts';
 import { REPO } from '../support/cli.ts';
 import { PROTOCOL_SCHEMA_PATH } from '../support/protocol.ts';
+import { abnormalState, configuredCatalog } from '../../integration_tests/generate.ts';
 
 interface Instruction {
   keyword: string;
@@ -120,6 +121,12 @@ describe('Dockerfile', () => {
 describe('integration_tests/ (acceptance-test inputs)', () => {
   const read = (name: string) => JSON.parse(readFileSync(join(REPO, 'integration_tests', name), 'utf8'));
   const incremental = STREAMS.filter((s) => s.cursorField);
+
+  it('the files are what integration_tests/generate.ts writes from the stream declarations', () => {
+    const hint = 'run `node integration_tests/generate.ts` after changing a stream, key or cursor';
+    expect(read('configured_catalog.json'), hint).toEqual(configuredCatalog());
+    expect(read('abnormal_state.json'), hint).toEqual(abnormalState());
+  });
 
   it('configured_catalog.json is a valid ConfiguredAirbyteCatalog of every stream, incremental where it can be', () => {
     const catalog = read('configured_catalog.json');
