@@ -1,5 +1,6 @@
--- stg_kandji__application_firewall: the latest Prism application_firewall row of each device. The stream is incremental (a later run
--- holds only changed rows), so the latest row per device across every run is the current one.
+-- stg_kandji__application_firewall: the latest Prism application_firewall row of each device. The stream is
+-- incremental (a later run holds only changed rows), so the latest row per device across every run is the current
+-- one.
 -- grain: one row per device
 -- keys: device_id
 -- materialized: view

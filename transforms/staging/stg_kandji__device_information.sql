@@ -1,5 +1,5 @@
--- stg_kandji__device_information: the latest Prism device_information row of each device. The stream is incremental (a later run
--- holds only changed rows), so the latest row per device across every run is the current one.
+-- stg_kandji__device_information: the latest Prism device_information row of each device. The stream is incremental
+-- (a later run holds only changed rows), so the latest row per device across every run is the current one.
 -- grain: one row per device
 -- keys: device_id
 -- materialized: view

@@ -1,5 +1,6 @@
--- stg_kandji__gatekeeper_and_xprotect: the latest Prism gatekeeper_and_xprotect row of each device. The stream is incremental (a later run
--- holds only changed rows), so the latest row per device across every run is the current one.
+-- stg_kandji__gatekeeper_and_xprotect: the latest Prism gatekeeper_and_xprotect row of each device. The stream is
+-- incremental (a later run holds only changed rows), so the latest row per device across every run is the current
+-- one.
 -- grain: one row per device
 -- keys: device_id
 -- materialized: view

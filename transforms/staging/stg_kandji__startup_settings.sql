@@ -1,5 +1,5 @@
--- stg_kandji__startup_settings: the latest Prism startup_settings row of each device. The stream is incremental (a later run
--- holds only changed rows), so the latest row per device across every run is the current one.
+-- stg_kandji__startup_settings: the latest Prism startup_settings row of each device. The stream is incremental (a
+-- later run holds only changed rows), so the latest row per device across every run is the current one.
 -- grain: one row per device
 -- keys: device_id
 -- materialized: view
