@@ -5,7 +5,7 @@
  * (crash-resume.test.ts proves the record-level claim for `read`; this is the same claim where analysts meet it.)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -18,21 +18,41 @@ import { prng } from '../support/reliability.ts';
 
 const KILLS = 3;
 
-/** Run `sync` into `out`; SIGKILL it after `killAfterMs` if given. */
-function sync(config: string, out: string, killAfterMs?: number): Promise<{ code: number | null; ms: number; stderr: string }> {
+/** Bytes of the files under `dir` (0 if it does not exist or is being moved). */
+function bytesUnder(dir: string): number {
+  try {
+    return (readdirSync(dir, { recursive: true }) as string[]).reduce((n, f) => {
+      try {
+        const info = statSync(join(dir, f));
+        return n + (info.isFile() ? info.size : 0);
+      } catch {
+        return n;
+      }
+    }, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Run `sync` into `out`; SIGKILL it once it has written `killAtBytes` of records (progress, not time: load-proof). */
+function sync(config: string, out: string, killAtBytes?: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const started = Date.now();
     const child = spawn(process.execPath, [CLI, 'sync', '--config', config, '--out', out, '--format', 'jsonl'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const timer =
+      killAtBytes === undefined
+        ? undefined
+        : setInterval(() => {
+            if (bytesUnder(join(out, '_inflight')) >= killAtBytes) child.kill('SIGKILL');
+          }, 5);
     child.on('error', reject);
     child.on('close', (code) => {
-      clearTimeout(timer);
+      clearInterval(timer);
       allOutputs.push(stdout, stderr);
-      resolve({ code, ms: Date.now() - started, stderr });
+      resolve({ code, stderr });
     });
   });
 }
@@ -68,9 +88,10 @@ describe(`sync killed at ${KILLS} seeded points, then the marts`, () => {
     const clean = await sync(config, cleanDir);
     expect(clean.code, clean.stderr).toBe(0);
     const random = prng(0xdead);
-    // Kills spread over the run (times are fractions of the clean run's length, so the points hold on any machine).
+    // Kills spread over the run: at seeded fractions of the records a clean sync writes.
+    const total = bytesUnder(cleanDir);
     for (let i = 0; i < KILLS; i++) {
-      const at = Math.floor(clean.ms * (0.35 + (0.6 * (i + random())) / KILLS));
+      const at = Math.floor(total * (0.1 + (0.8 * (i + random())) / KILLS));
       const killed = await sync(config, crashDir, at);
       expect([null, 0], killed.stderr).toContain(killed.code);
     }
