@@ -13,10 +13,10 @@
  * p1 (iPhone, unassigned, last check-in 10 days before day 1), p2 (iPhone, missing, OS behind; deleted after
  * day 1), t1 (Apple TV without a blueprint), i1 (iPad in lost mode, its user by the legacy numeric id).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTransform, fleetSummary, formatFleetSummary, TransformCheckError, type TransformResult } from '../../transforms/run.ts';
 import { dump, query, writeRuns, type FixtureRun } from './helpers.ts';
 
@@ -133,8 +133,18 @@ describe('marts from a hand-written sync history', () => {
   let result: TransformResult;
   const lines: string[] = [];
 
+  const temporary: string[] = [];
+  const tempDir = (prefix: string) => {
+    const path = mkdtempSync(join(tmpdir(), prefix));
+    temporary.push(path);
+    return path;
+  };
+  afterAll(() => {
+    for (const path of temporary) rmSync(path, { recursive: true, force: true });
+  });
+
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kandji-marts-'));
+    dir = tempDir('kandji-marts-');
     writeRuns(dir, HISTORY);
     result = await runTransform({ dataDir: dir, say: (l) => lines.push(l) });
   });
@@ -351,7 +361,7 @@ describe('marts from a hand-written sync history', () => {
   });
 
   it('a broken relationship fails the transform with a clear message and keeps the previous database', async () => {
-    const bad = mkdtempSync(join(tmpdir(), 'kandji-marts-bad-'));
+    const bad = tempDir('kandji-marts-bad-');
     const dbPath = join(bad, 'kandji.duckdb');
     writeRuns(bad, [{ syncedAt: D1, status: 'complete', streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } } }]);
     await runTransform({ dataDir: bad, dbPath });
@@ -377,7 +387,7 @@ describe('marts from a hand-written sync history', () => {
   });
 
   it('a data directory with no runs is an error that says what to do', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'kandji-marts-empty-'));
+    const empty = tempDir('kandji-marts-empty-');
     await expect(runTransform({ dataDir: empty })).rejects.toThrow(/has no sync runs .* run `source-kandji sync --out/);
   });
 });

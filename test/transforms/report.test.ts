@@ -3,7 +3,7 @@
  * playwright-core; never a browser download), with the network cut off. The charts must draw, and their numbers
  * must equal queries on the marts.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -60,6 +60,7 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
   afterAll(async () => {
     await browser?.close();
     await sim?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** A chart's data as Chart.js holds it in the page. */

@@ -8,7 +8,7 @@
  *   D3 2026-01-07  failed sync        after advance(24): a token without the Users permission; devices complete
  *   D4 2026-01-08  complete sync      after advance(24); then the same sync again, with the clock unmoved
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,8 @@ describe('transform on a simulated tenant', () => {
 
   afterAll(async () => {
     await sim?.close();
+    // Four synced days of 600 devices in both formats, and five databases: over 100 MB.
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('ran the history it describes', () => {
