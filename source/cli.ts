@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { startSimulator } from '../simulator/server.ts';
 import { DEFAULT_EPOCH } from '../simulator/tenant.ts';
 import { loadState } from '../state/input.ts';
 import { discoverCatalog, loadCatalog } from './catalog.ts';
@@ -19,10 +18,10 @@ import { read } from './read/engine.ts';
 import { redact } from './redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type JsonLines, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
-import { sync, type OutputFormat } from './sync.ts';
+import type { OutputFormat } from './sync.ts';
 import type { InputFormat } from '../transforms/raw.ts';
-import { writeReport } from '../transforms/report.ts';
-import { fleetSummary, formatFleetSummary, runTransform } from '../transforms/run.ts';
+// sync, transform and simulate load DuckDB and the simulator only when they run (see their actions): `spec` or
+// `read` should not pay for them in start-up time and memory.
 
 const stdout = new LineWriter(process.stdout);
 /** People's lines on stderr; protocol commands set its level, format and (Airbyte mode) the LOG channel on stdout. */
@@ -154,7 +153,9 @@ program.hook('preAction', (_program, command) => {
   const opts = command.opts<{ logLevel?: Level; logFormat?: LogFormat; protocol?: Protocol }>();
   if (opts.logLevel === undefined) return;
   const singer = opts.protocol === 'singer' || command === program;
-  log.configure({ level: opts.logLevel, format: opts.logFormat ?? 'text', protocol: singer ? undefined : stdout });
+  // Only the Airbyte protocol commands mirror warnings onto stdout; sync and transform print text for people there.
+  const airbyte = !singer && ['spec', 'check', 'discover', 'read'].includes(command.name());
+  log.configure({ level: opts.logLevel, format: opts.logFormat ?? 'text', protocol: airbyte ? stdout : undefined });
 });
 
 withLogging(program.command('spec'))
@@ -201,8 +202,7 @@ withLogging(program.command('read'))
     return protocol(() => readCommand(opts), opts.protocol);
   });
 
-program
-  .command('sync')
+withLogging(program.command('sync'))
   .description('Read into files: DIR/<stream>/<run>.jsonl|.parquet, a manifest per run in DIR/_runs, the state in DIR/state.json')
   .requiredOption('--config <file>', 'connector configuration (JSON)')
   .requiredOption('--out <dir>', 'output directory; state and history accumulate there across syncs')
@@ -210,21 +210,21 @@ program
   .option('--catalog <file>', 'configured catalog (default: every stream, incremental where it can be)')
   .action(async (opts: { config: string; out: string; format: OutputFormat; catalog?: string }) => {
     try {
+      const { sync } = await import('./sync.ts');
       const config = await loadConfig(opts.config);
-      for (const warning of config.warnings) say(`warning: ${warning}`);
+      for (const warning of config.warnings) log.warn(warning);
       const catalog = opts.catalog ? await loadCatalog(opts.catalog) : undefined;
-      const { manifest } = await sync({ config, outDir: opts.out, format: opts.format, ...(catalog ? { catalog } : {}), say });
+      const { manifest } = await sync({ config, outDir: opts.out, format: opts.format, ...(catalog ? { catalog } : {}), log });
       const records = Object.values(manifest.streams).reduce((n, s) => n + s.records, 0);
       process.stdout.write(`${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${opts.out}\n`);
       process.exitCode = manifest.status === 'failed' ? 1 : 0;
     } catch (error) {
-      say(`error: ${redact((error as Error)?.message ?? String(error))}`);
+      log.error((error as Error)?.message ?? String(error), { failure_type: failureTypeOf(error) });
       process.exitCode = 1;
     }
   });
 
-program
-  .command('transform')
+withLogging(program.command('transform'))
   .description('Build the DuckDB marts from a sync output directory (JSONL or Parquet), print the fleet summary, write the HTML report')
   .requiredOption('--data <dir>', "a sync's output directory (its --out)")
   .option('--db <file>', 'database to build, rebuilt whole each run (default: DIR/kandji.duckdb)')
@@ -233,6 +233,7 @@ program
   .option('--no-report', 'do not write the HTML report')
   .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
     try {
+      const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([import('../transforms/run.ts'), import('../transforms/report.ts')]);
       const { dbPath } = await runTransform({ dataDir: opts.data, ...(opts.db ? { dbPath: opts.db } : {}), ...(opts.format ? { format: opts.format } : {}), say });
       process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
       if (opts.report !== false) {
@@ -242,7 +243,7 @@ program
       }
       process.stdout.write(`database: ${dbPath}\n`);
     } catch (error) {
-      say(`error: ${(error as Error)?.message ?? String(error)}`);
+      log.error((error as Error)?.message ?? String(error));
       process.exitCode = 1;
     }
   });
@@ -262,6 +263,7 @@ program
   .option('--windows-android', 'also enroll Windows and Android devices', false)
   .action(async (opts) => {
     const rate = opts.faultRate as number;
+    const { startSimulator } = await import('../simulator/server.ts');
     const sim = await startSimulator({
       devices: opts.devices,
       seed: opts.seed,

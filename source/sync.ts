@@ -55,8 +55,17 @@ export interface SyncOptions {
   format: OutputFormat;
   /** Default: every stream, incremental where it can be. */
   catalog?: ConfiguredCatalog;
-  say?: (line: string) => void;
+  /** Lines for people, at their level (source/log.ts Logger fits). */
+  log?: SyncLog;
 }
+
+export interface SyncLog {
+  info(text: string): void;
+  warn(text: string): void;
+  error(text: string): void;
+}
+
+const silent: SyncLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** A catalog of every stream, incremental where the stream supports it. */
 export function defaultCatalog(): ConfiguredCatalog {
@@ -68,14 +77,14 @@ export function defaultCatalog(): ConfiguredCatalog {
 /** Writes each stream's records to its own JSONL file and keeps the last STATE of each stream. */
 class FileSink implements MessageSink {
   private readonly dir: string;
-  private readonly say: (line: string) => void;
+  private readonly log: SyncLog;
   private readonly files = new Map<string, WriteStream>();
   readonly counts = new Map<string, number>();
   readonly states = new Map<string, AirbyteMessage & { type: 'STATE' }>();
 
-  constructor(dir: string, say: (line: string) => void) {
+  constructor(dir: string, log: SyncLog) {
     this.dir = dir;
-    this.say = say;
+    this.log = log;
   }
 
   write(msg: AirbyteMessage): void | Promise<void> {
@@ -92,10 +101,12 @@ class FileSink implements MessageSink {
         this.states.set(msg.state.stream.stream_descriptor.name, msg);
         return;
       case 'LOG':
-        this.say(`${msg.log.level.toLowerCase()}: ${msg.log.message}`);
+        if (msg.log.level === 'ERROR' || msg.log.level === 'FATAL') this.log.error(msg.log.message);
+        else if (msg.log.level === 'WARN') this.log.warn(msg.log.message);
+        else this.log.info(msg.log.message);
         return;
       case 'TRACE':
-        if (msg.trace.type === 'ERROR') this.say(`error: ${msg.trace.error.message}`);
+        if (msg.trace.type === 'ERROR') this.log.error(msg.trace.error.message);
         return;
       default:
         return;
@@ -178,7 +189,7 @@ async function placeFiles(outDir: string, inflight: string, runId: string, parti
 }
 
 /** A sync that crashed left its records in DIR/_inflight: keep them as a failed run's partial files. */
-async function recoverCrashedRuns(outDir: string, format: OutputFormat, say: (line: string) => void): Promise<void> {
+async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: SyncLog): Promise<void> {
   const root = join(outDir, '_inflight');
   if (!(await exists(root))) return;
   for (const id of await readdir(root)) {
@@ -191,7 +202,7 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, say: (li
     const manifest: RunManifest = { run_id: runId, synced_at: new Date(started).toISOString(), started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), status: 'failed', format, requests: -1, streams };
     await mkdir(join(outDir, '_runs'), { recursive: true });
     await writeAtomically(join(outDir, '_runs', `${runId}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
-    say(`A previous sync did not finish; its records are kept as run ${runId} (partial). The state was not advanced, so this sync reads them again.`);
+    log.warn(`A previous sync did not finish; its records are kept as run ${runId} (partial). The state was not advanced, so this sync reads them again.`);
   }
 }
 
@@ -201,10 +212,10 @@ export interface SyncResult {
 }
 
 export async function sync(options: SyncOptions): Promise<SyncResult> {
-  const say = options.say ?? (() => {});
+  const log = options.log ?? silent;
   const { outDir, format } = options;
   await mkdir(outDir, { recursive: true });
-  await recoverCrashedRuns(outDir, format, say);
+  await recoverCrashedRuns(outDir, format, log);
   const statePath = join(outDir, 'state.json');
   const state = (await exists(statePath)) ? await loadState(statePath) : new Map();
   const catalog = options.catalog ?? defaultCatalog();
@@ -212,8 +223,8 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
   const inflight = join(outDir, '_inflight', `${startedAt}-${process.pid}`);
   await mkdir(inflight, { recursive: true });
 
-  const sink = new FileSink(inflight, say);
-  const result = await read({ settings: options.config, catalog, state, sink, say });
+  const sink = new FileSink(inflight, log);
+  const result = await read({ settings: options.config, catalog, state, sink, say: (line) => log.info(line) });
 
   const status: RunManifest['status'] = result.failed ? 'failed' : result.rateLimited ? 'incomplete' : 'complete';
   const runId = `${compact(result.anchor)}_${compact(startedAt)}`;
@@ -251,7 +262,7 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     for (const [name, msg] of sink.states) merged.set(name, { type: 'STREAM', stream: msg.state.stream });
     await writeAtomically(statePath, `${JSON.stringify([...merged.values()], null, 2)}\n`);
   } else {
-    say('The sync failed: the previous state is kept, and this run\'s files are marked partial.');
+    log.error("The sync failed: the previous state is kept, and this run's files are marked partial.");
   }
   return { manifest, read: result };
 }
