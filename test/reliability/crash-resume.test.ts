@@ -14,7 +14,7 @@ import { STREAMS } from '../../streams/index.ts';
 import { catalogFile, configFile, expectNoToken, stateFile } from '../support/connector.ts';
 import { digestRead, duplicates, prng, type DigestedRead } from '../support/reliability.ts';
 
-const KILLS = 10;
+const KILLS = 8;
 const SEED = 0xc0ffee;
 
 describe(`crash and resume: SIGKILL at ${KILLS} seeded points`, () => {
@@ -25,7 +25,7 @@ describe(`crash and resume: SIGKILL at ${KILLS} seeded points`, () => {
   let lines: number;
 
   beforeAll(async () => {
-    sim = await startSimulator({ devices: 180, seed: 81, rateLimit: { perSecond: 100_000, perHour: 10_000_000 }, keepLog: false });
+    sim = await startSimulator({ devices: 150, seed: 81, rateLimit: { perSecond: 100_000, perHour: 10_000_000 }, keepLog: false });
     // Small per-sync details cap is not wanted here: every device's details in one read, checkpointed every 100.
     config = configFile(sim);
     reference = await digestRead(['read', '--config', config, '--catalog', catalog]);
