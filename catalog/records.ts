@@ -13,7 +13,7 @@
  * path, so the loss is visible downstream instead of failing the sync.
  */
 import type { RecordChange } from '../source/protocol.ts';
-import { parseTimestamp, toBool, toNumber } from './normalize.ts';
+import { parseTimestamp, toBool, toNumber, type ParsedTimestamp } from './normalize.ts';
 import { baseType as typeOf, type SchemaNode as Schema } from './schema.ts';
 
 export interface Normalized {
@@ -23,68 +23,145 @@ export interface Normalized {
 
 export function normalizeRecord(schema: Schema, row: Record<string, unknown>): Normalized {
   const changes: RecordChange[] = [];
-  const data = normalizeObject(schema, row, '', changes);
+  const data = objectNormalizer(schema)(row, '', changes);
   return { data, changes };
 }
 
-function normalizeObject(schema: Schema, value: Record<string, unknown>, path: string, changes: RecordChange[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...value };
-  const properties = schema.properties ?? {};
-  for (const [key, fieldSchema] of Object.entries(properties)) {
-    if (!(key in value)) continue;
-    out[key] = normalizeValue(fieldSchema, value[key], `${path}/${key}`, changes);
-  }
-  // Derived numeric twins of size strings: "228.27 GB" → capacity_bytes, "19%" → percent_used_number.
-  for (const key of Object.keys(properties)) {
-    const twin = /^(.*)_(bytes|number)$/.exec(key);
-    if (!twin || key in value) continue;
-    const source = value[twin[1] as string];
-    if (typeof source === 'string') out[key] = toNumber(source);
-  }
-  return out;
+// The schema is walked once per schema, not once per record: each node compiles to a converter, kept beside the node.
+// A converter takes the value, where it sits (the parent's path and its key: the path string is only built when a
+// change is reported), and the record's list of changes.
+
+type Convert = (value: unknown, parent: string, key: string | number, changes: RecordChange[]) => unknown;
+type ObjectNormalizer = (value: Record<string, unknown>, path: string, changes: RecordChange[]) => Record<string, unknown>;
+
+const converters = new WeakMap<Schema, Convert>();
+const objectNormalizers = new WeakMap<Schema, ObjectNormalizer>();
+
+function converterOf(schema: Schema): Convert {
+  let convert = converters.get(schema);
+  if (!convert) converters.set(schema, (convert = compile(schema)));
+  return convert;
 }
 
-function normalizeValue(schema: Schema, value: unknown, path: string, changes: RecordChange[]): unknown {
-  if (value === null || value === undefined) return value ?? null;
-  const nulled = () => {
-    changes.push({ field: path, change: 'NULLED', reason: 'SOURCE_SERIALIZATION_ERROR' });
-    return null;
-  };
+function nulled(changes: RecordChange[], parent: string, key: string | number): null {
+  changes.push({ field: `${parent}/${key}`, change: 'NULLED', reason: 'SOURCE_SERIALIZATION_ERROR' });
+  return null;
+}
+
+/** A field the schema does not convert: only a missing value (from a stream's `map`) becomes null. */
+const passThrough: Convert = (value) => value ?? null;
+
+function compile(schema: Schema): Convert {
   switch (typeOf(schema)) {
     case 'string': {
       if (schema.format === 'date-time') {
-        const parsed = parseTimestamp(value);
-        return parsed.ok ? parsed.value : nulled();
+        return (value, parent, key, changes) => {
+          if (value === null || value === undefined) return null;
+          const parsed = timestamp(value);
+          return parsed.ok ? parsed.value : nulled(changes, parent, key);
+        };
       }
-      return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : nulled();
+      return (value, parent, key, changes) => {
+        if (typeof value === 'string') return value;
+        if (value === null || value === undefined) return null;
+        return typeof value === 'number' || typeof value === 'boolean' ? String(value) : nulled(changes, parent, key);
+      };
     }
-    case 'boolean': {
-      if (typeof value === 'boolean') return value;
-      if (value === '') return null;
-      const b = toBool(value);
-      return b === null ? nulled() : b;
-    }
+    case 'boolean':
+      return (value, parent, key, changes) => {
+        if (typeof value === 'boolean') return value;
+        if (value === null || value === undefined || value === '') return null;
+        const b = toBool(value);
+        return b === null ? nulled(changes, parent, key) : b;
+      };
     case 'integer':
     case 'number': {
-      if (typeof value === 'number') return value;
-      if (value === '') return null;
-      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-      if (Number.isNaN(n) || (typeOf(schema) === 'integer' && !Number.isInteger(n))) return nulled();
-      return n;
+      const integer = typeOf(schema) === 'integer';
+      return (value, parent, key, changes) => {
+        if (typeof value === 'number') return value;
+        if (value === null || value === undefined || value === '') return null;
+        const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+        if (Number.isNaN(n) || (integer && !Number.isInteger(n))) return nulled(changes, parent, key);
+        return n;
+      };
     }
     case 'object': {
-      // "no value" spellings of a section: "" and {} (kandji-api.md §7, quirk 6).
-      if (value === '' || (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)) return null;
-      if (typeof value !== 'object' || Array.isArray(value)) return nulled();
-      return schema.properties ? normalizeObject(schema, value as Record<string, unknown>, path, changes) : value;
+      const normalize = schema.properties ? objectNormalizer(schema) : undefined;
+      return (value, parent, key, changes) => {
+        // "no value" spellings of a section: "" and {} (kandji-api.md §7, quirk 6).
+        if (value === null || value === undefined || value === '') return null;
+        if (typeof value !== 'object' || Array.isArray(value)) return nulled(changes, parent, key);
+        if (!hasOwnKeys(value)) return null;
+        return normalize ? normalize(value as Record<string, unknown>, `${parent}/${key}`, changes) : value;
+      };
     }
     case 'array': {
-      if (value === '') return null;
-      if (!Array.isArray(value)) return nulled();
-      const items = schema.items;
-      return items ? value.map((item, i) => normalizeValue(items, item, `${path}/${i}`, changes)) : value;
+      const items = schema.items ? converterOf(schema.items) : undefined;
+      return (value, parent, key, changes) => {
+        if (value === null || value === undefined || value === '') return null;
+        if (!Array.isArray(value)) return nulled(changes, parent, key);
+        if (!items) return value;
+        // Copied only when an item changes: a list of strings stays the list the API sent.
+        const path = `${parent}/${key}`;
+        let out: unknown[] | undefined;
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          const converted = items(item, path, i, changes);
+          if (converted !== item || out) (out ??= value.slice(0, i)).push(converted);
+        }
+        return out ?? value;
+      };
     }
     default:
-      return value;
+      return passThrough;
   }
+}
+
+function objectNormalizer(schema: Schema): ObjectNormalizer {
+  let normalize = objectNormalizers.get(schema);
+  if (normalize) return normalize;
+  const properties = schema.properties ?? {};
+  const fields = Object.entries(properties).map(([key, fieldSchema]) => ({ key, convert: converterOf(fieldSchema) }));
+  // Derived numeric twins of size strings: "228.27 GB" → capacity_bytes, "19%" → percent_used_number.
+  const twins = Object.keys(properties).flatMap((key) => {
+    const twin = /^(.*)_(bytes|number)$/.exec(key);
+    return twin ? [{ key, source: twin[1] as string }] : [];
+  });
+  normalize = (value, path, changes) => {
+    const out: Record<string, unknown> = { ...value };
+    for (const { key, convert } of fields) {
+      if (!(key in value)) continue;
+      const given = value[key];
+      const converted = convert(given, path, key, changes);
+      if (converted !== given) out[key] = converted;
+    }
+    for (const { key, source } of twins) {
+      if (key in value) continue;
+      const size = value[source];
+      if (typeof size === 'string') out[key] = toNumber(size);
+    }
+    return out;
+  };
+  objectNormalizers.set(schema, normalize);
+  return normalize;
+}
+
+function hasOwnKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
+// A page repeats its timestamps: a device's rows share created_at, updated_at and last_collected_at, and a Prism apps
+// page holds five devices' ~60 rows each. Recent results are kept, in a map emptied when it reaches its bound.
+const recentTimestamps = new Map<string, ParsedTimestamp>();
+
+function timestamp(value: unknown): ParsedTimestamp {
+  if (typeof value !== 'string') return parseTimestamp(value);
+  let parsed = recentTimestamps.get(value);
+  if (parsed === undefined) {
+    if (recentTimestamps.size >= 4096) recentTimestamps.clear();
+    parsed = parseTimestamp(value);
+    recentTimestamps.set(value, parsed);
+  }
+  return parsed;
 }

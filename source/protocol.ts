@@ -103,23 +103,22 @@ export interface MessageSink {
 }
 
 /**
- * Writes messages as JSON lines to a stream. Lines are batched into chunks of about 64 KiB; when the stream's
- * buffer is full, `write` returns a promise that resolves on 'drain', which the read loop awaits.
+ * Writes messages as JSON lines to a stream. Lines are gathered into chunks of about 64 KiB, and each chunk is passed
+ * through `redact` as a whole (a chunk holds whole lines and no secret form contains a newline, so this is the same
+ * as redacting every line, at a fraction of the scans); when the stream's buffer is full, `write` returns a promise
+ * that resolves on 'drain', which the read loop awaits.
  */
 export class LineWriter implements MessageSink {
   private readonly out: Writable;
-  private chunk: string[] = [];
-  private size = 0;
+  private chunk = '';
 
   constructor(out: Writable) {
     this.out = out;
   }
 
   write(msg: AirbyteMessage): void | Promise<void> {
-    const line = redact(JSON.stringify(msg));
-    this.chunk.push(line, '\n');
-    this.size += line.length + 1;
-    if (this.size >= 65_536) return this.push();
+    this.chunk += `${JSON.stringify(msg)}\n`;
+    if (this.chunk.length >= 65_536) return this.push();
   }
 
   async flush(): Promise<void> {
@@ -128,9 +127,8 @@ export class LineWriter implements MessageSink {
 
   private push(): Promise<void> | undefined {
     if (this.chunk.length === 0) return undefined;
-    const text = this.chunk.join('');
-    this.chunk = [];
-    this.size = 0;
+    const text = redact(this.chunk);
+    this.chunk = '';
     if (this.out.write(text)) return undefined;
     return new Promise((resolve) => this.out.once('drain', resolve));
   }

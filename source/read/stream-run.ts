@@ -31,18 +31,30 @@ export class StreamRun {
     return this.sink.write(message.status(this.spec.name, 'STARTED'));
   }
 
-  /** Normalise and emit one API row (after the stream's `map` and any per-request `tag`). */
-  async emit(row: Record<string, unknown>, tag?: Record<string, unknown>): Promise<void> {
+  /**
+   * Normalise and emit one API row (after the stream's `map` and any per-request `tag`). Returns a promise only when
+   * the sink asks to wait (backpressure), so a loop over a page's rows need not yield once per record.
+   */
+  emit(row: Record<string, unknown>, tag?: Record<string, unknown>): void | Promise<void> {
     if (!this.running) {
       this.running = true;
-      await this.sink.write(message.status(this.spec.name, 'RUNNING'));
+      const pending = this.sink.write(message.status(this.spec.name, 'RUNNING'));
+      if (pending) return pending.then(() => this.emit(row, tag));
     }
     const mapped = this.spec.map ? this.spec.map(row) : row;
     const { data, changes } = normalizeRecord(this.spec.schema as never, tag ? { ...mapped, ...tag } : mapped);
     this.nulledFields += changes.length;
     this.records++;
     this.sinceState++;
-    await this.sink.write(message.record(this.spec.name, data, Date.now(), changes));
+    return this.sink.write(message.record(this.spec.name, data, Date.now(), changes));
+  }
+
+  /** Emit a page's rows in order, waiting only where the sink applies backpressure. */
+  async emitAll(rows: readonly unknown[], tag?: Record<string, unknown>): Promise<void> {
+    for (const row of rows) {
+      const pending = this.emit(row as Record<string, unknown>, tag);
+      if (pending) await pending;
+    }
   }
 
   async checkpoint(state: Record<string, unknown>): Promise<void> {
