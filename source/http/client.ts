@@ -53,6 +53,9 @@ export interface ClientOptions {
   onRetry?: (info: { endpoint: string; attempt: number; why: string; waitMs: number }) => void;
 }
 
+/** A path of plain segments (letters, digits, `-`, `_`, `~`): no dot segments, escapes or query to normalise. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-]+)+\/?$/;
+
 export const USER_AGENT = 'source-kandji/0.1 (+https://github.com/source-kandji)';
 
 export class KandjiClient {
@@ -143,6 +146,10 @@ export class KandjiClient {
 
   /** Build the request path on the configured origin. A full URL (a `next` link) keeps only its path and query. */
   private requestPath(pathOrLink: string, query: Query): string {
+    // The common case, a plain path and no query (every per-device call), needs no URL parsing: nothing to normalise.
+    if (PLAIN_PATH.test(pathOrLink) && Object.values(query).every((v) => v === undefined)) {
+      return pathOrLink.startsWith('/api/') ? pathOrLink : `/api/v1${pathOrLink}`;
+    }
     let url: URL;
     if (/^https?:\/\//i.test(pathOrLink)) {
       const link = new URL(pathOrLink);
