@@ -11,7 +11,7 @@
 import { Pool } from 'undici';
 import { SystemError, TransientError } from '../errors.ts';
 import { BudgetExhaustedError, classifyNetworkError, classifyStatus, type Action } from './errors.ts';
-import { Pacer, sleep } from './pacer.ts';
+import { Pacer, sleep, type RequestKind } from './pacer.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -22,6 +22,8 @@ export interface RequestMeta {
   endpoint: string;
   /** The Kandji permission the endpoint needs, for error messages. */
   permission?: string;
+  /** `bulk` for one of many independent per-device calls, which leave the next rate slot to cursor chains. Default `chain`. */
+  kind?: RequestKind;
 }
 
 export interface EndpointCounters {
@@ -88,7 +90,7 @@ export class KandjiClient {
     const { maxAttempts, retryBaseMs, requestTimeoutMs } = this.options;
     let lastWhy = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      await this.pacer.acquire();
+      counters.waitedMs += await this.pacer.acquire(meta.kind);
       counters.requests++;
       let action: Action;
       let waitHeader: number | undefined;

@@ -2,7 +2,8 @@
  * Pacing against Kandji's two limits (kandji-api.md §2), both shared by every token of the tenant:
  *
  * - per second (50): request starts are spaced to 90% of the limit the gateway advertises
- *   (`X-RateLimit-Limit-Second`), so other integrations keep headroom and we rarely meet a 429;
+ *   (`X-RateLimit-Limit-Second`), so other integrations keep headroom and we rarely meet a 429; cursor chains get
+ *   the next slot before per-device calls;
  * - per hour (10,000): this run may use `share` of the hourly limit (`X-RateLimit-Limit-Hour`), counted over a
  *   sliding hour of our own requests, and stops early if the tenant's remaining budget
  *   (`X-RateLimit-Remaining-Hour`) would fall below the part reserved for everyone else.
@@ -23,6 +24,9 @@ export interface PacerOptions {
 
 const MINUTE = 60_000;
 
+/** `chain`: a request the next one waits on (a page of a cursor chain). `bulk`: one of many independent calls. */
+export type RequestKind = 'chain' | 'bulk';
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Pacer {
@@ -35,6 +39,9 @@ export class Pacer {
   private readonly minutes = new Int32Array(60);
   private readonly minuteStamp = new Float64Array(60);
   private nextStart = 0;
+  /** Requests waiting for a slot, by kind; `dispatching` while a slot is being waited for. */
+  private readonly queue: Record<RequestKind, (() => void)[]> = { chain: [], bulk: [] };
+  private dispatching = false;
   /** Last `X-RateLimit-Remaining-Hour` seen, and when its window resets. */
   private tenantRemaining: number | undefined;
   private tenantResetAt: number | undefined;
@@ -59,21 +66,52 @@ export class Pacer {
     return Math.min(ours, this.tenantRemaining - reserve);
   }
 
-  /** Wait for the next request slot; throws BudgetExhaustedError when this run's hourly share is spent. */
-  async acquire(): Promise<void> {
+  /**
+   * Wait for the next request slot and return how long that took, ms; throws BudgetExhaustedError when this run's
+   * hourly share is spent. Slots go out
+   * one interval apart, first to `chain` requests (a page whose next page waits on it), then to `bulk` ones (one of
+   * many independent per-device calls): when the per-second limit binds, the bulk calls fill the rate around the
+   * cursor chains instead of queueing in front of them, so a long chain is not slowed by the calls beside it.
+   */
+  async acquire(kind: RequestKind = 'chain'): Promise<number> {
     this.checkBudget();
-    const interval = 1000 / (this.perSecondLimit * 0.9);
     const now = this.now();
-    const start = Math.max(now, this.nextStart);
-    this.nextStart = start + interval;
-    if (start > now) {
-      this.waitedMs += start - now;
-      await this.sleep(start - now);
-      // While this request waited its turn, others spent budget or a response revealed the real limits: the check
-      // and the count must happen together, or every stream waiting at the boundary would slip through.
-      this.checkBudget();
+    if (this.queue.chain.length + this.queue.bulk.length === 0 && now >= this.nextStart) {
+      this.nextStart = now + this.interval();
+      this.count(now);
+      return 0;
     }
+    await new Promise<void>((resolve) => {
+      this.queue[kind].push(resolve);
+      this.dispatchSoon();
+    });
+    const waited = this.now() - now;
+    this.waitedMs += waited;
+    // While this request waited its turn, others spent budget or a response revealed the real limits: the check
+    // and the count must happen together, or every stream waiting at the boundary would slip through.
+    this.checkBudget();
     this.count(this.now());
+    return waited;
+  }
+
+  private interval(): number {
+    return 1000 / (this.perSecondLimit * 0.9);
+  }
+
+  /** Hand the next slot to the first waiting chain request, else the first bulk one, when it comes. */
+  private dispatchSoon(): void {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    void this.sleep(Math.max(0, this.nextStart - this.now())).then(() => {
+      this.dispatching = false;
+      const next = this.queue.chain.shift() ?? this.queue.bulk.shift();
+      if (!next) return;
+      // Slots keep to the schedule, not to when the timer happened to fire: a timer's lateness is made up on the
+      // next slot (at most one interval of it), or the rate would sag a few percent below the limit.
+      this.nextStart = Math.max(this.nextStart, this.now() - this.interval()) + this.interval();
+      next();
+      if (this.queue.chain.length + this.queue.bulk.length > 0) this.dispatchSoon();
+    });
   }
 
   private checkBudget(): void {

@@ -26,6 +26,19 @@ describe('Pacer', () => {
     expect(pacer.started).toBe(46);
   });
 
+  it('gives the next slot to a cursor chain before the per-device calls waiting beside it', async () => {
+    const clock = fakeClock();
+    const pacer = new Pacer({ share: 1, now: clock.now, sleep: clock.sleep });
+    await pacer.acquire();
+    const order: string[] = [];
+    const bulk = [0, 1, 2].map((i) => pacer.acquire('bulk').then(() => order.push(`bulk ${i}`)));
+    const chain = pacer.acquire('chain').then(() => order.push('chain'));
+    await Promise.all([...bulk, chain]);
+    expect(order).toEqual(['chain', 'bulk 0', 'bulk 1', 'bulk 2']);
+    // Still one slot per interval: four more starts after the first take four intervals.
+    expect(Math.round(clock.now() - Date.UTC(2026, 0, 5, 12))).toBe(Math.round((4 * 1000) / 45));
+  });
+
   it('adopts the limits the gateway advertises', async () => {
     const clock = fakeClock();
     const pacer = new Pacer({ share: 0.5, now: clock.now, sleep: clock.sleep });
