@@ -1,7 +1,7 @@
 /**
  * `read`: runs the configured streams against one tenant. Fleet-wide streams run side by side (the client's pool
- * bounds the requests in flight); per-device streams run after them, because they reuse the fleet list and the
- * Prism changes those reads produced. A stream that fails does not stop the others; it ends INCOMPLETE with an
+ * bounds the requests in flight); per-device streams start once the device list and the Prism detail categories are
+ * read, because they reuse the fleet list and the Prism changes those reads produced, and run beside the rest. A stream that fails does not stop the others; it ends INCOMPLETE with an
  * ERROR trace, and the read reports failure. When the run's request budget is spent every stream checkpoints and
  * ends INCOMPLETE with a RATE_LIMITED reason: a clean stop to resume from, not a failure.
  */
@@ -14,7 +14,7 @@ import { BudgetExhaustedError, PermissionError } from '../http/errors.ts';
 import { message, type MessageSink } from '../protocol.ts';
 import { redact } from '../redact.ts';
 import type { InputState } from '../../state/input.ts';
-import { ReadContext, type ReadConfig } from './context.ts';
+import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
 import { readPlan } from './readers.ts';
 import { StreamRun } from './stream-run.ts';
 
@@ -117,8 +117,18 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   };
 
   const perDevice = (s: { spec: StreamSpec }) => planOf(s.spec).kind === 'per-device';
-  await Promise.all(catalog.streams.filter((s) => !perDevice(s)).map((s) => runStream(s.spec, s.syncMode)));
-  for (const s of catalog.streams.filter(perDevice)) await runStream(s.spec, s.syncMode);
+  // Per-device streams need the fleet list, and when they resume from state the Prism changes of the detail
+  // categories; not the other fleet-wide reads. They start once those are done, beside the long Prism apps chain
+  // instead of after it.
+  const picksChanged = catalog.streams.some((s) => perDevice(s) && s.syncMode === 'incremental' && state.get(s.spec.name) !== undefined);
+  const feedsPerDevice = (spec: StreamSpec) =>
+    spec.name === 'devices' || (picksChanged && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
+  const fleetWide = catalog.streams.filter((s) => !perDevice(s)).map((s) => ({ spec: s.spec, done: runStream(s.spec, s.syncMode) }));
+  const perDeviceReads = (async () => {
+    await Promise.all(fleetWide.filter((r) => feedsPerDevice(r.spec)).map((r) => r.done));
+    for (const s of catalog.streams.filter(perDevice)) await runStream(s.spec, s.syncMode);
+  })();
+  await Promise.all([...fleetWide.map((r) => r.done), perDeviceReads]);
 
   await sink.flush();
   await client.close();

@@ -154,7 +154,7 @@ function afterIndex(fleet: FleetDevice[], after: string | undefined): number {
 async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
   const fleet = await ctx.fleet(run.spec.name);
   const anchor = ctx.anchor();
-  const meta = { stream: run.spec.name, endpoint: plan.endpoint, permission: run.spec.fallback && plan.select === 'all' ? run.spec.fallback.permission : run.spec.permission };
+  const meta = { stream: run.spec.name, endpoint: plan.endpoint, permission: run.spec.fallback && plan.select === 'all' ? run.spec.fallback.permission : run.spec.permission, kind: 'bulk' as const };
 
   let targets: FleetDevice[];
   let bookmark: DetailsBookmark = { refreshedAt: undefined, pendingAfter: undefined, pendingSince: undefined };
