@@ -42,7 +42,7 @@ export async function loadCatalog(path: string): Promise<ConfiguredCatalog> {
   let text: string;
   try {
     if ((await stat(path)).isDirectory()) throw new ConfigError(`The catalog path ${path} is a directory, not a file.`);
-    text = await readFile(path, 'utf8');
+    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as { code?: string }).code;

@@ -49,7 +49,7 @@ const EXAMPLE = 'It should hold a JSON object like {"api_url": "acme.api.kandji.
 export async function loadConfig(path: string, now: number = Date.now()): Promise<ResolvedConfig> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConfigError(`The config file ${path} does not exist. Pass --config with the path of your configuration file. ${EXAMPLE}`);
@@ -112,6 +112,8 @@ type Defaulted = Config & Required<Pick<Config, 'region' | 'request_budget_share
 function validate(given: Record<string, unknown>): Defaulted {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) {
+    // JSON.parse makes "__proto__" an own key; copying it would set the copy's prototype, hiding fields in it.
+    if (key === '__proto__') continue;
     const text = typeof value === 'string' ? value.trim() : value;
     const required = (configSchema.required as string[]).includes(key);
     if (value === null || (text === '' && !required)) continue;
@@ -151,8 +153,12 @@ function expectation(field: string): string {
   return `a ${String(schema.type)}`;
 }
 
+/** A UUID anywhere in a value may be a token pasted into the wrong field: never echo it. */
+const UUID_LIKE = /[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}/i;
+
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
+  if (UUID_LIKE.test(text)) return '(a UUID-like value, not shown: is it the API token in the wrong field?)';
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -17,7 +17,7 @@ export async function loadState(path: string | undefined): Promise<InputState> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new ConfigError(`The state path ${path} is a directory, not a file. ${EXPECTED}`);
-    text = await readFile(path, 'utf8');
+    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as { code?: string }).code;

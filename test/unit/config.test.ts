@@ -431,3 +431,30 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('hostile or odd config files', () => {
+  it('never echoes a UUID-like value pasted into the wrong field', () => {
+    const token = '0f6c1b7e-3a2d-4e5f-8a9b-0c1d2e3f4a5b';
+    let message = '';
+    try {
+      resolveConfig({ api_url: 'acme.api.kandji.io', api_token: '11111111-2222-4333-8444-555555555555', request_timeout_seconds: token });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/request_timeout_seconds must be/);
+    expect(message).toContain('not shown');
+    expect(message).not.toContain(token);
+  });
+
+  it('ignores fields hidden under __proto__', () => {
+    const raw = JSON.parse('{"__proto__": {"api_url": "acme.api.kandji.io", "api_token": "0f6c1b7e-3a2d-4e5f-8a9b-0c1d2e3f4a5b"}}');
+    expect(() => resolveConfig(raw)).toThrow(/api_token is missing/);
+  });
+
+  it('reads a file that starts with a byte-order mark', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kandji-bom-'));
+    const path = join(dir, 'config.json');
+    await writeFile(path, '\uFEFF{"api_url": "acme.api.kandji.io", "api_token": "0f6c1b7e-3a2d-4e5f-8a9b-0c1d2e3f4a5b"}');
+    expect((await loadConfig(path)).baseUrl).toBe('https://acme.api.kandji.io');
+  });
+});
