@@ -65,6 +65,8 @@ export class KandjiClient {
   private readonly options: Required<Omit<ClientOptions, 'onRetry'>> & Pick<ClientOptions, 'onRetry'>;
   private readonly origin: URL;
   readonly pacer: Pacer;
+  /** The requests in flight: never more than the pool's connections, so none waits in undici's queue unranked. */
+  private readonly slots: Slots;
   /** Counters per stream, then per endpoint. */
   readonly counters = new Map<string, Map<string, EndpointCounters>>();
   /** The server's clock (its `Date` header) at the first response, and at the latest. */
@@ -81,6 +83,7 @@ export class KandjiClient {
       connectTimeout: Math.min(options.requestTimeoutMs, 10_000),
     });
     this.pacer = new Pacer({ share: options.requestBudgetShare });
+    this.slots = new Slots(options.maxConcurrency);
   }
 
   /** GET `path` (under `/api/v1`, or a full `next` link) and parse the JSON body. */
@@ -90,12 +93,14 @@ export class KandjiClient {
     const { maxAttempts, retryBaseMs, requestTimeoutMs } = this.options;
     let lastWhy = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      counters.waitedMs += await this.pacer.acquire(meta.kind);
-      counters.requests++;
+      const slot = this.slots.take(meta.kind ?? 'chain');
+      if (slot) counters.waitedMs += await slot;
       let action: Action;
       let waitHeader: number | undefined;
       let text = '';
       try {
+        counters.waitedMs += await this.pacer.acquire(meta.kind);
+        counters.requests++;
         const res = await this.pool.request({
           method: 'GET',
           path,
@@ -121,7 +126,10 @@ export class KandjiClient {
           }
         }
       } catch (error) {
+        if (error instanceof BudgetExhaustedError) throw error;
         action = classifyNetworkError(error, this.origin.host);
+      } finally {
+        this.slots.give();
       }
       if (action.do === 'fail') throw action.error;
       if (action.do === 'return') throw new SystemError('unreachable');
@@ -206,4 +214,34 @@ function serverWait(headers: Record<string, string | string[] | undefined>): num
   }
   const reset = Number(first('ratelimit-reset'));
   return Number.isNaN(reset) ? undefined : Math.max(0, reset * 1000);
+}
+
+/**
+ * The `maxConcurrency` request slots. A freed slot goes to a waiting chain request (a page whose next page waits on
+ * it) before a waiting bulk one: per-device calls fill the connections around the cursor chains instead of queueing
+ * in front of them, which would stretch a long chain (Prism apps) that no amount of concurrency can shorten.
+ */
+class Slots {
+  private free: number;
+  private readonly waiting: Record<RequestKind, ((waitedMs: number) => void)[]> = { chain: [], bulk: [] };
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  /** Take a slot: nothing when one is free, else a promise of the time waited for one, ms. */
+  take(kind: RequestKind): Promise<number> | undefined {
+    if (this.free > 0 && this.waiting.chain.length === 0 && (kind === 'chain' || this.waiting.bulk.length === 0)) {
+      this.free--;
+      return undefined;
+    }
+    const since = Date.now();
+    return new Promise((resolve) => this.waiting[kind].push(() => resolve(Date.now() - since)));
+  }
+
+  give(): void {
+    const next = this.waiting.chain.shift() ?? this.waiting.bulk.shift();
+    if (next) next(0);
+    else this.free++;
+  }
 }

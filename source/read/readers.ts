@@ -241,6 +241,14 @@ async function changedDevices(ctx: ReadContext, run: StreamRun, fleet: FleetDevi
 }
 
 /**
+ * Resolves after the event loop's next check phase. undici writes a request on a reused keep-alive socket only from
+ * a setImmediate (it first lets the socket report anything the server sent unasked), so a page handled synchronously
+ * right after the next request was made would hold that request back until the page is done. Two immediates: the
+ * second runs after undici's, which is queued a few microtasks after ours.
+ */
+const requestSent = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
+/**
  * Pages of one endpoint with the next one already on its way: the next request leaves as soon as a page arrives, and
  * is in flight while the caller normalises and writes this one, so a long cursor chain (Prism apps) costs the larger
  * of the two times per page instead of their sum. Only for reads that go to the end of the data: a caller that stops
@@ -259,6 +267,7 @@ async function* ahead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
       const item = await next;
       if (item.done) return;
       next = fetch();
+      await requestSent();
       yield item.value;
     }
   } finally {
