@@ -117,31 +117,48 @@ function compile(schema: Schema): Convert {
   }
 }
 
+/** What a value must already be for its field's converter to return it unchanged; undefined: always convert. */
+function settledType(schema: Schema): string | undefined {
+  const type = typeOf(schema);
+  if (type === 'string') return schema.format === 'date-time' ? undefined : 'string';
+  if (type === 'boolean') return 'boolean';
+  if (type === 'integer' || type === 'number') return 'number';
+  return undefined;
+}
+
+/**
+ * The normaliser of an object schema, generated as code: one statement per property with the key as a literal, so
+ * every property read is a named load V8 can cache, and a value already of its field's type (most of them) is kept
+ * without calling its converter. The same steps as a loop over the properties, several times faster per record.
+ */
 function objectNormalizer(schema: Schema): ObjectNormalizer {
   let normalize = objectNormalizers.get(schema);
   if (normalize) return normalize;
   const properties = schema.properties ?? {};
-  const fields = Object.entries(properties).map(([key, fieldSchema]) => ({ key, convert: converterOf(fieldSchema) }));
+  const converters: Convert[] = [];
+  const lines: string[] = [];
+  for (const [key, fieldSchema] of Object.entries(properties)) {
+    const k = JSON.stringify(key);
+    const convert = converterOf(fieldSchema);
+    if (convert === passThrough) {
+      // Only a missing value (a stream's `map` copied an absent field) changes: it becomes null.
+      lines.push(`if (${k} in value && value[${k}] === undefined) out[${k}] = null;`);
+      continue;
+    }
+    converters.push(convert);
+    const call = `{ const converted = converters[${converters.length - 1}](given, path, ${k}, changes); if (converted !== given) out[${k}] = converted; }`;
+    const settled = settledType(fieldSchema);
+    lines.push(`if (${k} in value) { const given = value[${k}]; ${settled ? `if (typeof given !== '${settled}') ${call}` : call} }`);
+  }
   // Derived numeric twins of size strings: "228.27 GB" → capacity_bytes, "19%" → percent_used_number.
-  const twins = Object.keys(properties).flatMap((key) => {
+  for (const key of Object.keys(properties)) {
     const twin = /^(.*)_(bytes|number)$/.exec(key);
-    return twin ? [{ key, source: twin[1] as string }] : [];
-  });
-  normalize = (value, path, changes) => {
-    const out: Record<string, unknown> = { ...value };
-    for (const { key, convert } of fields) {
-      if (!(key in value)) continue;
-      const given = value[key];
-      const converted = convert(given, path, key, changes);
-      if (converted !== given) out[key] = converted;
-    }
-    for (const { key, source } of twins) {
-      if (key in value) continue;
-      const size = value[source];
-      if (typeof size === 'string') out[key] = toNumber(size);
-    }
-    return out;
-  };
+    if (!twin) continue;
+    const [k, source] = [JSON.stringify(key), JSON.stringify(twin[1])];
+    lines.push(`if (!(${k} in value)) { const size = value[${source}]; if (typeof size === 'string') out[${k}] = toNumber(size); }`);
+  }
+  const body = `return function normalize(value, path, changes) {\n  const out = { ...value };\n  ${lines.join('\n  ')}\n  return out;\n};`;
+  normalize = new Function('converters', 'toNumber', body)(converters, toNumber) as ObjectNormalizer;
   objectNormalizers.set(schema, normalize);
   return normalize;
 }
