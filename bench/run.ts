@@ -16,7 +16,12 @@
  *   npm run bench                          # 1,000, 10,000 and 50,000 devices
  *   npm run bench -- --quick               # 500 and 2,000 devices
  *   npm run bench -- --latency             # also the latency run (10,000 devices; 2,000 with --quick); minutes
- *   npm run bench -- --sizes 5000 --repeat 3 --concurrency 8 --latency-concurrency 8
+ *   npm run bench -- --sizes 5000 --repeat 3     # one size, timed figures the median of three runs
+ *
+ * Other options: --concurrency N (the connector's max_concurrency in the zero-latency runs, and the peers' and the
+ * floor's connections; default 4, the connector's default), --latency-concurrency N (default 8), --latency-devices N,
+ * --node-options "FLAGS" (extra flags for the connector's node), --cli PATH (another checkout's source/cli.ts),
+ * --seed N, --out DIR.
  *
  * Timed runs can be repeated (`--repeat N`): the table shows the median wall time, the highest peak RSS. The report
  * (markdown) goes to stdout and to out/bench/report.md; progress goes to stderr.
@@ -38,12 +43,15 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'latency-concurrency': { type: 'string' },
     'latency-devices': { type: 'string' },
+    'node-options': { type: 'string' },
+    cli: { type: 'string' },
     seed: { type: 'string', default: '42' },
     out: { type: 'string', default: 'out/bench' },
   },
 });
 const REPO = resolve(import.meta.dirname, '..');
-const CLI = join(REPO, 'source', 'cli.ts');
+/** The CLI under test: this checkout's, or `--cli PATH` (another checkout's source/cli.ts, for before/after). */
+const CLI = values.cli ? resolve(values.cli) : join(REPO, 'source', 'cli.ts');
 const USAGE = join(REPO, 'bench', 'usage.ts');
 const OUT = resolve(REPO, values.out as string);
 const sizes = values.sizes ? values.sizes.split(',').map(Number) : values.quick ? [500, 2000] : [1000, 10_000, 50_000];
@@ -53,7 +61,13 @@ const seed = Number(values.seed);
 const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
 const clientConcurrency = concurrency ?? 4;
 const latencyDevices = Number(values['latency-devices'] ?? (values.quick ? 2000 : 10_000));
-const latencyConcurrency = values['latency-concurrency'] === undefined ? concurrency : Number(values['latency-concurrency']);
+/**
+ * max_concurrency for the latency run: 8 unless given. At 100 ms a request, the default 4 in flight can start at most
+ * 40 requests a second, below the 45 the pacer allows (90% of 50): the best time would be out of reach by design.
+ */
+const latencyConcurrency = Number(values['latency-concurrency'] ?? 8);
+/** Extra flags for the connector's node, e.g. `--max-semi-space-size=16` (see docs/benchmarks.md, memory). */
+const nodeOptions = values['node-options'] ? values['node-options'].split(' ').filter(Boolean) : [];
 /** Limits lifted for the zero-latency runs: they measure the connector, not the gateway. */
 const NO_LIMITS = { perSecond: 1_000_000_000, perHour: 1_000_000_000 };
 
@@ -108,7 +122,7 @@ async function runRead(sim: Simulator, dir: string, name: string, config: string
   const usageFile = join(dir, `${name}.usage.json`);
   rmSync(usageFile, { force: true });
   const fd = openSync(output, 'w');
-  const args = ['--import', USAGE, CLI, 'read', '--config', config, '--catalog', catalog, ...(state ? ['--state', state] : [])];
+  const args = [...nodeOptions, '--import', USAGE, CLI, 'read', '--config', config, '--catalog', catalog, ...(state ? ['--state', state] : [])];
   const cpu = process.cpuUsage();
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', fd, 'pipe'], env: { ...process.env, BENCH_USAGE_FILE: usageFile } });
@@ -173,18 +187,22 @@ function summaryRequests(stderr: string): Map<string, number> {
 
 interface ChildResult {
   wallMs: number;
+  /** CPU time of this process (the simulator) while the child ran, ms. */
+  simulatorCpuMs: number;
   result: { requests: number; bytes: number; failures: number; devices?: number };
 }
 
 async function runChild(script: string, args: string[]): Promise<ChildResult> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const child = spawn(process.execPath, [join(REPO, 'bench', script), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   const code = await waitFor(child);
   const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   if (code !== 0) throw new Error(`${script} exited ${code}`);
-  return { wallMs, result: JSON.parse(stdout) as ChildResult['result'] };
+  return { wallMs, simulatorCpuMs: (used.user + used.system) / 1000, result: JSON.parse(stdout) as ChildResult['result'] };
 }
 
 function files(sim: Simulator, dir: string, overrides: Record<string, unknown> = {}): { config: string; catalog: string } {
@@ -304,7 +322,7 @@ async function measureLatency(devices: number): Promise<LatencyResult> {
   // the pacer's job, tested in test/integration/budget.test.ts); this run measures latency and the per-second limit.
   const sim = await startSimulator({ devices, seed, latencyMs: 100, rateLimit: { perSecond: 50, perHour: 1_000_000_000 }, keepLog: false });
   try {
-    const { config, catalog } = files(sim, dir, latencyConcurrency === undefined ? {} : { max_concurrency: latencyConcurrency });
+    const { config, catalog } = files(sim, dir, { max_concurrency: latencyConcurrency });
     say(`latency mode, ${devices} devices: full read (100 ms a request, 50 requests/s)`);
     const full = await runRead(sim, dir, 'full', config, catalog);
     check(full, 'latency full read');
@@ -316,7 +334,7 @@ async function measureLatency(devices: number): Promise<LatencyResult> {
     say(`latency mode, ${devices} devices: daily incremental read`);
     const daily = await runRead(sim, dir, 'daily', config, catalog, stateFile);
     check(daily, 'latency daily read');
-    return { devices, concurrency: latencyConcurrency ?? 4, full, daily, throttled };
+    return { devices, concurrency: latencyConcurrency, full, daily, throttled };
   } finally {
     await sim.close();
   }
@@ -337,7 +355,7 @@ function report(results: SizeResult[], latency: LatencyResult | undefined): { te
   const cpus = os.cpus();
   out.push(
     `Machine: ${os.availableParallelism()} CPUs (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}, ${os.platform()} ${os.release()}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
-    `Command: npm run bench -- ${process.argv.slice(2).join(' ') || '(no options)'}. Seed ${seed}; connector max_concurrency ${concurrency ?? '4 (default)'}; ${repeat} run(s) per timed figure, median wall time, highest peak RSS.`,
+    `Command: npm run bench -- ${process.argv.slice(2).join(' ') || '(no options)'}${values.cli ? ` (connector: ${CLI})` : ''}. Seed ${seed}; connector max_concurrency ${concurrency ?? '4 (default)'}${nodeOptions.length ? `; connector node flags ${nodeOptions.join(' ')}` : ''}; ${repeat} run(s) per timed figure, median wall time, highest peak RSS.`,
     '',
   );
 
@@ -350,15 +368,16 @@ function report(results: SizeResult[], latency: LatencyResult | undefined): { te
     ] as const) {
       const records = sum(run.records);
       const wall = median(walls);
-      readRows.push([n(r.devices), label, n(run.requests), n(records), s(wall), n(records / (wall / 1000)), mb(rss), s(run.usage.userMs + run.usage.systemMs), s(run.simulatorCpuMs)]);
+      const cpu = run.usage.userMs + run.usage.systemMs;
+      readRows.push([n(r.devices), label, n(run.requests), n(records), s(wall), n(records / (wall / 1000)), n(records / (cpu / 1000)), mb(rss), s(cpu), s(run.simulatorCpuMs)]);
     }
   }
-  out.push(table(['devices', 'read', 'requests', 'records', 'wall s', 'records/s', 'peak RSS MB', 'connector CPU s', 'simulator CPU s'], readRows), '');
+  out.push(table(['devices', 'read', 'requests', 'records', 'wall s', 'records/s', 'records per connector CPU s', 'peak RSS MB', 'connector CPU s', 'simulator CPU s'], readRows), '');
 
   out.push('### Against the peers\' N+1 read and the I/O floor', '');
   out.push(
     table(
-      ['devices', 'peers requests', 'peers wall s', 'full / peers requests', 'daily / peers requests', 'full / peers wall', 'floor wall s', 'connector / floor'],
+      ['devices', 'peers requests', 'peers wall s', 'full / peers requests', 'daily / peers requests', 'full / peers wall', 'floor wall s', 'simulator CPU s in the floor', 'connector / floor'],
       results.map((r) => [
         n(r.devices),
         n(r.peers.result.requests),
@@ -367,6 +386,7 @@ function report(results: SizeResult[], latency: LatencyResult | undefined): { te
         pct(r.daily.requests / r.peers.result.requests),
         ratio(median(r.fullWalls) / r.peers.wallMs),
         s(median(r.floorWalls)),
+        s(r.floor.simulatorCpuMs),
         ratio(median(r.fullWalls) / median(r.floorWalls)),
       ]),
     ),
