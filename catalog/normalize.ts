@@ -64,6 +64,28 @@ export function parseTimestamp(value: unknown): ParsedTimestamp {
   return { ok: true, value: `${civil.slice(0, 19)}.${micros}Z`, epochMs: seconds * 1000 + Math.floor(Number(micros) / 1000) };
 }
 
+/**
+ * Whether `text` is already what `parseTimestamp` makes: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, a real date and time of day.
+ * Such a string converts to itself, so the hot path keeps it without parsing; most of the API's timestamps (Prism's,
+ * the audit log's) arrive in this form.
+ */
+export function isCanonicalUtc(text: string): boolean {
+  if (text.length !== 27 || text.charCodeAt(26) !== 90 /* Z */) return false;
+  for (let i = 0; i < 26; i++) {
+    const c = text.charCodeAt(i);
+    const expected = SEPARATORS[i];
+    if (expected === undefined ? c < 48 || c > 57 : c !== expected) return false;
+  }
+  const two = (at: number) => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+  const year = two(0) * 100 + two(2);
+  const month = two(5);
+  const day = two(8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && two(11) <= 23 && two(14) <= 59 && two(17) <= 59;
+}
+
+/** The fixed characters of the canonical form by position (`-`, `T`, `:`, `.`); every other position is a digit. */
+const SEPARATORS: (number | undefined)[] = [...'0000-00-00T00:00:00.000000'].map((c) => (c === '0' ? undefined : c.charCodeAt(0)));
+
 /** `parseTimestamp` for callers that need only the value: ISO-8601 UTC, or null when empty or unparseable. */
 export function toIsoUtc(value: unknown): string | null {
   const parsed = parseTimestamp(value);

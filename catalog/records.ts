@@ -13,7 +13,7 @@
  * path, so the loss is visible downstream instead of failing the sync.
  */
 import type { RecordChange } from '../source/protocol.ts';
-import { parseTimestamp, toBool, toNumber, type ParsedTimestamp } from './normalize.ts';
+import { isCanonicalUtc, parseTimestamp, toBool, toNumber, type ParsedTimestamp } from './normalize.ts';
 import { baseType as typeOf, type SchemaNode as Schema } from './schema.ts';
 
 export interface Normalized {
@@ -57,6 +57,7 @@ function compile(schema: Schema): Convert {
       if (schema.format === 'date-time') {
         return (value, parent, key, changes) => {
           if (value === null || value === undefined) return null;
+          if (typeof value === 'string' && isCanonicalUtc(value)) return value;
           const parsed = timestamp(value);
           return parsed.ok ? parsed.value : nulled(changes, parent, key);
         };

@@ -109,7 +109,7 @@ export class KandjiClient {
           bodyTimeout: requestTimeoutMs,
         });
         text = await res.body.text();
-        counters.bytes += Buffer.byteLength(text);
+        counters.bytes += bodyBytes(res.headers['content-length'], text);
         this.pacer.observe(res.headers);
         this.noteServerTime(res.headers.date);
         action = classifyStatus(res.statusCode, meta.endpoint, text, meta.permission);
@@ -244,4 +244,10 @@ class Slots {
     if (next) next(0);
     else this.free++;
   }
+}
+
+/** A body's size: its Content-Length when the server sent one (a complete body has that many bytes), else counted. */
+function bodyBytes(contentLength: string | string[] | undefined, text: string): number {
+  const declared = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
+  return Number.isSafeInteger(declared) && declared >= 0 ? declared : Buffer.byteLength(text);
 }

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyToNull, parseTimestamp, toBool, toIsoUtc, toNumber } from '../../catalog/normalize.ts';
+import { emptyToNull, isCanonicalUtc, parseTimestamp, toBool, toIsoUtc, toNumber } from '../../catalog/normalize.ts';
 
 describe('toIsoUtc: the timestamp formats of kandji-api.md §5', () => {
   it.each([
@@ -91,6 +92,33 @@ describe('toIsoUtc: the timestamp formats of kandji-api.md §5', () => {
   it('T9 human text has no zone and is not converted: unparseable, so the schema keeps such fields as strings', () => {
     expect(parseTimestamp('Feb 27, 2024 at 7:34:21 AM')).toEqual({ ok: false, reason: 'not a timestamp in a known format' });
     expect(parseTimestamp('1 month ago')).toMatchObject({ ok: false });
+  });
+});
+
+describe('isCanonicalUtc: the fast path for timestamps already in the output form', () => {
+  it('accepts real instants in the exact form and refuses near misses', () => {
+    expect(isCanonicalUtc('2025-12-29T19:27:55.866266Z')).toBe(true);
+    expect(isCanonicalUtc('2024-02-29T00:00:00.000000Z')).toBe(true);
+    expect(isCanonicalUtc('2023-02-29T00:00:00.000000Z')).toBe(false);
+    expect(isCanonicalUtc('2024-01-01T24:00:00.000000Z')).toBe(false);
+    expect(isCanonicalUtc('2024-01-01T23:59:60.000000Z')).toBe(false);
+    expect(isCanonicalUtc('2024-13-01T00:00:00.000000Z')).toBe(false);
+    expect(isCanonicalUtc('2024-01-01 00:00:00.000000Z')).toBe(false);
+    expect(isCanonicalUtc('2024-01-01T00:00:00.000000z')).toBe(false);
+    expect(isCanonicalUtc('2024-01-01T00:00:00.00000Z')).toBe(false);
+    expect(isCanonicalUtc('2024-01-01T00:00:00.000000+00:00')).toBe(false);
+  });
+
+  it('keeps only strings that parseTimestamp would return unchanged, and keeps every such string', () => {
+    const canonical = fc
+      .record({ ms: fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), micros: fc.integer({ min: 0, max: 999 }) })
+      .map(({ ms, micros }) => `${new Date(ms).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`);
+    fc.assert(fc.property(canonical, (text) => isCanonicalUtc(text) && parseTimestamp(text).ok && toIsoUtc(text) === text));
+    // Any string of the right length and alphabet: accepted only if parsing gives the same string back.
+    const lookalike = fc.string({ minLength: 27, maxLength: 27, unit: fc.constantFrom(...'0123456789-T:.Z ') });
+    fc.assert(fc.property(lookalike, (text) => !isCanonicalUtc(text) || toIsoUtc(text) === text));
+    const mutated = fc.tuple(canonical, fc.nat(26), fc.constantFrom(...'0123456789-T:.Z')).map(([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1));
+    fc.assert(fc.property(mutated, (text) => isCanonicalUtc(text) === (toIsoUtc(text) === text)), { numRuns: 2000 });
   });
 });
 
