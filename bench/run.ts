@@ -8,7 +8,8 @@
  *   time the simulator spent answering;
  * - the peers' N+1 read of the same tenant (bench/peers.ts): requests and wall time, as ratios;
  * - the I/O floor (bench/floor.ts): the full read's own URLs downloaded with the same concurrency and nothing done
- *   with them, as a ratio to the connector's wall time.
+ *   with them, each cursor chain in its order, as a ratio to the connector's wall time; and beside it the same URLs
+ *   all fetched side by side, chains too, which no client can do (it bounds the simulator).
  *
  * With `--latency`, a realistic-latency run: the simulator adds 100 ms to every response and allows 50 requests a
  * second; the full read's wall time against the best the rate limit allows (requests / 50 per second).
@@ -233,6 +234,8 @@ interface SizeResult {
   peers: ChildResult;
   floor: ChildResult;
   floorWalls: number[];
+  /** The same URLs with no order kept (bench/floor.ts --order free). */
+  freeFloorWalls: number[];
 }
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -269,10 +272,13 @@ async function measureSize(devices: number): Promise<SizeResult> {
     writeFileSync(urls, `${full.urls.join('\n')}\n`);
 
     const floorRuns: ChildResult[] = [];
+    const freeFloorRuns: ChildResult[] = [];
     for (let i = 0; i < repeat; i++) {
-      say(`${devices} devices: I/O floor ${i + 1}/${repeat} (${full.urls.length} URLs)`);
+      say(`${devices} devices: I/O floor ${i + 1}/${repeat} (${full.urls.length} URLs, chains in order, then all side by side)`);
       sim.resetStats();
-      floorRuns.push(await runChild('floor.ts', [...origin, '--urls', urls]));
+      floorRuns.push(await runChild('floor.ts', [...origin, '--urls', urls, '--order', 'chains']));
+      sim.resetStats();
+      freeFloorRuns.push(await runChild('floor.ts', [...origin, '--urls', urls, '--order', 'free']));
     }
 
     say(`${devices} devices: the peers' N+1 read`);
@@ -301,6 +307,7 @@ async function measureSize(devices: number): Promise<SizeResult> {
       peers,
       floor: floorRuns[floorRuns.length - 1] as ChildResult,
       floorWalls: floorRuns.map((r) => r.wallMs),
+      freeFloorWalls: freeFloorRuns.map((r) => r.wallMs),
     };
   } finally {
     await sim.close();
@@ -377,7 +384,7 @@ function report(results: SizeResult[], latency: LatencyResult | undefined): { te
   out.push('### Against the peers\' N+1 read and the I/O floor', '');
   out.push(
     table(
-      ['devices', 'peers requests', 'peers wall s', 'full / peers requests', 'daily / peers requests', 'full / peers wall', 'floor wall s', 'simulator CPU s in the floor', 'connector / floor'],
+      ['devices', 'peers requests', 'peers wall s', 'full / peers requests', 'daily / peers requests', 'full / peers wall', 'floor wall s', 'simulator CPU s in the floor', 'connector / floor', 'free floor wall s', 'connector / free floor'],
       results.map((r) => [
         n(r.devices),
         n(r.peers.result.requests),
@@ -388,6 +395,8 @@ function report(results: SizeResult[], latency: LatencyResult | undefined): { te
         s(median(r.floorWalls)),
         s(r.floor.simulatorCpuMs),
         ratio(median(r.fullWalls) / median(r.floorWalls)),
+        s(median(r.freeFloorWalls)),
+        ratio(median(r.fullWalls) / median(r.freeFloorWalls)),
       ]),
     ),
     '',
