@@ -28,7 +28,7 @@ export const DETAIL_CATEGORIES = ['device_information', 'filevault', 'installed_
 export interface PrismChanges {
   /** The filter the read used: rows updated at or after `since` (undefined: the whole category). */
   since: number | undefined;
-  /** Latest `updated_at` per device id. */
+  /** Latest `updated_at` per device id, for devices whose latest is at or after `ReadContext.changesFrom`. */
   latest: Map<string, number>;
 }
 
@@ -37,6 +37,12 @@ export class ReadContext {
   readonly config: ReadConfig;
   /** Completed Prism reads of the detail categories in this sync. */
   readonly prismChanges = new Map<string, PrismChanges>();
+  /**
+   * The earliest change a per-device stream of this read will ask about (`changedSince`), known before the reads
+   * start from the per-device streams' state; undefined when none will ask (a first read, or no such stream). The
+   * Prism reads keep per-device changes only from here on: a first read of 50,000 devices keeps none.
+   */
+  changesFrom: number | undefined;
   private fleetList: FleetDevice[] | undefined;
 
   constructor(client: KandjiClient, config: ReadConfig) {
@@ -75,7 +81,8 @@ export class ReadContext {
     };
     for (const category of DETAIL_CATEGORIES) {
       const known = this.prismChanges.get(category);
-      if (known && (known.since === undefined || known.since <= since)) {
+      const kept = this.changesFrom !== undefined && this.changesFrom <= since;
+      if (known && kept && (known.since === undefined || known.since <= since)) {
         for (const [id, at] of known.latest) note(id, at);
         continue;
       }

@@ -15,7 +15,7 @@ import { message, type MessageSink } from '../protocol.ts';
 import { redact } from '../redact.ts';
 import type { InputState } from '../../state/input.ts';
 import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
-import { readPlan } from './readers.ts';
+import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream-run.ts';
 
 export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry'>;
@@ -117,12 +117,21 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   };
 
   const perDevice = (s: { spec: StreamSpec }) => planOf(s.spec).kind === 'per-device';
-  // Per-device streams need the fleet list, and when they resume from state the Prism changes of the detail
+  // Which device changes the per-device streams will ask for, so the Prism reads keep only those.
+  for (const s of catalog.streams.filter(perDevice)) {
+    let from: number | undefined;
+    try {
+      from = changesWantedFrom(planOf(s.spec), s.spec.name, s.syncMode, state.get(s.spec.name));
+    } catch {
+      continue; // A bad state: that stream's own read reports it.
+    }
+    if (from !== undefined) ctx.changesFrom = Math.min(ctx.changesFrom ?? from, from);
+  }
+  // Per-device streams need the fleet list, and when they pick changed devices the Prism changes of the detail
   // categories; not the other fleet-wide reads. They start once those are done, beside the long Prism apps chain
   // instead of after it.
-  const picksChanged = catalog.streams.some((s) => perDevice(s) && s.syncMode === 'incremental' && state.get(s.spec.name) !== undefined);
   const feedsPerDevice = (spec: StreamSpec) =>
-    spec.name === 'devices' || (picksChanged && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
+    spec.name === 'devices' || (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
   const fleetWide = catalog.streams.filter((s) => !perDevice(s)).map((s) => ({ spec: s.spec, done: runStream(s.spec, s.syncMode) }));
   const perDeviceReads = (async () => {
     await Promise.all(fleetWide.filter((r) => feedsPerDevice(r.spec)).map((r) => r.done));

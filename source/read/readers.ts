@@ -60,7 +60,9 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
   const path = `/prism/${category}`;
   const paginator = prismCursor({ limit: 300, ...(filter ? { filter } : {}) });
   const start = bookmark.resume ? { path, query: { ...paginator.first(), cursor: bookmark.resume.cursor } } : undefined;
-  const tracked = (DETAIL_CATEGORIES as readonly string[]).includes(category) ? new Map<string, number>() : undefined;
+  // Per-device changes are kept only when a per-device stream of this read will ask (ReadContext.changesFrom).
+  const changesFrom = ctx.changesFrom;
+  const tracked = changesFrom !== undefined && (DETAIL_CATEGORIES as readonly string[]).includes(category) ? new Map<string, number>() : undefined;
   let anchor = bookmark.resume?.anchor;
   const meta = { stream: run.spec.name, endpoint: `GET ${path}`, permission: run.spec.permission };
   // A device's rows mostly share one updated_at: read each distinct spelling once.
@@ -72,7 +74,7 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
       for (const row of page.rows as Record<string, unknown>[]) {
         if (row.updated_at !== lastSeen) [lastSeen, lastAt] = [row.updated_at, epochMs(row.updated_at)];
         const id = String(row.device_id);
-        if (lastAt !== undefined && lastAt > (tracked.get(id) ?? -Infinity)) tracked.set(id, lastAt);
+        if (lastAt !== undefined && lastAt >= (changesFrom as number) && lastAt > (tracked.get(id) ?? -Infinity)) tracked.set(id, lastAt);
       }
     }
     await run.emitAll(page.rows);
@@ -167,8 +169,8 @@ async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { 
   } else {
     bookmark = readDetailsBookmark(run.spec.name, syncMode === 'incremental' ? state : undefined);
     const split = afterIndex(fleet, bookmark.pendingAfter);
-    const thresholds = [bookmark.refreshedAt, bookmark.pendingSince].filter((t): t is number => t !== undefined);
-    const changed = thresholds.length ? await changedDevices(ctx, run, fleet, Math.min(...thresholds)) : undefined;
+    const from = earliestWanted(bookmark);
+    const changed = from === undefined ? undefined : await changedDevices(ctx, run, fleet, from);
     const pick = (part: FleetDevice[], threshold: number | undefined) =>
       threshold === undefined || !changed ? part : part.filter((d) => (changed.get(d.id) ?? -Infinity) >= threshold);
     const older = pick(fleet.slice(split), bookmark.refreshedAt);
@@ -225,6 +227,21 @@ async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { 
     throw failure;
   }
   await run.checkpoint(stateAfter(done));
+}
+
+/** The earliest change a details bookmark asks about; undefined when it asks for every device (a first read). */
+function earliestWanted(bookmark: DetailsBookmark): number | undefined {
+  const thresholds = [bookmark.refreshedAt, bookmark.pendingSince].filter((t): t is number => t !== undefined);
+  return thresholds.length ? Math.min(...thresholds) : undefined;
+}
+
+/**
+ * The earliest change a stream's read will ask `ReadContext.changedSince` about, from its state, before any read
+ * starts; undefined when it will not ask. Throws on a bad state, as the stream's own read will.
+ */
+export function changesWantedFrom(plan: ReadPlan, name: string, syncMode: SyncMode, state: Record<string, unknown> | undefined): number | undefined {
+  if (plan.kind !== 'per-device' || plan.select === 'all' || syncMode !== 'incremental') return undefined;
+  return earliestWanted(readDetailsBookmark(name, state));
 }
 
 /** Latest change per device since `since`: from Prism, or from last_check_in when the token cannot read Prism. */
