@@ -11,6 +11,8 @@
  *   with them, each cursor chain in its order, as a ratio to the connector's wall time; and beside it the same URLs
  *   all fetched side by side, chains too, which no client can do (it bounds the simulator).
  *
+ * Then where a record's time goes (bench/pipeline.ts): one /prism/apps page through the read path stage by stage.
+ *
  * With `--latency`, a realistic-latency run: the simulator adds 100 ms to every response and allows 50 requests a
  * second; the full read's wall time against the best the rate limit allows (requests / 50 per second).
  *
@@ -34,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverCatalog } from '../source/catalog.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
+import { measurePipeline, type PipelineStage } from './pipeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -357,7 +360,23 @@ const ratio = (x: number) => `${x.toFixed(2)}×`;
 const mb = (kb: number) => (kb / 1024).toFixed(0);
 const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-function report(results: SizeResult[], latency: LatencyResult | undefined): { text: string; missed: number } {
+interface PipelineResult {
+  rows: number;
+  bytes: number;
+  stages: PipelineStage[];
+}
+
+async function pipelineCosts(): Promise<PipelineResult> {
+  say('where a record\'s time goes: one /prism/apps page, stage by stage');
+  const sim = await startSimulator({ devices: 1000, seed, rateLimit: NO_LIMITS });
+  try {
+    return await measurePipeline(sim.url, sim.token, join(OUT, 'pipeline.scratch.jsonl'));
+  } finally {
+    await sim.close();
+  }
+}
+
+function report(results: SizeResult[], latency: LatencyResult | undefined, pipeline: PipelineResult): { text: string; missed: number } {
   const out: string[] = [];
   const cpus = os.cpus();
   out.push(
@@ -426,6 +445,15 @@ function report(results: SizeResult[], latency: LatencyResult | undefined): { te
     );
   }
 
+  out.push(`### Where a record's time goes (one /prism/apps page: ${pipeline.rows} rows, ${n(pipeline.bytes)} bytes; CPU of one thread, no network)`, '');
+  out.push(
+    table(
+      ['stage (each with the ones above)', 'CPU µs per row', 'rows/s at that cost'],
+      pipeline.stages.map((p) => [p.stage, p.microsPerRow.toFixed(2), n(1e6 / p.microsPerRow)]),
+    ),
+    '',
+  );
+
   // Targets (issue 5). Sizes the run did not include are judged on the nearest it did, and say so.
   const near = (devices: number) => results.reduce((a, b) => (Math.abs(b.devices - devices) < Math.abs(a.devices - devices) ? b : a));
   const at10k = near(10_000);
@@ -461,6 +489,7 @@ function report(results: SizeResult[], latency: LatencyResult | undefined): { te
 const results: SizeResult[] = [];
 for (const devices of sizes) results.push(await measureSize(devices));
 const latency = values.latency ? await measureLatency(latencyDevices) : undefined;
-const { text } = report(results, latency);
+const pipeline = await pipelineCosts();
+const { text } = report(results, latency, pipeline);
 writeFileSync(join(OUT, 'report.md'), `${text}\n`);
 process.stdout.write(`\n${text}\n`);
