@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: the connector's real CLI (`node source/cli.ts read`, a child process, its stdout to a JSONL file)
- * against the simulated tenant, which runs in this process, at several fleet sizes. Per size:
+ * `npm run bench`: the connector's real CLI as it ships (`node dist/source/cli.js read`, a child process, its stdout
+ * to a JSONL file) against the simulated tenant, which runs in this process, at several fleet sizes. Per size:
  *
  * - a first full read and, after the tenant's clock moves a day (`advance(24)`, ~5% of devices change), the daily
  *   incremental read from the first read's state: requests per stream (the connector's own counters), records,
- *   wall time, records per second, peak RSS and CPU time of the connector process (bench/usage.ts), and the CPU
+ *   wall time, records per second, peak RSS and CPU time of the connector process (see USAGE), and the CPU
  *   time the simulator spent answering;
  * - the peers' N+1 read of the same tenant (bench/peers.ts): requests and wall time, as ratios;
  * - the I/O floor (bench/floor.ts): the full read's own URLs downloaded with the same concurrency and nothing done
@@ -23,13 +23,13 @@
  *
  * Other options: --concurrency N (the connector's max_concurrency in the zero-latency runs, and the peers' and the
  * floor's connections; default 4, the connector's default), --latency-concurrency N (default 8), --latency-devices N,
- * --node-options "FLAGS" (extra flags for the connector's node), --cli PATH (another checkout's source/cli.ts),
+ * --node-options "FLAGS" (extra flags for the connector's node), --cli PATH (another checkout's CLI),
  * --seed N, --out DIR.
  *
  * Timed runs can be repeated (`--repeat N`): the table shows the median wall time, the highest peak RSS. The report
  * (markdown) goes to stdout and to out/bench/report.md; progress goes to stderr.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -54,9 +54,23 @@ const { values } = parseArgs({
   },
 });
 const REPO = resolve(import.meta.dirname, '..');
-/** The CLI under test: this checkout's, or `--cli PATH` (another checkout's source/cli.ts, for before/after). */
-const CLI = values.cli ? resolve(values.cli) : join(REPO, 'source', 'cli.ts');
-const USAGE = join(REPO, 'bench', 'usage.ts');
+/**
+ * The CLI under test: as it ships (this checkout built into dist/, the JavaScript the package's bin and the Docker
+ * image run; Node's TypeScript stripping would add ~25 MB and ~0.25 s to every start), or `--cli PATH` (another
+ * checkout's source/cli.ts or dist/source/cli.js, for before/after).
+ */
+const CLI = values.cli ? resolve(values.cli) : join(REPO, 'dist', 'source', 'cli.js');
+/**
+ * Preloaded into the connector's process: at exit it writes that process's own resource usage to BENCH_USAGE_FILE,
+ * peak RSS as the kernel counts it (getrusage's ru_maxrss: heap and native memory alike) and CPU time. It only reads
+ * counters. Plain JavaScript in a data: URL, so measuring loads nothing the connector would not (a .ts preload would
+ * bring in Node's TypeScript stripping, ~14 MB).
+ */
+const USAGE = `data:text/javascript,${encodeURIComponent(`import { writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const u = process.resourceUsage();
+  writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({ maxRssKb: u.maxRSS, userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000 }));
+});`)}`;
 const OUT = resolve(REPO, values.out as string);
 const sizes = values.sizes ? values.sizes.split(',').map(Number) : values.quick ? [500, 2000] : [1000, 10_000, 50_000];
 const repeat = Math.max(1, Number(values.repeat));
@@ -77,6 +91,11 @@ const NO_LIMITS = { perSecond: 1_000_000_000, perHour: 1_000_000_000 };
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 mkdirSync(OUT, { recursive: true });
+if (!values.cli) {
+  say('building dist/ (npm run build)');
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (build.status !== 0) throw new Error(`npm run build exited ${build.status}`);
+}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Running things
@@ -381,7 +400,7 @@ function report(results: SizeResult[], latency: LatencyResult | undefined, pipel
   const cpus = os.cpus();
   out.push(
     `Machine: ${os.availableParallelism()} CPUs (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}, ${os.platform()} ${os.release()}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
-    `Command: npm run bench -- ${process.argv.slice(2).join(' ') || '(no options)'}${values.cli ? ` (connector: ${CLI})` : ''}. Seed ${seed}; connector max_concurrency ${concurrency ?? '4 (default)'}${nodeOptions.length ? `; connector node flags ${nodeOptions.join(' ')}` : ''}; ${repeat} run(s) per timed figure, median wall time, highest peak RSS.`,
+    `Command: npm run bench -- ${process.argv.slice(2).join(' ') || '(no options)'} (connector: ${values.cli ? CLI : 'dist/source/cli.js, built by the bench'}). Seed ${seed}; connector max_concurrency ${concurrency ?? '4 (default)'}${nodeOptions.length ? `; connector node flags ${nodeOptions.join(' ')}` : ''}; ${repeat} run(s) per timed figure, median wall time, highest peak RSS.`,
     '',
   );
 
