@@ -60,9 +60,10 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
   const path = `/prism/${category}`;
   const paginator = prismCursor({ limit: 300, ...(filter ? { filter } : {}) });
   const start = bookmark.resume ? { path, query: { ...paginator.first(), cursor: bookmark.resume.cursor } } : undefined;
-  // Per-device changes are kept only when a per-device stream of this read will ask (ReadContext.changesFrom).
-  const changesFrom = ctx.changesFrom;
-  const tracked = changesFrom !== undefined && (DETAIL_CATEGORIES as readonly string[]).includes(category) ? new Map<string, number>() : undefined;
+  // Per-device changes are kept only when a per-device stream of this read will ask (ReadContext.changesFrom), and
+  // only from the earliest change it will ask about.
+  const changesFrom = (DETAIL_CATEGORIES as readonly string[]).includes(category) ? ctx.changesFrom : undefined;
+  const tracked = changesFrom === undefined ? undefined : { from: changesFrom, latest: new Map<string, number>() };
   let anchor = bookmark.resume?.anchor;
   const meta = { stream: run.spec.name, endpoint: `GET ${path}`, permission: run.spec.permission };
   // A device's rows mostly share one updated_at: read each distinct spelling once.
@@ -74,7 +75,7 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
       for (const row of page.rows as Record<string, unknown>[]) {
         if (row.updated_at !== lastSeen) [lastSeen, lastAt] = [row.updated_at, epochMs(row.updated_at)];
         const id = String(row.device_id);
-        if (lastAt !== undefined && lastAt >= (changesFrom as number) && lastAt > (tracked.get(id) ?? -Infinity)) tracked.set(id, lastAt);
+        if (lastAt !== undefined && lastAt >= tracked.from && lastAt > (tracked.latest.get(id) ?? -Infinity)) tracked.latest.set(id, lastAt);
       }
     }
     await run.emitAll(page.rows);
@@ -82,7 +83,7 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
     if (cursor) await run.checkpoint(writePrismBookmark({ since, resume: { cursor, anchor } }));
   }
   // A resumed read saw only part of the category: don't let device_details mistake it for the whole.
-  if (tracked && !bookmark.resume) ctx.prismChanges.set(category, { since, latest: tracked });
+  if (tracked && !bookmark.resume) ctx.prismChanges.set(category, { since, latest: tracked.latest });
   await run.checkpoint(writePrismBookmark({ since: anchor ?? ctx.anchor(), resume: undefined }));
 }
 
