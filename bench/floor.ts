@@ -30,7 +30,9 @@ const { values } = parseArgs({
   },
 });
 if (values.order !== 'chains' && values.order !== 'free') throw new Error(`--order must be chains or free, not ${values.order}`);
-const paths = readFileSync(values.urls as string, 'utf8').split('\n').filter((line) => line.length > 0);
+const paths = readFileSync(values.urls as string, 'utf8')
+  .split('\n')
+  .filter((line) => line.length > 0);
 const concurrency = Number(values.concurrency);
 const pool = new Pool(values.origin as string, { connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000 });
 const headers = { authorization: `Bearer ${values.token}`, accept: 'application/json' };

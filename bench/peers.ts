@@ -11,7 +11,9 @@
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
-const { values } = parseArgs({ options: { origin: { type: 'string' }, token: { type: 'string' }, concurrency: { type: 'string', default: '4' } } });
+const { values } = parseArgs({
+  options: { origin: { type: 'string' }, token: { type: 'string' }, concurrency: { type: 'string', default: '4' } },
+});
 const concurrency = Number(values.concurrency);
 const pool = new Pool(values.origin as string, { connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000 });
 const headers = { authorization: `Bearer ${values.token}`, accept: 'application/json' };

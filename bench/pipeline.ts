@@ -22,7 +22,11 @@ export interface PipelineStage {
   microsPerRow: number;
 }
 
-export async function measurePipeline(origin: string, token: string, scratchFile: string): Promise<{ rows: number; bytes: number; stages: PipelineStage[] }> {
+export async function measurePipeline(
+  origin: string,
+  token: string,
+  scratchFile: string,
+): Promise<{ rows: number; bytes: number; stages: PipelineStage[] }> {
   const res = await fetch(`${origin}/api/v1/prism/apps?limit=300`, { headers: { authorization: `Bearer ${token}` } });
   const body = Buffer.from(await res.arrayBuffer());
   const spec = streamByName('device_apps');

@@ -145,10 +145,25 @@ async function runRead(sim: Simulator, dir: string, name: string, config: string
   const usageFile = join(dir, `${name}.usage.json`);
   rmSync(usageFile, { force: true });
   const fd = openSync(output, 'w');
-  const args = [...nodeOptions, '--import', USAGE, CLI, 'read', '--config', config, '--catalog', catalog, ...(state ? ['--state', state] : [])];
+  const args = [
+    ...nodeOptions,
+    '--import',
+    USAGE,
+    CLI,
+    'read',
+    '--config',
+    config,
+    '--catalog',
+    catalog,
+    ...(state ? ['--state', state] : []),
+  ];
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', fd, 'pipe'], env: { ...process.env, BENCH_USAGE_FILE: usageFile } });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO,
+    stdio: ['ignore', fd, 'pipe'],
+    env: { ...process.env, BENCH_USAGE_FILE: usageFile },
+  });
   closeSync(fd);
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -204,7 +219,8 @@ async function scanMessages(path: string): Promise<{ records: Map<string, number
 /** stream → requests, from the connector's end-of-read summary on stderr (the client's own counters). */
 function summaryRequests(stderr: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of stderr.matchAll(/(\w+)\s+(?:complete|failed|rate-limited)\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+[\d.]+\s*$/gm)) out.set(m[1] as string, Number(m[3]));
+  for (const m of stderr.matchAll(/(\w+)\s+(?:complete|failed|rate-limited)\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+[\d.]+\s*$/gm))
+    out.set(m[1] as string, Number(m[3]));
   return out;
 }
 
@@ -231,7 +247,10 @@ async function runChild(script: string, args: string[]): Promise<ChildResult> {
 function files(sim: Simulator, dir: string, overrides: Record<string, unknown> = {}): { config: string; catalog: string } {
   const config = join(dir, 'config.json');
   // One /details per device on a first read (the default cap of 2,000 a sync would spread a large fleet over days).
-  writeFileSync(config, JSON.stringify({ api_url: sim.url, api_token: sim.token, request_budget_share: 1, device_details_max_per_sync: 100_000, ...overrides }));
+  writeFileSync(
+    config,
+    JSON.stringify({ api_url: sim.url, api_token: sim.token, request_budget_share: 1, device_details_max_per_sync: 100_000, ...overrides }),
+  );
   const catalog = join(dir, 'catalog.json');
   const streams = discoverCatalog().streams.map((stream) => ({
     stream,
@@ -286,7 +305,9 @@ async function measureSize(devices: number): Promise<SizeResult> {
       say(`${devices} devices: full read ${i + 1}/${repeat}`);
       const run = await runRead(sim, dir, 'full', config, catalog);
       check(run, `${devices} devices, full read`);
-      say(`  ${sum(run.records)} records, ${run.requests} requests, ${(run.wallMs / 1000).toFixed(2)} s, peak RSS ${(run.usage.maxRssKb / 1024).toFixed(0)} MB`);
+      say(
+        `  ${sum(run.records)} records, ${run.requests} requests, ${(run.wallMs / 1000).toFixed(2)} s, peak RSS ${(run.usage.maxRssKb / 1024).toFixed(0)} MB`,
+      );
       fulls.push(run);
     }
     const full = fulls[fulls.length - 1] as ReadRun;
@@ -306,7 +327,8 @@ async function measureSize(devices: number): Promise<SizeResult> {
     say(`${devices} devices: the peers' N+1 read`);
     sim.resetStats();
     const peers = await runChild('peers.ts', origin);
-    if (sim.stats().requests !== peers.result.requests) say(`  note: peers counted ${peers.result.requests} requests, the simulator ${sim.stats().requests}`);
+    if (sim.stats().requests !== peers.result.requests)
+      say(`  note: peers counted ${peers.result.requests} requests, the simulator ${sim.stats().requests}`);
 
     const change = sim.advance(24);
     const stateFile = join(dir, 'state.json');
@@ -356,7 +378,9 @@ async function measureLatency(devices: number): Promise<LatencyResult> {
     const full = await runRead(sim, dir, 'full', config, catalog);
     check(full, 'latency full read');
     const throttled = sim.stats().rateLimited;
-    say(`  ${full.requests} requests in ${(full.wallMs / 1000).toFixed(1)} s (best ${(full.requests / 50).toFixed(1)} s), ${throttled} answered 429`);
+    say(
+      `  ${full.requests} requests in ${(full.wallMs / 1000).toFixed(1)} s (best ${(full.requests / 50).toFixed(1)} s), ${throttled} answered 429`,
+    );
     sim.advance(24);
     const stateFile = join(dir, 'state.json');
     writeFileSync(stateFile, JSON.stringify(full.finalState));
@@ -377,7 +401,12 @@ const s = (ms: number) => (ms / 1000).toFixed(2);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const ratio = (x: number) => `${x.toFixed(2)}×`;
 const mb = (kb: number) => (kb / 1024).toFixed(0);
-const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head: string[], rows: string[][]) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 interface PipelineResult {
   rows: number;
@@ -386,7 +415,7 @@ interface PipelineResult {
 }
 
 async function pipelineCosts(): Promise<PipelineResult> {
-  say('where a record\'s time goes: one /prism/apps page, stage by stage');
+  say("where a record's time goes: one /prism/apps page, stage by stage");
   const sim = await startSimulator({ devices: 1000, seed, rateLimit: NO_LIMITS });
   try {
     return await measurePipeline(sim.url, sim.token, join(OUT, 'pipeline.scratch.jsonl'));
@@ -399,7 +428,10 @@ function report(results: SizeResult[], latency: LatencyResult | undefined, pipel
   const out: string[] = [];
   const cpus = os.cpus();
   out.push(
-    `Machine: ${os.availableParallelism()} CPUs (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}, ${os.platform()} ${os.release()}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+    `Machine: ${os.availableParallelism()} CPUs (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}, ${os.platform()} ${os.release()}; load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}.`,
     `Command: npm run bench -- ${process.argv.slice(2).join(' ') || '(no options)'} (connector: ${values.cli ? CLI : 'dist/source/cli.js, built by the bench'}). Seed ${seed}; connector max_concurrency ${concurrency ?? '4 (default)'}${nodeOptions.length ? `; connector node flags ${nodeOptions.join(' ')}` : ''}; ${repeat} run(s) per timed figure, median wall time, highest peak RSS.`,
     '',
   );
@@ -414,15 +446,55 @@ function report(results: SizeResult[], latency: LatencyResult | undefined, pipel
       const records = sum(run.records);
       const wall = median(walls);
       const cpu = run.usage.userMs + run.usage.systemMs;
-      readRows.push([n(r.devices), label, n(run.requests), n(records), s(wall), n(records / (wall / 1000)), n(records / (cpu / 1000)), mb(rss), s(cpu), s(run.simulatorCpuMs)]);
+      readRows.push([
+        n(r.devices),
+        label,
+        n(run.requests),
+        n(records),
+        s(wall),
+        n(records / (wall / 1000)),
+        n(records / (cpu / 1000)),
+        mb(rss),
+        s(cpu),
+        s(run.simulatorCpuMs),
+      ]);
     }
   }
-  out.push(table(['devices', 'read', 'requests', 'records', 'wall s', 'records/s', 'records per connector CPU s', 'peak RSS MB', 'connector CPU s', 'simulator CPU s'], readRows), '');
-
-  out.push('### Against the peers\' N+1 read and the I/O floor', '');
   out.push(
     table(
-      ['devices', 'peers requests', 'peers wall s', 'full / peers requests', 'daily / peers requests', 'full / peers wall', 'floor wall s', 'simulator CPU s in the floor', 'connector / floor', 'free floor wall s', 'connector / free floor'],
+      [
+        'devices',
+        'read',
+        'requests',
+        'records',
+        'wall s',
+        'records/s',
+        'records per connector CPU s',
+        'peak RSS MB',
+        'connector CPU s',
+        'simulator CPU s',
+      ],
+      readRows,
+    ),
+    '',
+  );
+
+  out.push("### Against the peers' N+1 read and the I/O floor", '');
+  out.push(
+    table(
+      [
+        'devices',
+        'peers requests',
+        'peers wall s',
+        'full / peers requests',
+        'daily / peers requests',
+        'full / peers wall',
+        'floor wall s',
+        'simulator CPU s in the floor',
+        'connector / floor',
+        'free floor wall s',
+        'connector / free floor',
+      ],
       results.map((r) => [
         n(r.devices),
         n(r.peers.result.requests),
@@ -444,7 +516,10 @@ function report(results: SizeResult[], latency: LatencyResult | undefined, pipel
   out.push(
     table(
       ['stream', ...results.flatMap((r) => [`${n(r.devices)} full`, `${n(r.devices)} daily`])],
-      streamNames.map((name) => [name, ...results.flatMap((r) => [n(r.full.requestsByStream.get(name) ?? 0), n(r.daily.requestsByStream.get(name) ?? 0)])]),
+      streamNames.map((name) => [
+        name,
+        ...results.flatMap((r) => [n(r.full.requestsByStream.get(name) ?? 0), n(r.daily.requestsByStream.get(name) ?? 0)]),
+      ]),
     ),
     '',
   );
@@ -456,15 +531,34 @@ function report(results: SizeResult[], latency: LatencyResult | undefined, pipel
       table(
         ['devices', 'read', 'requests', 'wall s', 'best at 50/s s', 'wall / best', '429s'],
         [
-          [n(latency.devices), 'first full', n(latency.full.requests), s(latency.full.wallMs), best.toFixed(2), ratio(latency.full.wallMs / 1000 / best), n(latency.throttled)],
-          [n(latency.devices), 'daily', n(latency.daily.requests), s(latency.daily.wallMs), (latency.daily.requests / 50).toFixed(2), ratio(latency.daily.wallMs / 1000 / (latency.daily.requests / 50)), ''],
+          [
+            n(latency.devices),
+            'first full',
+            n(latency.full.requests),
+            s(latency.full.wallMs),
+            best.toFixed(2),
+            ratio(latency.full.wallMs / 1000 / best),
+            n(latency.throttled),
+          ],
+          [
+            n(latency.devices),
+            'daily',
+            n(latency.daily.requests),
+            s(latency.daily.wallMs),
+            (latency.daily.requests / 50).toFixed(2),
+            ratio(latency.daily.wallMs / 1000 / (latency.daily.requests / 50)),
+            '',
+          ],
         ],
       ),
       '',
     );
   }
 
-  out.push(`### Where a record's time goes (one /prism/apps page: ${pipeline.rows} rows, ${n(pipeline.bytes)} bytes; CPU of one thread, no network)`, '');
+  out.push(
+    `### Where a record's time goes (one /prism/apps page: ${pipeline.rows} rows, ${n(pipeline.bytes)} bytes; CPU of one thread, no network)`,
+    '',
+  );
   out.push(
     table(
       ['stage (each with the ones above)', 'CPU µs per row', 'rows/s at that cost'],
@@ -480,8 +574,16 @@ function report(results: SizeResult[], latency: LatencyResult | undefined, pipel
   const largest = results.reduce((a, b) => (b.devices > a.devices ? b : a));
   const targets: [string, string, boolean][] = [];
   const on = (r: SizeResult) => `${n(r.devices)} devices`;
-  targets.push([`daily read ≤ 5% of the peers' requests (${on(at10k)})`, pct(at10k.daily.requests / at10k.peers.result.requests), at10k.daily.requests / at10k.peers.result.requests <= 0.05]);
-  targets.push([`first full read ≤ 65% of the peers' requests (${on(at10k)})`, pct(at10k.full.requests / at10k.peers.result.requests), at10k.full.requests / at10k.peers.result.requests <= 0.65]);
+  targets.push([
+    `daily read ≤ 5% of the peers' requests (${on(at10k)})`,
+    pct(at10k.daily.requests / at10k.peers.result.requests),
+    at10k.daily.requests / at10k.peers.result.requests <= 0.05,
+  ]);
+  targets.push([
+    `first full read ≤ 65% of the peers' requests (${on(at10k)})`,
+    pct(at10k.full.requests / at10k.peers.result.requests),
+    at10k.full.requests / at10k.peers.result.requests <= 0.65,
+  ]);
   for (const r of results) {
     const rate = sum(r.full.records) / (median(r.fullWalls) / 1000);
     targets.push([`≥ 50,000 records/s, first full read (${on(r)})`, n(rate), rate >= 50_000]);
@@ -490,14 +592,24 @@ function report(results: SizeResult[], latency: LatencyResult | undefined, pipel
     const x = median(r.fullWalls) / median(r.floorWalls);
     targets.push([`connector ≤ 1.5 × the I/O floor (${on(r)})`, ratio(x), x <= 1.5]);
   }
-  targets.push([`peak RSS at ${on(largest)} ≤ 1.3 × at ${on(smallest)}`, `${mb(largest.fullRss)} / ${mb(smallest.fullRss)} MB = ${ratio(largest.fullRss / smallest.fullRss)}`, largest.fullRss <= 1.3 * smallest.fullRss]);
+  targets.push([
+    `peak RSS at ${on(largest)} ≤ 1.3 × at ${on(smallest)}`,
+    `${mb(largest.fullRss)} / ${mb(smallest.fullRss)} MB = ${ratio(largest.fullRss / smallest.fullRss)}`,
+    largest.fullRss <= 1.3 * smallest.fullRss,
+  ]);
   targets.push([`peak RSS under 300 MB (${on(largest)})`, `${mb(largest.fullRss)} MB`, largest.fullRss < 300 * 1024]);
   if (latency) {
     const x = latency.full.wallMs / 1000 / (latency.full.requests / 50);
     targets.push([`latency mode: full read ≤ 1.2 × requests / 50 per s (${n(latency.devices)} devices)`, ratio(x), x <= 1.2]);
   }
   out.push('### Targets', '');
-  out.push(table(['target', 'measured', 'met'], targets.map(([t, m, ok]) => [t, m, ok ? 'yes' : '**NOT MET**'])), '');
+  out.push(
+    table(
+      ['target', 'measured', 'met'],
+      targets.map(([t, m, ok]) => [t, m, ok ? 'yes' : '**NOT MET**']),
+    ),
+    '',
+  );
   const missed = targets.filter(([, , ok]) => !ok).length;
   if (missed > 0) out.push(`${missed} target(s) not met: docs/benchmarks.md says why and what would fix it.`, '');
   return { text: out.join('\n'), missed };

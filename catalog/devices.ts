@@ -11,7 +11,10 @@ export const devices = record({
   supplemental_build_version: string(),
   supplemental_os_version_extra: string(),
   last_check_in: timestamp('Last MDM or agent check-in (moves on every check-in)'),
-  user: object({ email: string(), name: string(), id: string('User UUID (an integer in 2022 payloads)'), is_archived: boolean() }, 'Assigned user; null when unassigned (the API sends "")'),
+  user: object(
+    { email: string(), name: string(), id: string('User UUID (an integer in 2022 payloads)'), is_archived: boolean() },
+    'Assigned user; null when unassigned (the API sends "")',
+  ),
   asset_tag: string(),
   blueprint_id: string(),
   blueprint_name: string(),

@@ -18,8 +18,7 @@ export type ParsedTimestamp =
 
 // T1–T8 and T10 (kandji-api.md §5): a date, then optionally `T` or a space, hh:mm:ss, a fraction of 1–9 digits,
 // an optional space (T4 writes ` +0000`), and a zone: `Z`, `±HH:MM`, `±HHMM`, or none (read as UTC).
-const TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?$/;
 
 /**
  * Read any of the API's timestamp formats T1–T8 and T10 into ISO-8601 UTC, always with six fraction digits:
@@ -167,13 +166,18 @@ export function toNumber(value: unknown): number | null {
   return Math.round(n * (UNIT_BYTES[unit] as number));
 }
 
-
 /**
  * The API's "no value" spellings of a field or section (kandji-api.md §7, quirk 6) → null: `""`, `{}`, `null`,
  * `undefined`. Everything else, `[]` included (an empty list is a value), is returned unchanged.
  */
 export function emptyToNull<T>(value: T | null | undefined): T | null {
   if (value === undefined || value === null || value === '') return null;
-  if (typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0) return null;
+  if (
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    Object.keys(value).length === 0
+  )
+    return null;
   return value;
 }

@@ -53,7 +53,14 @@ export const device_information = record({
   lost_mode_status: string(),
 });
 
-export const filevault = record({ ...prismCommon, status: boolean('FileVault on'), key_type: string(), key_escrowed: boolean(), regeneration_needed: boolean(), scheduled_key_rotation: timestamp() });
+export const filevault = record({
+  ...prismCommon,
+  status: boolean('FileVault on'),
+  key_type: string(),
+  key_escrowed: boolean(),
+  regeneration_needed: boolean(),
+  scheduled_key_rotation: timestamp(),
+});
 
 export const gatekeeper_and_xprotect = record({
   ...prismCommon,
@@ -104,7 +111,9 @@ export const installed_profiles = record({
   organization: string(),
   removable: boolean(),
   signed: boolean(),
-  profile_data: array(object({ type: string(), uuid: string(), version: integer(), identifier: string(), display_name: string(), organization: string() })),
+  profile_data: array(
+    object({ type: string(), uuid: string(), version: integer(), identifier: string(), display_name: string(), organization: string() }),
+  ),
 });
 
 export const local_users = record({

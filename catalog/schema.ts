@@ -30,10 +30,15 @@ export const array = <T extends TSchema>(items: T, description?: string) => null
 
 /** Free-form JSON object whose keys the API does not fix (audit `new_state`, blueprint `params`). */
 export const json = (description?: string) =>
-  Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], additionalProperties: true, ...(description ? { description } : {}) });
+  Type.Unsafe<Record<string, unknown> | null>({
+    type: ['object', 'null'],
+    additionalProperties: true,
+    ...(description ? { description } : {}),
+  });
 
 /** The root schema of a stream's records. */
-export const record = <P extends TProperties>(properties: P) => Type.Object(optional(properties), { additionalProperties: true, $schema: 'http://json-schema.org/draft-07/schema#' });
+export const record = <P extends TProperties>(properties: P) =>
+  Type.Object(optional(properties), { additionalProperties: true, $schema: 'http://json-schema.org/draft-07/schema#' });
 
 type Optionalize<P extends TProperties> = { [K in keyof P]: ReturnType<typeof Type.Optional<P[K]>> };
 

@@ -18,10 +18,20 @@ export function configuredCatalog() {
   return {
     streams: discoverCatalog().streams.map((stream) => {
       const incremental = stream.supported_sync_modes.includes('incremental');
-      const fields = [...(stream.source_defined_primary_key ?? []).map((path) => path[0] as string), ...(stream.default_cursor_field ?? [])];
+      const fields = [
+        ...(stream.source_defined_primary_key ?? []).map((path) => path[0] as string),
+        ...(stream.default_cursor_field ?? []),
+      ];
       const properties = (stream.json_schema as { properties: Record<string, unknown> }).properties;
       return {
-        stream: { ...stream, json_schema: { type: 'object', additionalProperties: true, properties: Object.fromEntries(fields.map((f) => [f, properties[f]])) } },
+        stream: {
+          ...stream,
+          json_schema: {
+            type: 'object',
+            additionalProperties: true,
+            properties: Object.fromEntries(fields.map((f) => [f, properties[f]])),
+          },
+        },
         sync_mode: incremental ? 'incremental' : 'full_refresh',
         ...(incremental ? { cursor_field: stream.default_cursor_field } : {}),
         destination_sync_mode: incremental ? 'append_dedup' : 'overwrite',
@@ -35,7 +45,10 @@ export function configuredCatalog() {
 export function abnormalState() {
   return discoverCatalog()
     .streams.filter((s) => s.default_cursor_field)
-    .map((s) => ({ type: 'STREAM', stream: { stream_descriptor: { name: s.name }, stream_state: { [s.default_cursor_field?.[0] as string]: FUTURE } } }));
+    .map((s) => ({
+      type: 'STREAM',
+      stream: { stream_descriptor: { name: s.name }, stream_state: { [s.default_cursor_field?.[0] as string]: FUTURE } },
+    }));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

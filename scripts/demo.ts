@@ -14,7 +14,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../simulator/server.ts';
 
-const { values } = parseArgs({ options: { devices: { type: 'string', default: '2000' }, days: { type: 'string', default: '7' }, out: { type: 'string', default: 'out/demo' } } });
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '2000' },
+    days: { type: 'string', default: '7' },
+    out: { type: 'string', default: 'out/demo' },
+  },
+});
 const devices = Number(values.devices);
 const days = Number(values.days);
 const out = resolve(values.out as string);
@@ -45,8 +51,13 @@ mkdirSync(out, { recursive: true });
 const sim = await startSimulator({ devices, seed: 42, keepLog: false });
 const data = join(out, 'data');
 const config = join(out, 'config.json');
-writeFileSync(config, `${JSON.stringify({ api_url: sim.url, api_token: sim.token, device_details_max_per_sync: 10_000, request_budget_share: 1 }, null, 2)}\n`);
-process.stderr.write(`Simulated Kandji tenant: ${sim.tenant.liveDevices} devices at ${sim.url}; syncing ${days} simulated days into ${data}\n`);
+writeFileSync(
+  config,
+  `${JSON.stringify({ api_url: sim.url, api_token: sim.token, device_details_max_per_sync: 10_000, request_budget_share: 1 }, null, 2)}\n`,
+);
+process.stderr.write(
+  `Simulated Kandji tenant: ${sim.tenant.liveDevices} devices at ${sim.url}; syncing ${days} simulated days into ${data}\n`,
+);
 
 const started = Date.now();
 const syncs: { day: number; line: string }[] = [];
@@ -73,4 +84,6 @@ if (transform.code !== 0) throw new Error(`transform failed (exit ${transform.co
 process.stdout.write(`\nSyncs (requests per day: the first reads everything, the others only what changed)\n`);
 for (const { day, line } of syncs) process.stdout.write(`  day ${day}: ${line}\n`);
 process.stdout.write(`\n${transform.stdout}`);
-process.stdout.write(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Files: ${data}/<stream>/ (JSONL and Parquet per run), ${data}/_runs/ (manifests)\n`);
+process.stdout.write(
+  `\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Files: ${data}/<stream>/ (JSONL and Parquet per run), ${data}/_runs/ (manifests)\n`,
+);

@@ -18,6 +18,8 @@ if (!existsSync(CHROMIUM)) {
     const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env }) : update;
     if (install.status !== 0) process.stderr.write('Could not install chromium; the report browser test will be skipped.\n');
   } else {
-    process.stderr.write(`${CHROMIUM} is missing; the report browser test will be skipped. Install it with: sudo apt-get install chromium\n`);
+    process.stderr.write(
+      `${CHROMIUM} is missing; the report browser test will be skipped. Install it with: sudo apt-get install chromium\n`,
+    );
   }
 }

@@ -58,10 +58,27 @@ function memory(pid: number): { rss: number; peak: number } {
 /** Start the CLI's simulator and resolve with its address once it prints it. */
 function start(devices: number): Promise<{ child: ChildProcess; url: string; token: string; startupMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['source/cli.ts', 'simulate', '--devices', String(devices), '--seed', values.seed, '--port', '0', '--hourly-limit', '10000000', '--per-second-limit', '1000000'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      'source/cli.ts',
+      'simulate',
+      '--devices',
+      String(devices),
+      '--seed',
+      values.seed,
+      '--port',
+      '0',
+      '--hourly-limit',
+      '10000000',
+      '--per-second-limit',
+      '1000000',
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -109,7 +126,10 @@ async function measure(devices: number, rounds = 1): Promise<Row> {
     let cursor: string | null = null;
     for (let round = 0; round < rounds; round++) {
       do {
-        const page: any = await getJson(`${url}/api/v1/prism/device_information?limit=300${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token);
+        const page: any = await getJson(
+          `${url}/api/v1/prism/device_information?limit=300${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          token,
+        );
         prismPages++;
         cursor = page.cursor;
       } while (cursor !== null);
@@ -145,6 +165,9 @@ const lines = [
   '',
   '| devices | start-up | RSS at start | RSS after /devices | /devices pages (time) | RSS after Prism | Prism pages (time) | peak RSS |',
   '|--:|--:|--:|--:|--:|--:|--:|--:|',
-  ...rows.map((r) => `| ${r.devices.toLocaleString('en-US')}${r.rounds > 1 ? `, walks ×${r.rounds}` : ''} | ${s(r.startupMs)} | ${mib(r.rssStart)} | ${mib(r.rssDevices)} | ${r.devicePages} (${s(r.devicesMs)}) | ${mib(r.rssPrism)} | ${r.prismPages} (${s(r.prismMs)}) | ${mib(r.peak)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.devices.toLocaleString('en-US')}${r.rounds > 1 ? `, walks ×${r.rounds}` : ''} | ${s(r.startupMs)} | ${mib(r.rssStart)} | ${mib(r.rssDevices)} | ${r.devicePages} (${s(r.devicesMs)}) | ${mib(r.rssPrism)} | ${r.prismPages} (${s(r.prismMs)}) | ${mib(r.peak)} |`,
+  ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

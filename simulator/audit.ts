@@ -62,16 +62,54 @@ function backgroundEvent(t: Tenant, hour: number, j: number, at: number): AuditE
   const blueprint = hash(s, 'audit-bp', hour, j) % BLUEPRINTS.length;
   switch (kind) {
     case 'blueprint_update':
-      return { ...common, action: 'update', target_id: blueprintId(t, blueprint), target_type: 'blueprint', target_component: pick(s, ['', 'library_items', 'parameters'], 'audit-comp', hour, j), new_state: { name: BLUEPRINTS[blueprint]?.name } };
+      return {
+        ...common,
+        action: 'update',
+        target_id: blueprintId(t, blueprint),
+        target_type: 'blueprint',
+        target_component: pick(s, ['', 'library_items', 'parameters'], 'audit-comp', hour, j),
+        new_state: { name: BLUEPRINTS[blueprint]?.name },
+      };
     case 'library_item_update':
     case 'library_item_create':
-      return { ...common, action: kind === 'library_item_create' ? 'create' : 'update', target_id: libraryItemId(t, 'custom-profiles', hash(s, 'audit-li', hour, j) % 20), target_type: 'library_item', target_component: '', new_state: { active: true } };
+      return {
+        ...common,
+        action: kind === 'library_item_create' ? 'create' : 'update',
+        target_id: libraryItemId(t, 'custom-profiles', hash(s, 'audit-li', hour, j) % 20),
+        target_type: 'library_item',
+        target_component: '',
+        new_state: { active: true },
+      };
     case 'secret_access':
-      return { ...common, action: 'read', target_id: t.deviceId(hash(s, 'audit-dev', hour, j) % t.initialDevices), target_type: 'device', target_component: 'filevault_recovery_key', new_state: null };
+      return {
+        ...common,
+        action: 'read',
+        target_id: t.deviceId(hash(s, 'audit-dev', hour, j) % t.initialDevices),
+        target_type: 'device',
+        target_component: 'filevault_recovery_key',
+        new_state: null,
+      };
     case 'api_token_update':
-      return { ...common, action: 'update', target_id: uuid(s, 'token', j), target_type: 'api_token', target_component: '', new_state: { permissions: [{ path: '/api/v1/devices', http_method: 'GET' }] } };
+      return {
+        ...common,
+        action: 'update',
+        target_id: uuid(s, 'token', j),
+        target_type: 'api_token',
+        target_component: '',
+        new_state: { permissions: [{ path: '/api/v1/devices', http_method: 'GET' }] },
+      };
     case 'device_blueprint_change':
-      return { ...common, action: 'update', actor_type: 'kandji', actor_id: '', target_id: t.deviceId(hash(s, 'audit-dev', hour, j) % t.initialDevices), target_type: 'device', target_component: 'blueprint', new_state: { blueprint_id: blueprintId(t, blueprint) }, metadata: { source: 'blueprint_routing', source_id: uuid(s, 'routing') } };
+      return {
+        ...common,
+        action: 'update',
+        actor_type: 'kandji',
+        actor_id: '',
+        target_id: t.deviceId(hash(s, 'audit-dev', hour, j) % t.initialDevices),
+        target_type: 'device',
+        target_component: 'blueprint',
+        new_state: { blueprint_id: blueprintId(t, blueprint) },
+        metadata: { source: 'blueprint_routing', source_id: uuid(s, 'routing') },
+      };
     case 'admin_login':
       return { ...common, action: 'login', target_id: admin, target_type: 'admin_user', target_component: '', new_state: null };
   }
@@ -136,7 +174,10 @@ export function auditPage(
   const firstHour = Math.floor(lo / HOUR);
   const lastHour = Math.floor(hi / HOUR);
   const beyond = (e: Timed) =>
-    !after || (descending ? e.at < after.at || (e.at === after.at && e.event.id < after.id) : e.at > after.at || (e.at === after.at && e.event.id > after.id));
+    !after ||
+    (descending
+      ? e.at < after.at || (e.at === after.at && e.event.id < after.id)
+      : e.at > after.at || (e.at === after.at && e.event.id > after.id));
   const startHour = after ? Math.floor(after.at / HOUR) : descending ? lastHour : firstHour;
   for (let h = startHour; descending ? h >= firstHour : h <= lastHour; h += descending ? -1 : 1) {
     const hourEvents = eventsInHour(t, h);

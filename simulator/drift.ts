@@ -121,13 +121,20 @@ function mutate(seed: number, key: number, record: Record<string, unknown>): Dri
       const inSection = sections.length > 0 && hash(seed, 'drift-nest', key, n) % 2 === 0;
       const name = `x_drift_${hash(seed, 'drift-name', key, n).toString(36)}`;
       const path = inSection ? [sections[hash(seed, 'drift-section', key, n) % sections.length] as string, name] : [name];
-      const value = [`added in a later API version`, hash(seed, 'drift-value', key, n) % 1000, { nested: true, list: [1, 'two'] }, ['a', null]][hash(seed, 'drift-type', key, n) % 4];
+      const value = [
+        `added in a later API version`,
+        hash(seed, 'drift-value', key, n) % 1000,
+        { nested: true, list: [1, 'two'] },
+        ['a', null],
+      ][hash(seed, 'drift-type', key, n) % 4];
       set(record, path, value);
       touched.add(path.join('/'));
       mutations.push({ kind, path, value });
       continue;
     }
-    const candidates = pool.filter((p) => !touched.has(p.join('/')) && ![...touched].some((t) => t.startsWith(`${p.join('/')}/`) || p.join('/').startsWith(`${t}/`)));
+    const candidates = pool.filter(
+      (p) => !touched.has(p.join('/')) && ![...touched].some((t) => t.startsWith(`${p.join('/')}/`) || p.join('/').startsWith(`${t}/`)),
+    );
     if (candidates.length === 0) continue;
     const path = candidates[hash(seed, 'drift-field', key, n) % candidates.length] as string[];
     touched.add(path.join('/'));

@@ -183,7 +183,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
           local_hostname: isMac ? d.name.replace(/[^A-Za-z0-9]+/g, '-') : '',
           mac_address: macAddress(t, d.index),
           ip_address: isMac ? `10.${(d.index >> 16) & 255}.${(d.index >> 8) & 255}.${d.index & 255}` : '',
-          public_ip: isMac ? `203.0.113.${hash(s, 'pip', d.index) % 254 + 1}` : '',
+          public_ip: isMac ? `203.0.113.${(hash(s, 'pip', d.index) % 254) + 1}` : '',
         },
     recovery_information: recoveryInformation(t, d),
     users: isMac
@@ -201,18 +201,19 @@ export function deviceDetails(t: Tenant, d: Device): Json {
       payload_types: ['com.apple.ManagedClient.preferences'],
       install_date: t4(Math.max(d.enrolledAt, d.changedAt.profile - p * 60_000)),
     })),
-    apple_business_manager: isMac || unit(s, 'abm', d.index) < 0.7
-      ? {
-          model: d.model.name,
-          color: 'SPACE GRAY',
-          description: d.model.name.toUpperCase(),
-          serial_number: d.serial,
-          device_family: d.platform === 'AppleTV' ? 'AppleTV' : d.platform,
-          os: d.platform === 'Mac' ? 'OSX' : d.platform === 'AppleTV' ? 'tvOS' : d.platform === 'iPad' ? 'iPadOS' : 'iOS',
-          device_assigned_date: t3(d.enrolledAt - 3 * DAY),
-          device_assigned_by: `it-admin@${t.subdomain}.io`,
-        }
-      : {},
+    apple_business_manager:
+      isMac || unit(s, 'abm', d.index) < 0.7
+        ? {
+            model: d.model.name,
+            color: 'SPACE GRAY',
+            description: d.model.name.toUpperCase(),
+            serial_number: d.serial,
+            device_family: d.platform === 'AppleTV' ? 'AppleTV' : d.platform,
+            os: d.platform === 'Mac' ? 'OSX' : d.platform === 'AppleTV' ? 'tvOS' : d.platform === 'iPad' ? 'iPadOS' : 'iOS',
+            device_assigned_date: t3(d.enrolledAt - 3 * DAY),
+            device_assigned_by: `it-admin@${t.subdomain}.io`,
+          }
+        : {},
     security_information: { remote_desktop_enabled: isMac ? unit(s, 'ard', d.index) < 0.1 : null },
     tags: d.tags,
   };
@@ -264,16 +265,45 @@ function windowsDetails(t: Tenant, d: Device): Json {
   const release = os(d);
   return {
     general: {
-      device_id: d.id, device_name: d.name, platform: 'Windows', first_enrollment: t2(d.enrolledAt), last_enrollment: t2(d.lastEnrolledAt),
-      assigned_user: userObject(t, d), blueprint_name: BLUEPRINTS[d.blueprint]?.name, blueprint_uuid: blueprintId(t, d.blueprint),
-      asset_tag: d.assetTag, manufacturer: d.model.name.startsWith('Latitude') ? 'Dell Inc.' : 'LENOVO', device_model: d.model.name,
-      device_type: 'Laptop', os_name: 'Windows 11 Enterprise', os_version: release.version, os_build: release.build,
-      os_edition: 'Enterprise', update_build_revision: release.build.split('.')[1], language: 'en-US',
+      device_id: d.id,
+      device_name: d.name,
+      platform: 'Windows',
+      first_enrollment: t2(d.enrolledAt),
+      last_enrollment: t2(d.lastEnrolledAt),
+      assigned_user: userObject(t, d),
+      blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+      blueprint_uuid: blueprintId(t, d.blueprint),
+      asset_tag: d.assetTag,
+      manufacturer: d.model.name.startsWith('Latitude') ? 'Dell Inc.' : 'LENOVO',
+      device_model: d.model.name,
+      device_type: 'Laptop',
+      os_name: 'Windows 11 Enterprise',
+      os_version: release.version,
+      os_build: release.build,
+      os_edition: 'Enterprise',
+      update_build_revision: release.build.split('.')[1],
+      language: 'en-US',
     },
     mdm: { management_client_revision: '10.0.22621.1', windows_device_id: uuid(t.seed, 'win', d.index) },
-    hardware_overview: { bios_version: '1.18.0', processor_architecture: 'x64', total_ram: '16384', total_capacity: String(d.model.capacityGb * 1024), free_capacity: String(Math.round(d.model.capacityGb * 1024 * (1 - d.diskUsedPercent / 100))), smbios_serial_number: d.serial },
-    network: { dns_computer_name: d.name, wifi_ipv4_address: `10.9.${(d.index >> 8) & 255}.${d.index & 255}`, volte_service_setting: 'False' },
-    kandji_agent: { is_agent_installed: true, install_date: t1(d.enrolledAt + HOUR), last_check_in_datetime: t1(d.lastCheckIn), version: '1.4.0' },
+    hardware_overview: {
+      bios_version: '1.18.0',
+      processor_architecture: 'x64',
+      total_ram: '16384',
+      total_capacity: String(d.model.capacityGb * 1024),
+      free_capacity: String(Math.round(d.model.capacityGb * 1024 * (1 - d.diskUsedPercent / 100))),
+      smbios_serial_number: d.serial,
+    },
+    network: {
+      dns_computer_name: d.name,
+      wifi_ipv4_address: `10.9.${(d.index >> 8) & 255}.${d.index & 255}`,
+      volte_service_setting: 'False',
+    },
+    kandji_agent: {
+      is_agent_installed: true,
+      install_date: t1(d.enrolledAt + HOUR),
+      last_check_in_datetime: t1(d.lastCheckIn),
+      version: '1.4.0',
+    },
     tags: d.tags,
   };
 }
@@ -282,16 +312,39 @@ function androidDetails(t: Tenant, d: Device): Json {
   const release = os(d);
   return {
     general: {
-      device_id: d.id, device_name: d.name, platform: 'Android', first_enrollment: t2(d.enrolledAt), last_enrollment: t2(d.lastEnrolledAt),
-      assigned_user: d.user >= 0 ? userObject(t, d) : null, blueprint_name: BLUEPRINTS[d.blueprint]?.name, blueprint_uuid: blueprintId(t, d.blueprint),
-      manufacturer: d.model.name.startsWith('Pixel') ? 'Google' : 'samsung', model_name: d.model.name, serial_number: d.serial,
-      os_version: release.version, os_build: release.build, api_level: '34', security_patch_level: '2026-01-05',
-      enterprise_id: 'LC00abcd12', enterprise_device_id: uuid(t.seed, 'android', d.index).slice(0, 16),
+      device_id: d.id,
+      device_name: d.name,
+      platform: 'Android',
+      first_enrollment: t2(d.enrolledAt),
+      last_enrollment: t2(d.lastEnrolledAt),
+      assigned_user: d.user >= 0 ? userObject(t, d) : null,
+      blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+      blueprint_uuid: blueprintId(t, d.blueprint),
+      manufacturer: d.model.name.startsWith('Pixel') ? 'Google' : 'samsung',
+      model_name: d.model.name,
+      serial_number: d.serial,
+      os_version: release.version,
+      os_build: release.build,
+      api_level: '34',
+      security_patch_level: '2026-01-05',
+      enterprise_id: 'LC00abcd12',
+      enterprise_device_id: uuid(t.seed, 'android', d.index).slice(0, 16),
     },
-    hardware: { available_capacity: String(Math.round(d.model.capacityGb * (1 - d.diskUsedPercent / 100))), total_capacity: String(d.model.capacityGb), total_ram: '8', wifi_mac_address: macAddress(t, d.index) },
+    hardware: {
+      available_capacity: String(Math.round(d.model.capacityGb * (1 - d.diskUsedPercent / 100))),
+      total_capacity: String(d.model.capacityGb),
+      total_ram: '8',
+      wifi_mac_address: macAddress(t, d.index),
+    },
     management: { management_mode: 'FULLY_MANAGED', ownership: 'COMPANY_OWNED' },
     cellular: { imei: String(350_000_000_000_000 + d.index), meid: '' },
-    security: { device_posture: 'SECURE', encryption_status: 'ENCRYPTED', has_google_play_protect: true, has_passcode: true, is_encrypted: true },
+    security: {
+      device_posture: 'SECURE',
+      encryption_status: 'ENCRYPTED',
+      has_google_play_protect: true,
+      has_passcode: true,
+      is_encrypted: true,
+    },
     tags: d.tags,
   };
 }
@@ -304,7 +357,13 @@ function macAddress(t: Tenant, index: number): string {
 
 function localUser(t: Tenant, d: Device, k: number) {
   const owner = d.user >= 0 ? t.user(d.user).email.split('@')[0] : 'kiosk';
-  return { username: k === 0 ? owner : `localadmin${k}`, uid: String(501 + k), path: `/Users/${k === 0 ? owner : `localadmin${k}`}`, admin: k === 0 ? 'No' : 'Yes', name: k === 0 ? owner : `Local Admin ${k}` };
+  return {
+    username: k === 0 ? owner : `localadmin${k}`,
+    uid: String(501 + k),
+    path: `/Users/${k === 0 ? owner : `localadmin${k}`}`,
+    admin: k === 0 ? 'No' : 'Yes',
+    name: k === 0 ? owner : `Local Admin ${k}`,
+  };
 }
 
 function appVersion(t: Tenant, appIndex: number, device: Device): string {
@@ -334,7 +393,11 @@ export function deviceApps(t: Tenant, d: Device): Json {
       // iPhone and iPad report none of source, process, signature or the dates: "" in the example ([PM] iPad apps).
       source: isMac ? spec?.source : '',
       process: isMac ? spec?.name : '',
-      signature: !isMac ? '' : spec?.source === 'Apple' ? 'Software Signing' : `Developer ID Application: ${spec?.developer} (${spec?.teamId})`,
+      signature: !isMac
+        ? ''
+        : spec?.source === 'Apple'
+          ? 'Software Signing'
+          : `Developer ID Application: ${spec?.developer} (${spec?.teamId})`,
       creation_date: isMac ? t1(Math.min(d.enrolledAt, changed) - 30 * DAY) : '',
       modification_date: isMac ? t1(changed) : '',
       path: isMac ? `/Applications/${spec?.name}.app` : '',
@@ -351,20 +414,20 @@ export function deviceLibraryItems(t: Tenant, d: Device): Json {
     // A pending item has not reported yet: every report field is null, as in the example ([PM]).
     const reported = status !== 'PENDING';
     return {
-    id: hash(t.seed, 'li', d.index, k) % 10_000_000,
-    status,
-    reported_at: reported ? t1(d.lastCheckIn - k * 60_000) : null,
-    log: status === 'ERROR' ? 'Profile installation failed: the payload was rejected by the device.' : reported ? '' : null,
-    last_audit_run: null,
-    last_audit_log: null,
-    control_log: null,
-    control_reported_at: null,
-    item_id: libraryItemId(t, 'custom-profiles', p),
-    name: PROFILE_NAMES[p],
-    type: 'profile',
-    computer: { id: d.id, name: d.name },
-    blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
-    rules_present: false,
+      id: hash(t.seed, 'li', d.index, k) % 10_000_000,
+      status,
+      reported_at: reported ? t1(d.lastCheckIn - k * 60_000) : null,
+      log: status === 'ERROR' ? 'Profile installation failed: the payload was rejected by the device.' : reported ? '' : null,
+      last_audit_run: null,
+      last_audit_log: null,
+      control_log: null,
+      control_reported_at: null,
+      item_id: libraryItemId(t, 'custom-profiles', p),
+      name: PROFILE_NAMES[p],
+      type: 'profile',
+      computer: { id: d.id, name: d.name },
+      blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
+      rules_present: false,
     };
   });
   return { device_id: d.id, library_items: items };
@@ -527,7 +590,10 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
           last_checkin: t6(d.lastCheckIn),
           last_checkin_agent: d.agentInstalled ? t6(d.lastCheckIn) : null,
           last_checkin_mdm: t6(d.lastCheckIn),
-          battery_health: d.platform === 'Mac' && !d.model.name.startsWith('Mac mini') && !d.model.name.startsWith('iMac') ? pick(s, ['Normal', 'Normal', 'Normal', 'Service Recommended'], 'battery', d.index) : null,
+          battery_health:
+            d.platform === 'Mac' && !d.model.name.startsWith('Mac mini') && !d.model.name.startsWith('iMac')
+              ? pick(s, ['Normal', 'Normal', 'Normal', 'Service Recommended'], 'battery', d.index)
+              : null,
           lost_mode_status: d.lostMode ? 'ENABLED' : null,
         },
       ];
@@ -545,7 +611,10 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
           bundle_id: spec?.bundleId,
           name: spec?.name,
           short_version: version,
-          signature: spec?.source === 'Apple' ? 'Software Signing' : `Developer ID Application: ${spec?.developer} (${spec?.teamId}), Developer ID Certification Authority, Apple Root CA`,
+          signature:
+            spec?.source === 'Apple'
+              ? 'Software Signing'
+              : `Developer ID Application: ${spec?.developer} (${spec?.teamId}), Developer ID Certification Authority, Apple Root CA`,
           ad_hoc_code_signed: null,
           app_store_vendable: spec?.source === 'App Store' ? true : null,
           beta_app: null,
@@ -645,7 +714,14 @@ export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[]
         removable: false,
         signed: true,
         profile_data: [
-          { type: 'com.apple.ManagedClient.preferences', uuid: uuid(s, 'payload', p), version: 1, identifier: `com.kandji.payload.${p}`, display_name: PROFILE_NAMES[p], organization: 'Kandji, Inc.' },
+          {
+            type: 'com.apple.ManagedClient.preferences',
+            uuid: uuid(s, 'payload', p),
+            version: 1,
+            identifier: `com.kandji.payload.${p}`,
+            display_name: PROFILE_NAMES[p],
+            organization: 'Kandji, Inc.',
+          },
         ],
       }));
     case 'local_users':
@@ -706,7 +782,9 @@ export function prismRowCount(t: Tenant, d: Device, category: PrismCategory): nu
 }
 
 function certificateCount(t: Tenant, d: Device): number {
-  return d.platform === 'Mac' ? between(t.seed, 4, CERTIFICATES.length, 'cert-count', d.index) : between(t.seed, 2, 4, 'cert-count', d.index);
+  return d.platform === 'Mac'
+    ? between(t.seed, 4, CERTIFICATES.length, 'cert-count', d.index)
+    : between(t.seed, 2, 4, 'cert-count', d.index);
 }
 
 /** The last Prism categories: columns from their saved examples (kandji-api.md §6.10). */
@@ -777,7 +855,9 @@ function otherPrismRows(t: Tenant, d: Device, category: PrismCategory, common: (
           root_directory: null,
           working_directory: null,
           process_type: null,
-          domain: { system_agent: { disabled_users: [], loaded_users: owner ? [{ uid: Number(owner.uid), username: owner.username }] : [] } },
+          domain: {
+            system_agent: { disabled_users: [], loaded_users: owner ? [{ uid: Number(owner.uid), username: owner.username }] : [] },
+          },
           service_domain: 'System Agent',
           pid: null,
           user_agent_local_user: null,
@@ -793,7 +873,7 @@ function otherPrismRows(t: Tenant, d: Device, category: PrismCategory, common: (
         state: k === 0 || unit(s, 'sysext-state', d.index, k) < 0.9 ? 'activated_enabled' : 'activated_waiting_for_user',
         name: x.name,
         short_version: x.version,
-        bundle_version: String(700 + hash(s, 'sysext-build', k) % 100),
+        bundle_version: String(700 + (hash(s, 'sysext-build', k) % 100)),
         categories: x.category,
         bundle_path: x.bundle,
         team_id: x.teamId,

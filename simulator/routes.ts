@@ -120,7 +120,11 @@ function withParams(origin: string, path: string, url: URL, set: Record<string, 
 /** Parse a datetime or date as the API accepts them (`YYYY-MM-DD`, ISO with or without zone). */
 function parseWhen(text: string): number | undefined {
   const trimmed = text.trim();
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(trimmed) ? trimmed.replace(' ', 'T') : `${trimmed.replace(' ', 'T')}Z`;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(trimmed)
+    ? `${trimmed}T00:00:00Z`
+    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(trimmed)
+      ? trimmed.replace(' ', 'T')
+      : `${trimmed.replace(' ', 'T')}Z`;
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? undefined : ms;
 }
@@ -178,7 +182,10 @@ type DeviceFilter = (d: Device, r: Record<string, unknown>) => boolean;
 
 function deviceFilters(url: URL): DeviceFilter[] {
   const q = url.searchParams;
-  const contains = (a: unknown, b: string) => String(a ?? '').toLowerCase().includes(b.toLowerCase());
+  const contains = (a: unknown, b: string) =>
+    String(a ?? '')
+      .toLowerCase()
+      .includes(b.toLowerCase());
   const user = (r: Record<string, unknown>) => (typeof r.user === 'object' && r.user ? (r.user as Record<string, unknown>) : undefined);
   const filters: DeviceFilter[] = [];
   const add = (name: string, f: (value: string) => DeviceFilter) => {
@@ -274,13 +281,18 @@ function listBlueprints(ctx: RouteContext): Reply {
   const size = Math.min(Math.max(limit, 1), 1000);
   const counts = blueprintCounts(ctx);
   const name = url.searchParams.get('name')?.toLowerCase();
-  const ids = url.searchParams.get('id__in')?.split(',') ?? (url.searchParams.get('id') ? [url.searchParams.get('id') as string] : undefined);
+  const ids =
+    url.searchParams.get('id__in')?.split(',') ?? (url.searchParams.get('id') ? [url.searchParams.get('id') as string] : undefined);
   const all = BLUEPRINTS.map((_, b) => blueprintRecord(tenant, b, counts[b] ?? { computers: 0, missing: 0 })).filter(
     (r) => (!name || String(r.name).toLowerCase().includes(name)) && (!ids || ids.includes(String(r.id))),
   );
   const results = all.slice(offset, offset + size);
-  const next = offset + size < all.length ? withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(offset + size) }) : null;
-  const previous = offset > 0 ? withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: offset - size > 0 ? String(offset - size) : undefined }) : null;
+  const next =
+    offset + size < all.length ? withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(offset + size) }) : null;
+  const previous =
+    offset > 0
+      ? withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: offset - size > 0 ? String(offset - size) : undefined })
+      : null;
   return { status: 200, body: drfPage(results, all.length, next, previous) };
 }
 
@@ -313,7 +325,10 @@ function listLibrary(kind: LibraryKind) {
     const start = (pageNumber - 1) * size;
     const results = Array.from({ length: Math.min(size, total - start) }, (_, k) => libraryItem(ctx.tenant, kind, start + k));
     const link = (p: number) => withParams(ctx.origin, url.pathname, url, { page: p === 1 ? undefined : String(p) });
-    return { status: 200, body: drfPage(results, total, pageNumber < pages ? link(pageNumber + 1) : null, pageNumber > 1 ? link(pageNumber - 1) : null) };
+    return {
+      status: 200,
+      body: drfPage(results, total, pageNumber < pages ? link(pageNumber + 1) : null, pageNumber > 1 ? link(pageNumber - 1) : null),
+    };
   };
 }
 
@@ -398,10 +413,14 @@ function listAuditEvents(ctx: RouteContext): Reply {
   if (isReply(limit)) return limit;
   const size = Math.min(Math.max(limit, 1), 500);
   const sortBy = url.searchParams.get('sort_by') ?? 'occurred_at';
-  if (!['occurred_at', '-occurred_at', 'id', '-id'].includes(sortBy)) return fieldError('sort_by', `Select a valid choice. ${sortBy} is not one of the available choices.`);
+  if (!['occurred_at', '-occurred_at', 'id', '-id'].includes(sortBy))
+    return fieldError('sort_by', `Select a valid choice. ${sortBy} is not one of the available choices.`);
   const descending = sortBy.startsWith('-');
   const window = { startMs: -Infinity, endMs: Infinity };
-  for (const [param, key] of [['start_date', 'startMs'], ['end_date', 'endMs']] as const) {
+  for (const [param, key] of [
+    ['start_date', 'startMs'],
+    ['end_date', 'endMs'],
+  ] as const) {
     const raw = url.searchParams.get(param);
     if (raw === null || raw === '') continue;
     const ms = parseWhen(raw);
@@ -420,7 +439,12 @@ function listAuditEvents(ctx: RouteContext): Reply {
   }
   const { events, more } = auditPage(tenant, window, size, descending, after);
   const lastEvent = events[events.length - 1];
-  const next = more && lastEvent ? withParams(ctx.origin, url.pathname, url, { cursor: base64(`${descending ? '<' : '>'}dt:${keysetTime(lastEvent.at)}|${lastEvent.event.id}`) }) : null;
+  const next =
+    more && lastEvent
+      ? withParams(ctx.origin, url.pathname, url, {
+          cursor: base64(`${descending ? '<' : '>'}dt:${keysetTime(lastEvent.at)}|${lastEvent.event.id}`),
+        })
+      : null;
   const previous = cursor ? withParams(ctx.origin, url.pathname, url, { cursor: undefined }) : null;
   return { status: 200, body: { results: events.map((e) => e.event), next, previous } };
 }
@@ -447,7 +471,8 @@ function parsePrismFilter(raw: string | null): PrismFilter | Reply {
   } catch {
     return { status: 400, body: { detail: 'Invalid filter: not valid JSON' } };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { status: 400, body: { detail: 'Invalid filter: expected an object' } };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { status: 400, body: { detail: 'Invalid filter: expected an object' } };
   const checks: RowPredicate[] = [];
   let updatedSince: number | undefined;
   for (const [column, ops] of Object.entries(parsed as Record<string, unknown>)) {
@@ -468,7 +493,12 @@ function parsePrismFilter(raw: string | null): PrismFilter | Reply {
         case 'like':
         case 'not_like': {
           const needles = (Array.isArray(value) ? value : [value]).map((v) => String(v).toLowerCase());
-          const has = (r: Record<string, unknown>) => needles.some((n) => String(r[column] ?? '').toLowerCase().includes(n));
+          const has = (r: Record<string, unknown>) =>
+            needles.some((n) =>
+              String(r[column] ?? '')
+                .toLowerCase()
+                .includes(n),
+            );
           checks.push(op === 'like' ? has : (r) => !has(r));
           break;
         }
@@ -502,7 +532,8 @@ interface PrismScope {
 }
 
 function prismScope(ctx: RouteContext, category: string): PrismScope | Reply {
-  if (!(PRISM_CATEGORIES as readonly string[]).includes(category)) return { status: 400, body: { detail: `Invalid category: ${category}` } };
+  if (!(PRISM_CATEGORIES as readonly string[]).includes(category))
+    return { status: 400, body: { detail: `Invalid category: ${category}` } };
   const filter = parsePrismFilter(ctx.url.searchParams.get('filter'));
   if (isReply(filter)) return filter;
   const list = (name: string) => {
@@ -523,7 +554,13 @@ function deviceInScope(ctx: RouteContext, d: Device, scope: PrismScope): boolean
 }
 
 /** Categories whose saved examples show `total: null` (kandji-api.md §6.10). */
-const TOTAL_UNKNOWN: ReadonlySet<PrismCategory> = new Set(['application_firewall', 'cellular', 'certificates', 'filevault', 'gatekeeper_and_xprotect']);
+const TOTAL_UNKNOWN: ReadonlySet<PrismCategory> = new Set([
+  'application_firewall',
+  'cellular',
+  'certificates',
+  'filevault',
+  'gatekeeper_and_xprotect',
+]);
 
 function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
   return ctx.memo(`prism-total:${key}`, () => {
@@ -532,7 +569,9 @@ function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
       if (!platformInPrism(ctx.tenant.platformOf(i), scope.category)) continue;
       const d = ctx.tenant.device(i);
       if (!deviceInScope(ctx, d, scope)) continue;
-      total += scope.filter.filtered ? prismRows(ctx.tenant, d, scope.category).filter(scope.filter.predicate).length : prismRowCount(ctx.tenant, d, scope.category);
+      total += scope.filter.filtered
+        ? prismRows(ctx.tenant, d, scope.category).filter(scope.filter.predicate).length
+        : prismRowCount(ctx.tenant, d, scope.category);
     }
     return total;
   });
@@ -548,7 +587,8 @@ function listPrism(ctx: RouteContext): Reply {
     return { status: 400, body: { detail: 'Offset pagination is no longer supported for this endpoint. Use cursor pagination.' } };
   }
   const cursor = url.searchParams.get('cursor');
-  if (cursor && url.searchParams.get('sort_by')) return { status: 400, body: { detail: 'Custom ordering is not currently supported with cursor pagination.' } };
+  if (cursor && url.searchParams.get('sort_by'))
+    return { status: 400, body: { detail: 'Custom ordering is not currently supported with cursor pagination.' } };
   const limit = intParam(url, 'limit', 25);
   if (isReply(limit)) return limit;
   const size = Math.min(Math.max(limit, 1), 300);
@@ -612,8 +652,18 @@ function licensing(ctx: RouteContext): Reply {
   return {
     status: 200,
     body: {
-      counts: { computers_count: total, ios_count: counts.iPhone, ipados_count: counts.iPad, macos_count: counts.Mac, tvos_count: counts.AppleTV },
-      limits: { plan_type: 'single_limit', max_devices: Math.ceil((total * 1.2) / 100) * 100, max_devices_per_platform: { macos: 0, ios_ipados: 0 } },
+      counts: {
+        computers_count: total,
+        ios_count: counts.iPhone,
+        ipados_count: counts.iPad,
+        macos_count: counts.Mac,
+        tvos_count: counts.AppleTV,
+      },
+      limits: {
+        plan_type: 'single_limit',
+        max_devices: Math.ceil((total * 1.2) / 100) * 100,
+        max_devices_per_platform: { macos: 0, ios_ipados: 0 },
+      },
       tenantOverLicenseLimit: false,
     },
   };
@@ -630,10 +680,30 @@ const SECRETS: Record<string, Record<string, unknown>> = {
 
 export const ROUTES: readonly Route[] = [
   { name: 'GET /devices', pattern: /^\/api\/v1\/devices\/?$/, permission: 'Device list', handle: listDevices },
-  { name: 'GET /devices/{id}', pattern: new RegExp(`^/api/v1/devices/${ANY}/?$`), permission: 'Device details', handle: (ctx) => withDevice(ctx, (d) => deviceRecord(ctx.tenant, d)) },
-  { name: 'GET /devices/{id}/details', pattern: new RegExp(`^/api/v1/devices/${ANY}/details/?$`), permission: 'Device details', handle: (ctx) => withDevice(ctx, (d) => deviceDetails(ctx.tenant, d)) },
-  { name: 'GET /devices/{id}/apps', pattern: new RegExp(`^/api/v1/devices/${ANY}/apps/?$`), permission: 'Device apps', handle: (ctx) => withDevice(ctx, (d) => deviceApps(ctx.tenant, d)) },
-  { name: 'GET /devices/{id}/library-items', pattern: new RegExp(`^/api/v1/devices/${ANY}/library-items/?$`), permission: 'Device library items', handle: (ctx) => withDevice(ctx, (d) => deviceLibraryItems(ctx.tenant, d)) },
+  {
+    name: 'GET /devices/{id}',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/?$`),
+    permission: 'Device details',
+    handle: (ctx) => withDevice(ctx, (d) => deviceRecord(ctx.tenant, d)),
+  },
+  {
+    name: 'GET /devices/{id}/details',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/details/?$`),
+    permission: 'Device details',
+    handle: (ctx) => withDevice(ctx, (d) => deviceDetails(ctx.tenant, d)),
+  },
+  {
+    name: 'GET /devices/{id}/apps',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/apps/?$`),
+    permission: 'Device apps',
+    handle: (ctx) => withDevice(ctx, (d) => deviceApps(ctx.tenant, d)),
+  },
+  {
+    name: 'GET /devices/{id}/library-items',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/library-items/?$`),
+    permission: 'Device library items',
+    handle: (ctx) => withDevice(ctx, (d) => deviceLibraryItems(ctx.tenant, d)),
+  },
   {
     name: 'GET /devices/{id}/secrets/{kind}',
     pattern: new RegExp(`^/api/v1/devices/${ANY}/secrets/(bypasscode|filevaultkey|unlockpin|recoverypassword)/?$`),
@@ -652,8 +722,18 @@ export const ROUTES: readonly Route[] = [
     },
   },
   ...(['custom-apps', 'ipa-apps', 'custom-profiles', 'custom-scripts'] as const).flatMap((kind): Route[] => [
-    { name: `GET /library/${kind}`, pattern: new RegExp(`^/api/v1/library/${kind}/?$`), permission: 'Library items', handle: listLibrary(kind) },
-    { name: `GET /library/${kind}/{id}`, pattern: new RegExp(`^/api/v1/library/${kind}/${ANY}/?$`), permission: 'Library items', handle: getLibraryItem(kind) },
+    {
+      name: `GET /library/${kind}`,
+      pattern: new RegExp(`^/api/v1/library/${kind}/?$`),
+      permission: 'Library items',
+      handle: listLibrary(kind),
+    },
+    {
+      name: `GET /library/${kind}/{id}`,
+      pattern: new RegExp(`^/api/v1/library/${kind}/${ANY}/?$`),
+      permission: 'Library items',
+      handle: getLibraryItem(kind),
+    },
   ]),
   { name: 'GET /users', pattern: /^\/api\/v1\/users\/?$/, permission: 'Users', handle: listUsers },
   { name: 'GET /users/{id}', pattern: new RegExp(`^/api/v1/users/${ANY}/?$`), permission: 'Users', handle: getUser },

@@ -160,7 +160,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         const hours = Number(url.searchParams.get('hours'));
         if (!(hours > 0)) return reply(400, { detail: 'hours must be a positive number' });
         const summary = tenant.advance(hours);
-        return reply(200, { now: new Date(tenant.now).toISOString(), changed: summary.changed.length, enrolled: summary.enrolled.length, deleted: summary.deleted.length, users_moved: summary.usersMoved.length });
+        return reply(200, {
+          now: new Date(tenant.now).toISOString(),
+          changed: summary.changed.length,
+          enrolled: summary.enrolled.length,
+          deleted: summary.deleted.length,
+          users_moved: summary.usersMoved.length,
+        });
       }
       case '/_sim/stats':
         return reply(200, { ...stats, now: new Date(tenant.now).toISOString(), devices: tenant.liveDevices });
@@ -210,7 +216,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
     // Kong answers routes it does not know before any plugin runs.
     if (!url.pathname.startsWith('/api/v1/')) {
-      return reply(json(404, { message: 'no Route matched with those values', request_id: uuid(tenant.seed, 'request', seq).replace(/-/g, '') }));
+      return reply(
+        json(404, { message: 'no Route matched with those values', request_id: uuid(tenant.seed, 'request', seq).replace(/-/g, '') }),
+      );
     }
     const rate = limiter.take(Date.now());
     if (!rate.allowed) {
@@ -218,7 +226,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       return reply(json(429, { message: 'API rate limit exceeded' }), rate.headers);
     }
     if (!permissions) {
-      return reply(json(401, { detail: presented === undefined ? 'Authentication credentials were not provided.' : 'Invalid token.' }), { ...rate.headers, 'WWW-Authenticate': 'Bearer' });
+      return reply(json(401, { detail: presented === undefined ? 'Authentication credentials were not provided.' : 'Invalid token.' }), {
+        ...rate.headers,
+        'WWW-Authenticate': 'Bearer',
+      });
     }
     if (!matched) return reply(json(404, { detail: 'Not found.' }), rate.headers);
     if (req.method !== 'GET') return reply(json(405, { detail: `Method "${req.method}" not allowed.` }), rate.headers);
@@ -229,11 +240,24 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     options.onRequest?.({ seq, endpoint, url }, tenant);
     const redirect = options.redirect;
     if (redirect && redirect.paths.some((p) => url.pathname.startsWith(p))) {
-      return reply({ status: redirect.status ?? 302, body: { detail: 'Moved.' }, headers: { Location: new URL(url.pathname + url.search, redirect.location).toString() } }, rate.headers);
+      return reply(
+        {
+          status: redirect.status ?? 302,
+          body: { detail: 'Moved.' },
+          headers: { Location: new URL(url.pathname + url.search, redirect.location).toString() },
+        },
+        rate.headers,
+      );
     }
     const reflect = options.reflectAuthorization;
     if (reflect && reflect.paths.some((p) => url.pathname.startsWith(p))) {
-      return reply(json(reflect.status, { detail: `Request rejected: Authorization: ${auth}`, headers: { authorization: auth, token: presented, encoded: Buffer.from(auth).toString('base64') } }), rate.headers);
+      return reply(
+        json(reflect.status, {
+          detail: `Request rejected: Authorization: ${auth}`,
+          headers: { authorization: auth, token: presented, encoded: Buffer.from(auth).toString('base64') },
+        }),
+        rate.headers,
+      );
     }
 
     const fault: Fault | undefined = drawFault(tenant.seed, seq, url.pathname, faults);
@@ -245,7 +269,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       } catch (error) {
         return json(500, { detail: 'Internal simulator error', error: String(error) });
       }
-      if (options.drift && r.status === 200 && r.contentType === undefined) r = { ...r, body: driftBody(tenant.seed, url.pathname, r.body, options.drift, drifted) };
+      if (options.drift && r.status === 200 && r.contentType === undefined)
+        r = { ...r, body: driftBody(tenant.seed, url.pathname, r.body, options.drift, drifted) };
       return r;
     };
     const respond = () => {
@@ -263,7 +288,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           return reply(
             f.status === 502
               ? { status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1></body></html>' }
-              : json(f.status, f.status === 503 ? { detail: 'Service temporarily unavailable, try again later.' } : { detail: 'A server error occurred.' }),
+              : json(
+                  f.status,
+                  f.status === 503
+                    ? { detail: 'Service temporarily unavailable, try again later.' }
+                    : { detail: 'A server error occurred.' },
+                ),
             headers,
             true,
           );

@@ -208,9 +208,21 @@ export class Tenant {
     const isMac = platform === 'Mac';
     const releases = OS_RELEASES[platform];
     // Most of the fleet is on the latest or one behind; a tail is far behind.
-    const behind = weighted(s, [[0, 50], [1, 25], [2, 12], [3, 8], [4, 5]] as const, 'os', index);
+    const behind = weighted(
+      s,
+      [
+        [0, 50],
+        [1, 25],
+        [2, 12],
+        [3, 8],
+        [4, 5],
+      ] as const,
+      'os',
+      index,
+    );
     const bornLater = this.enrolledLater.get(index);
-    const enrolledAt = bornLater ?? this.epoch - between(s, 10, 900, 'enrolled', index) * DAY - between(s, 0, 86_399_999, 'enrolled-ms', index);
+    const enrolledAt =
+      bornLater ?? this.epoch - between(s, 10, 900, 'enrolled', index) * DAY - between(s, 0, 86_399_999, 'enrolled-ms', index);
     const reenrolled = bornLater === undefined && chance(s, 0.1, 'reenrolled', index);
     const lastEnrolledAt = reenrolled ? enrolledAt + between(s, 1, 9, 'reenrolled-days', index) * DAY : enrolledAt;
     const blueprints = blueprintsFor(platform);
@@ -220,7 +232,10 @@ export class Tenant {
     const user = assigned ? hash(s, 'user-of', index) % this.userCount : -1;
     const missing = bornLater === undefined && chance(s, 0.02, 'missing', index);
     const stale = !missing && bornLater === undefined && chance(s, 0.05, 'stale', index);
-    const baseChangedAt = Math.max(lastEnrolledAt, this.epoch - between(s, 1, 20 * 24 * 3600, 'collected', index) * 1000 - between(s, 0, 999, 'collected-ms', index));
+    const baseChangedAt = Math.max(
+      lastEnrolledAt,
+      this.epoch - between(s, 1, 20 * 24 * 3600, 'collected', index) * 1000 - between(s, 0, 999, 'collected-ms', index),
+    );
 
     const device: Device = {
       index,
@@ -255,10 +270,30 @@ export class Tenant {
       apps: new Map(),
       profiles: [],
       localUsers: isMac ? between(s, 1, 3, 'local-users', index) : 0,
-      changedAt: { base: baseChangedAt, os: baseChangedAt, app: baseChangedAt, filevault: baseChangedAt, firewall: baseChangedAt, blueprint: baseChangedAt, profile: baseChangedAt, local_user: baseChangedAt, gatekeeper: baseChangedAt },
+      changedAt: {
+        base: baseChangedAt,
+        os: baseChangedAt,
+        app: baseChangedAt,
+        filevault: baseChangedAt,
+        firewall: baseChangedAt,
+        blueprint: baseChangedAt,
+        profile: baseChangedAt,
+        local_user: baseChangedAt,
+        gatekeeper: baseChangedAt,
+      },
       appChangedAt: new Map(),
     };
-    const tagCount = weighted(s, [[0, 50], [1, 30], [2, 15], [3, 5]] as const, 'tag-count', index);
+    const tagCount = weighted(
+      s,
+      [
+        [0, 50],
+        [1, 30],
+        [2, 15],
+        [3, 5],
+      ] as const,
+      'tag-count',
+      index,
+    );
     for (let t = 0; t < tagCount; t++) {
       const tag = pick(s, TAGS, 'tag', index, t);
       if (!device.tags.includes(tag)) device.tags.push(tag);
@@ -284,7 +319,14 @@ export class Tenant {
 
   private baseApps(d: Device): void {
     const s = this.seed;
-    const pool = d.platform === 'Mac' ? MAC_APPS : d.platform === 'AppleTV' ? TV_APPS : d.platform === 'Windows' || d.platform === 'Android' ? [] : IOS_APPS;
+    const pool =
+      d.platform === 'Mac'
+        ? MAC_APPS
+        : d.platform === 'AppleTV'
+          ? TV_APPS
+          : d.platform === 'Windows' || d.platform === 'Android'
+            ? []
+            : IOS_APPS;
     if (pool.length === 0) return;
     const [min, max] = d.platform === 'Mac' ? [20, 150] : d.platform === 'AppleTV' ? [1, TV_APPS.length] : [5, Math.min(40, pool.length)];
     const count = Math.min(pool.length, between(s, min, max, 'app-count', d.index));
@@ -297,7 +339,8 @@ export class Tenant {
 
   private baseProfiles(d: Device): void {
     if (d.platform === 'Windows' || d.platform === 'Android') return;
-    const count = d.platform === 'Mac' ? between(this.seed, 6, 14, 'profile-count', d.index) : between(this.seed, 3, 8, 'profile-count', d.index);
+    const count =
+      d.platform === 'Mac' ? between(this.seed, 6, 14, 'profile-count', d.index) : between(this.seed, 3, 8, 'profile-count', d.index);
     const start = hash(this.seed, 'profile-start', d.index) % PROFILE_NAMES.length;
     for (let j = 0; j < count; j++) d.profiles.push((start + j) % PROFILE_NAMES.length);
   }
@@ -351,10 +394,16 @@ export class Tenant {
     const first = pick(s, FIRST_NAMES, 'first', index);
     const last = pick(s, LAST_NAMES, 'last', index);
     const hasDepartment = chance(s, 0.95, 'has-department', index);
-    const baseDepartment = weighted(s, DEPARTMENTS.map((d, i) => [i, d.weight] as const), 'department', index);
+    const baseDepartment = weighted(
+      s,
+      DEPARTMENTS.map((d, i) => [i, d.weight] as const),
+      'department',
+      index,
+    );
     const moved = this.userDepartmentChanges.get(index);
     const department = hasDepartment ? (DEPARTMENTS[moved?.department ?? baseDepartment] ?? null) : null;
-    const createdAt = this.epoch - between(s, 30 * 86_400, 1200 * 86_400, 'user-created', index) * 1000 - between(s, 0, 999, 'user-created-ms', index);
+    const createdAt =
+      this.epoch - between(s, 30 * 86_400, 1200 * 86_400, 'user-created', index) * 1000 - between(s, 0, 999, 'user-created-ms', index);
     return {
       index,
       id: uuid(s, 'user', index),
@@ -508,14 +557,23 @@ function pickChange(tenant: Tenant, d: Device, kind: ChangeKind, key: number): D
   const isMac = d.platform === 'Mac';
   switch (kind) {
     case 'os':
-      return d.osIndex < OS_RELEASES[d.platform].length - 1 ? { at: 0, kind, value: d.osIndex + 1 } : { at: 0, kind: 'app', value: firstApp(d) };
+      return d.osIndex < OS_RELEASES[d.platform].length - 1
+        ? { at: 0, kind, value: d.osIndex + 1 }
+        : { at: 0, kind: 'app', value: firstApp(d) };
     case 'app': {
       if (d.apps.size === 0) return undefined;
       // Two thirds update an installed app; one third install one from the catalog that fits the platform.
-      if (chance(s, 0.67, 'app-op', d.index, key)) return { at: 0, kind, value: [...d.apps.keys()][hash(s, 'app-pick', d.index, key) % d.apps.size] as number };
+      if (chance(s, 0.67, 'app-op', d.index, key))
+        return { at: 0, kind, value: [...d.apps.keys()][hash(s, 'app-pick', d.index, key) % d.apps.size] as number };
       const candidate = hash(s, 'app-new', d.index, key) % APPS.length;
       const spec = APPS[candidate];
-      const fits = spec && (isMac ? spec.on !== 'ios' && spec.on !== 'tv' : d.platform === 'AppleTV' ? spec.on === 'tv' : spec.on !== 'mac' && spec.on !== 'tv' && spec.source !== 'Apple');
+      const fits =
+        spec &&
+        (isMac
+          ? spec.on !== 'ios' && spec.on !== 'tv'
+          : d.platform === 'AppleTV'
+            ? spec.on === 'tv'
+            : spec.on !== 'mac' && spec.on !== 'tv' && spec.source !== 'Apple');
       return { at: 0, kind, value: fits ? candidate : firstApp(d) };
     }
     case 'filevault':

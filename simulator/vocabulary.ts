@@ -19,14 +19,78 @@ export interface Model {
 
 export const MODELS: Record<Platform, readonly Model[]> = {
   Mac: [
-    { name: 'MacBook Air (M1, 2020)', identifier: 'MacBookAir10,1', processor: 'Apple M1', cores: 8, memoryGb: 8, capacityGb: 256, appleSilicon: true },
-    { name: 'MacBook Air (13-inch, M2, 2022)', identifier: 'Mac14,2', processor: 'Apple M2', cores: 8, memoryGb: 16, capacityGb: 512, appleSilicon: true },
-    { name: 'MacBook Pro (14-inch, M3, Nov 2023)', identifier: 'Mac15,3', processor: 'Apple M3', cores: 8, memoryGb: 16, capacityGb: 512, appleSilicon: true },
-    { name: 'MacBook Pro (16-inch, M3 Max, Nov 2023)', identifier: 'Mac15,9', processor: 'Apple M3 Max', cores: 16, memoryGb: 48, capacityGb: 1000, appleSilicon: true },
-    { name: 'MacBook Pro (14-inch, M4 Pro, 2024)', identifier: 'Mac16,8', processor: 'Apple M4 Pro', cores: 14, memoryGb: 24, capacityGb: 1000, appleSilicon: true },
-    { name: 'Mac mini (M2, 2023)', identifier: 'Mac14,3', processor: 'Apple M2', cores: 8, memoryGb: 16, capacityGb: 512, appleSilicon: true },
-    { name: 'iMac (24-inch, M3, 2023)', identifier: 'Mac15,4', processor: 'Apple M3', cores: 8, memoryGb: 8, capacityGb: 256, appleSilicon: true },
-    { name: 'MacBook Pro (16-inch, 2019)', identifier: 'MacBookPro16,1', processor: '8-Core Intel Core i9', cores: 8, memoryGb: 32, capacityGb: 1000, appleSilicon: false },
+    {
+      name: 'MacBook Air (M1, 2020)',
+      identifier: 'MacBookAir10,1',
+      processor: 'Apple M1',
+      cores: 8,
+      memoryGb: 8,
+      capacityGb: 256,
+      appleSilicon: true,
+    },
+    {
+      name: 'MacBook Air (13-inch, M2, 2022)',
+      identifier: 'Mac14,2',
+      processor: 'Apple M2',
+      cores: 8,
+      memoryGb: 16,
+      capacityGb: 512,
+      appleSilicon: true,
+    },
+    {
+      name: 'MacBook Pro (14-inch, M3, Nov 2023)',
+      identifier: 'Mac15,3',
+      processor: 'Apple M3',
+      cores: 8,
+      memoryGb: 16,
+      capacityGb: 512,
+      appleSilicon: true,
+    },
+    {
+      name: 'MacBook Pro (16-inch, M3 Max, Nov 2023)',
+      identifier: 'Mac15,9',
+      processor: 'Apple M3 Max',
+      cores: 16,
+      memoryGb: 48,
+      capacityGb: 1000,
+      appleSilicon: true,
+    },
+    {
+      name: 'MacBook Pro (14-inch, M4 Pro, 2024)',
+      identifier: 'Mac16,8',
+      processor: 'Apple M4 Pro',
+      cores: 14,
+      memoryGb: 24,
+      capacityGb: 1000,
+      appleSilicon: true,
+    },
+    {
+      name: 'Mac mini (M2, 2023)',
+      identifier: 'Mac14,3',
+      processor: 'Apple M2',
+      cores: 8,
+      memoryGb: 16,
+      capacityGb: 512,
+      appleSilicon: true,
+    },
+    {
+      name: 'iMac (24-inch, M3, 2023)',
+      identifier: 'Mac15,4',
+      processor: 'Apple M3',
+      cores: 8,
+      memoryGb: 8,
+      capacityGb: 256,
+      appleSilicon: true,
+    },
+    {
+      name: 'MacBook Pro (16-inch, 2019)',
+      identifier: 'MacBookPro16,1',
+      processor: '8-Core Intel Core i9',
+      cores: 8,
+      memoryGb: 32,
+      capacityGb: 1000,
+      appleSilicon: false,
+    },
   ],
   iPhone: [
     { name: 'iPhone 13', identifier: 'iPhone14,5', capacityGb: 128 },
@@ -199,7 +263,11 @@ export interface Department {
 }
 
 export const DEPARTMENTS: readonly Department[] = [
-  { name: 'Engineering', weight: 30, titles: ['Software Engineer', 'Senior Software Engineer', 'Staff Engineer', 'Engineering Manager', 'SRE'] },
+  {
+    name: 'Engineering',
+    weight: 30,
+    titles: ['Software Engineer', 'Senior Software Engineer', 'Staff Engineer', 'Engineering Manager', 'SRE'],
+  },
   { name: 'Sales', weight: 18, titles: ['Account Executive', 'Sales Engineer', 'SDR', 'Sales Manager'] },
   { name: 'Marketing', weight: 10, titles: ['Product Marketing Manager', 'Content Strategist', 'Designer'] },
   { name: 'Customer Success', weight: 12, titles: ['Support Engineer', 'Customer Success Manager', 'Support Lead'] },
@@ -211,12 +279,54 @@ export const DEPARTMENTS: readonly Department[] = [
 ];
 
 export const FIRST_NAMES = [
-  'Ada', 'Ben', 'Chloe', 'Dev', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jonas', 'Kemi', 'Liam', 'Maya', 'Noah',
-  'Olga', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tara', 'Umar', 'Vera', 'Wen', 'Xavi', 'Yara', 'Zane',
+  'Ada',
+  'Ben',
+  'Chloe',
+  'Dev',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hiro',
+  'Ines',
+  'Jonas',
+  'Kemi',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olga',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tara',
+  'Umar',
+  'Vera',
+  'Wen',
+  'Xavi',
+  'Yara',
+  'Zane',
 ];
 export const LAST_NAMES = [
-  'Okafor', 'Lindqvist', 'Nakamura', 'Garcia', 'Schmidt', 'Haddad', 'Kowalski', 'Fitzgerald', 'Moreau', 'Patel',
-  'Rossi', 'Silva', 'Tanaka', 'Novak', 'Oduya', 'Berg', 'Costa', 'Dubois', 'Eriksen', 'Ferreira',
+  'Okafor',
+  'Lindqvist',
+  'Nakamura',
+  'Garcia',
+  'Schmidt',
+  'Haddad',
+  'Kowalski',
+  'Fitzgerald',
+  'Moreau',
+  'Patel',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+  'Novak',
+  'Oduya',
+  'Berg',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Ferreira',
 ];
 
 export interface BlueprintSpec {
@@ -242,25 +352,82 @@ export const BLUEPRINTS: readonly BlueprintSpec[] = [
 ];
 
 export const TAGS: readonly string[] = [
-  'remote', 'hq', 'loaner', 'vip', 'contractor', 'dev-beta', 'finance-restricted', 'legacy-hardware', 'emea', 'apac',
-  'amer', 'pilot',
+  'remote',
+  'hq',
+  'loaner',
+  'vip',
+  'contractor',
+  'dev-beta',
+  'finance-restricted',
+  'legacy-hardware',
+  'emea',
+  'apac',
+  'amer',
+  'pilot',
 ];
 
 export const CUSTOM_APP_NAMES = [
-  'Company VPN', 'Endpoint DLP Agent', 'Zscaler Client', 'CrowdStrike Falcon', 'Printer Drivers', 'Code Signing Tools',
-  'Internal Dev CLI', 'Font Pack', 'Citrix Workspace', 'Tableau Desktop', 'Adobe Creative Cloud', 'Java Runtime',
-  'Python Toolchain', 'Wallpaper Pack', 'Asset Inventory Agent',
+  'Company VPN',
+  'Endpoint DLP Agent',
+  'Zscaler Client',
+  'CrowdStrike Falcon',
+  'Printer Drivers',
+  'Code Signing Tools',
+  'Internal Dev CLI',
+  'Font Pack',
+  'Citrix Workspace',
+  'Tableau Desktop',
+  'Adobe Creative Cloud',
+  'Java Runtime',
+  'Python Toolchain',
+  'Wallpaper Pack',
+  'Asset Inventory Agent',
 ];
-export const IPA_APP_NAMES = ['Field Sales', 'Expense Capture', 'Warehouse Scanner', 'Visitor Check-in', 'Badge Reader', 'Room Booking', 'Inventory Lite', 'Store Ops'];
+export const IPA_APP_NAMES = [
+  'Field Sales',
+  'Expense Capture',
+  'Warehouse Scanner',
+  'Visitor Check-in',
+  'Badge Reader',
+  'Room Booking',
+  'Inventory Lite',
+  'Store Ops',
+];
 export const PROFILE_NAMES = [
-  'Wi-Fi Corp', 'Wi-Fi Guest', 'VPN On Demand', 'Certificate Root CA', 'Privacy Preferences (PPPC)', 'Screen Saver Lock',
-  'Login Window', 'Software Update Deferral', 'Managed Login Items', 'Notifications', 'SSO Extension', 'Restrictions',
-  'Kerberos', 'Energy Saver', 'Dock Layout', 'Safari Settings', 'Finder Settings', 'Siri Disabled', 'Smart Card',
+  'Wi-Fi Corp',
+  'Wi-Fi Guest',
+  'VPN On Demand',
+  'Certificate Root CA',
+  'Privacy Preferences (PPPC)',
+  'Screen Saver Lock',
+  'Login Window',
+  'Software Update Deferral',
+  'Managed Login Items',
+  'Notifications',
+  'SSO Extension',
+  'Restrictions',
+  'Kerberos',
+  'Energy Saver',
+  'Dock Layout',
+  'Safari Settings',
+  'Finder Settings',
+  'Siri Disabled',
+  'Smart Card',
   'FileVault Escrow',
 ];
 export const SCRIPT_NAMES = [
-  'Rename Computer', 'Set Time Zone', 'Clear Caches', 'Install Rosetta', 'Remove Legacy VPN', 'Enable Remote Login',
-  'Rotate Local Admin', 'Check Disk Health', 'Reset Printing System', 'Sync Time', 'Collect Logs', 'Bind to Directory',
+  'Rename Computer',
+  'Set Time Zone',
+  'Clear Caches',
+  'Install Rosetta',
+  'Remove Legacy VPN',
+  'Enable Remote Login',
+  'Rotate Local Admin',
+  'Check Disk Health',
+  'Reset Printing System',
+  'Sync Time',
+  'Collect Logs',
+  'Bind to Directory',
 ];
 
 /** Certificates in a device's keychain (Prism `certificates`); identity certificates first, so every device has them. */
@@ -276,21 +443,71 @@ export const CERTIFICATES: readonly { name: string; identity: boolean }[] = [
 
 /** Launch agents third-party apps install (Prism `launch_agents_and_daemons`). */
 export const LAUNCH_AGENTS: readonly { label: string; program: string; interval: number }[] = [
-  { label: 'com.microsoft.update.agent', program: '/Library/Application Support/Microsoft/MAU2.0/Microsoft AutoUpdate.app/Contents/MacOS/Microsoft Update Assistant.app/Contents/MacOS/Microsoft Update Assistant, --launchByAgent', interval: 7200 },
-  { label: 'com.google.keystone.agent', program: '/Library/Google/GoogleSoftwareUpdate/GoogleSoftwareUpdate.bundle/Contents/Resources/GoogleSoftwareUpdateAgent.app/Contents/MacOS/GoogleSoftwareUpdateAgent, -runMode, ifneeded', interval: 3523 },
+  {
+    label: 'com.microsoft.update.agent',
+    program:
+      '/Library/Application Support/Microsoft/MAU2.0/Microsoft AutoUpdate.app/Contents/MacOS/Microsoft Update Assistant.app/Contents/MacOS/Microsoft Update Assistant, --launchByAgent',
+    interval: 7200,
+  },
+  {
+    label: 'com.google.keystone.agent',
+    program:
+      '/Library/Google/GoogleSoftwareUpdate/GoogleSoftwareUpdate.bundle/Contents/Resources/GoogleSoftwareUpdateAgent.app/Contents/MacOS/GoogleSoftwareUpdateAgent, -runMode, ifneeded',
+    interval: 3523,
+  },
   { label: 'io.kandji.Kandji.menu', program: '/Applications/Kandji Self Service.app/Contents/MacOS/Kandji Menu', interval: 0 },
-  { label: 'us.zoom.updater.login.check', program: '/Library/Application Support/zoom.us/ZoomUpdater.app/Contents/MacOS/ZoomUpdater, --check', interval: 86400 },
+  {
+    label: 'us.zoom.updater.login.check',
+    program: '/Library/Application Support/zoom.us/ZoomUpdater.app/Contents/MacOS/ZoomUpdater, --check',
+    interval: 86400,
+  },
   { label: 'com.docker.helper', program: '/Applications/Docker.app/Contents/MacOS/com.docker.helper', interval: 0 },
-  { label: 'com.1password.SafariExtension', program: '/Applications/1Password.app/Contents/Library/LoginItems/1Password Browser Helper.app/Contents/MacOS/1Password-BrowserSupport', interval: 0 },
-  { label: 'com.crowdstrike.falcon.UserAgent', program: '/Applications/Falcon.app/Contents/Resources/falcon-agent.app/Contents/MacOS/falcon-agent', interval: 0 },
+  {
+    label: 'com.1password.SafariExtension',
+    program: '/Applications/1Password.app/Contents/Library/LoginItems/1Password Browser Helper.app/Contents/MacOS/1Password-BrowserSupport',
+    interval: 0,
+  },
+  {
+    label: 'com.crowdstrike.falcon.UserAgent',
+    program: '/Applications/Falcon.app/Contents/Resources/falcon-agent.app/Contents/MacOS/falcon-agent',
+    interval: 0,
+  },
   { label: 'com.zscaler.tray', program: '/Applications/Zscaler/Zscaler.app/Contents/MacOS/Zscaler', interval: 0 },
 ];
 
 /** System extensions (Prism `system_extensions`); the Kandji agent's comes first. */
-export const SYSTEM_EXTENSIONS: readonly { identifier: string; name: string; teamId: string; category: string; bundle: string; version: string }[] = [
-  { identifier: 'io.kandji.KandjiAgent.ESF', name: 'Kandji ESF Extension', teamId: 'P3FGV63VK7', category: 'com.apple.system_extension.endpoint_security', bundle: '/Library/Kandji/Kandji Agent.app', version: '1.8.24' },
-  { identifier: 'com.crowdstrike.falcon.Agent', name: 'Falcon Sensor', teamId: 'X9E956P446', category: 'com.apple.system_extension.endpoint_security', bundle: '/Applications/Falcon.app', version: '7.19.18' },
-  { identifier: 'com.zscaler.zscaler.tunnel', name: 'Zscaler Tunnel', teamId: 'PCBCQZJ7S7', category: 'com.apple.system_extension.network_extension', bundle: '/Applications/Zscaler/Zscaler.app', version: '4.4.0' },
+export const SYSTEM_EXTENSIONS: readonly {
+  identifier: string;
+  name: string;
+  teamId: string;
+  category: string;
+  bundle: string;
+  version: string;
+}[] = [
+  {
+    identifier: 'io.kandji.KandjiAgent.ESF',
+    name: 'Kandji ESF Extension',
+    teamId: 'P3FGV63VK7',
+    category: 'com.apple.system_extension.endpoint_security',
+    bundle: '/Library/Kandji/Kandji Agent.app',
+    version: '1.8.24',
+  },
+  {
+    identifier: 'com.crowdstrike.falcon.Agent',
+    name: 'Falcon Sensor',
+    teamId: 'X9E956P446',
+    category: 'com.apple.system_extension.endpoint_security',
+    bundle: '/Applications/Falcon.app',
+    version: '7.19.18',
+  },
+  {
+    identifier: 'com.zscaler.zscaler.tunnel',
+    name: 'Zscaler Tunnel',
+    teamId: 'PCBCQZJ7S7',
+    category: 'com.apple.system_extension.network_extension',
+    bundle: '/Applications/Zscaler/Zscaler.app',
+    version: '4.4.0',
+  },
 ];
 
 /** Privacy (TCC) grants (Prism `transparency_database`): service, application, how the application is identified. */

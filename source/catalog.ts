@@ -36,7 +36,8 @@ export interface ConfiguredCatalog {
   rejected: { name: string; reason: string }[];
 }
 
-const EXAMPLE = 'Expected a ConfiguredAirbyteCatalog: {"streams":[{"stream":{"name":"devices","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}. `discover` prints the streams.';
+const EXAMPLE =
+  'Expected a ConfiguredAirbyteCatalog: {"streams":[{"stream":{"name":"devices","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}. `discover` prints the streams.';
 
 export async function loadCatalog(path: string): Promise<ConfiguredCatalog> {
   let text: string;
@@ -46,7 +47,11 @@ export async function loadCatalog(path: string): Promise<ConfiguredCatalog> {
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as { code?: string }).code;
-    throw new ConfigError(code === 'ENOENT' ? `The catalog file ${path} does not exist.` : `Could not read the catalog file ${path} (${code ?? String(error)}).`);
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `The catalog file ${path} does not exist.`
+        : `Could not read the catalog file ${path} (${code ?? String(error)}).`,
+    );
   }
   if (text.trim() === '') throw new ConfigError(`The catalog file ${path} is empty. ${EXAMPLE}`);
   let parsed: unknown;
@@ -60,25 +65,36 @@ export async function loadCatalog(path: string): Promise<ConfiguredCatalog> {
 
 export function parseCatalog(parsed: unknown, source = 'The catalog'): ConfiguredCatalog {
   const streams = (parsed as { streams?: unknown } | null)?.streams;
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Array.isArray(streams)) throw new ConfigError(`${source} has no "streams" list. ${EXAMPLE}`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Array.isArray(streams))
+    throw new ConfigError(`${source} has no "streams" list. ${EXAMPLE}`);
   const out: ConfiguredCatalog = { streams: [], rejected: [] };
   const seen = new Set<string>();
   streams.forEach((entry, i) => {
     const e = entry as Record<string, unknown> | null;
     const name = (e?.stream as Record<string, unknown> | undefined)?.name;
-    if (!e || typeof e !== 'object' || typeof name !== 'string') throw new ConfigError(`${source}: streams[${i}] has no stream.name. ${EXAMPLE}`);
+    if (!e || typeof e !== 'object' || typeof name !== 'string')
+      throw new ConfigError(`${source}: streams[${i}] has no stream.name. ${EXAMPLE}`);
     const spec = streamByName(name);
     if (!spec) {
-      out.rejected.push({ name, reason: `The catalog names a stream "${name}" that this connector does not have. Run discover for the list of streams.` });
+      out.rejected.push({
+        name,
+        reason: `The catalog names a stream "${name}" that this connector does not have. Run discover for the list of streams.`,
+      });
       return;
     }
     const mode = e.sync_mode ?? 'full_refresh';
     if (mode !== 'full_refresh' && mode !== 'incremental') {
-      out.rejected.push({ name, reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursorField ? ' or incremental' : ''}.` });
+      out.rejected.push({
+        name,
+        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursorField ? ' or incremental' : ''}.`,
+      });
       return;
     }
     if (mode === 'incremental' && !spec.cursorField) {
-      out.rejected.push({ name, reason: `Stream ${name} supports full_refresh only (the API has no change marker for it); set its sync_mode to full_refresh.` });
+      out.rejected.push({
+        name,
+        reason: `Stream ${name} supports full_refresh only (the API has no change marker for it); set its sync_mode to full_refresh.`,
+      });
       return;
     }
     if (seen.has(name)) throw new ConfigError(`${source} names the stream ${name} twice.`);

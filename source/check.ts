@@ -42,7 +42,11 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
     const allowed = new Map<string, boolean>();
     let firstDevice: string | undefined;
     try {
-      const devices = await client.get<Record<string, unknown>[]>('/devices', { limit: 1 }, { stream: 'check', endpoint: 'GET /devices', permission: 'Device list' });
+      const devices = await client.get<Record<string, unknown>[]>(
+        '/devices',
+        { limit: 1 },
+        { stream: 'check', endpoint: 'GET /devices', permission: 'Device list' },
+      );
       firstDevice = Array.isArray(devices) && devices[0] ? String(devices[0].device_id) : undefined;
       allowed.set('Device list', true);
     } catch (error) {
@@ -65,8 +69,10 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
         allowed.set(permission, true);
       } catch (error) {
         if (error instanceof PermissionError) allowed.set(permission, false);
-        else if (error instanceof NotFoundError) allowed.set(permission, true); // the device vanished; the permission was accepted
-        else if (error instanceof ConfigError && /HTTP 401/.test(error.message)) allowed.set(permission, false); // some tenants answer 401 for a missing permission
+        else if (error instanceof NotFoundError)
+          allowed.set(permission, true); // the device vanished; the permission was accepted
+        else if (error instanceof ConfigError && /HTTP 401/.test(error.message))
+          allowed.set(permission, false); // some tenants answer 401 for a missing permission
         else throw error;
       }
     }
@@ -82,16 +88,24 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
     if (missing.length > 0) {
       const byPermission = new Map<string, string[]>();
       for (const m of missing) byPermission.set(m.permission, [...(byPermission.get(m.permission) ?? []), m.stream]);
-      lines.push(`Not readable: ${[...byPermission].map(([p, s]) => `${s.join(', ')} (needs "${p}")`).join('; ')}. Enable those permissions on the token in Kandji under Settings → Access, or leave the streams out of the catalog.`);
+      lines.push(
+        `Not readable: ${[...byPermission].map(([p, s]) => `${s.join(', ')} (needs "${p}")`).join('; ')}. Enable those permissions on the token in Kandji under Settings → Access, or leave the streams out of the catalog.`,
+      );
     }
-    if (allowed.get('Prism') === false && allowed.get('Device apps') === true) lines.push('device_apps will be read per device (one request each) because the token lacks "Prism".');
+    if (allowed.get('Prism') === false && allowed.get('Device apps') === true)
+      lines.push('device_apps will be read per device (one request each) because the token lacks "Prism".');
     return { status: 'SUCCEEDED', message: lines.join(' '), readable, missing };
   } catch (error) {
     // What the user can act on is a FAILED status with exit 0: a config mistake, or a host that does not answer.
     // Only a connector bug (a system error) propagates to a TRACE and a non-zero exit.
     if (error instanceof ConfigError) return { status: 'FAILED', message: error.message, readable: [], missing: [] };
     if (error instanceof TransientError) {
-      return { status: 'FAILED', message: `Could not get an answer from ${options.host}: ${error.message} Check that api_url is reachable from here (network, proxy, firewall).`, readable: [], missing: [] };
+      return {
+        status: 'FAILED',
+        message: `Could not get an answer from ${options.host}: ${error.message} Check that api_url is reachable from here (network, proxy, firewall).`,
+        readable: [],
+        missing: [],
+      };
     }
     throw error;
   } finally {

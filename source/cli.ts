@@ -120,7 +120,14 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
   const progress = new Progress({ log, streams: catalog.streams.length + catalog.rejected.length });
   progress.start();
   try {
-    const result = await read({ settings: config, catalog, state, sink: progress.watch(sink), say, onRequests: (count) => (progress.requests = count) });
+    const result = await read({
+      settings: config,
+      catalog,
+      state,
+      sink: progress.watch(sink),
+      say,
+      onRequests: (count) => (progress.requests = count),
+    });
     return result.failed ? 1 : 0;
   } finally {
     progress.stop();
@@ -129,13 +136,21 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
 
 /** `--log-level` and `--log-format`, also read from SOURCE_KANDJI_LOG_LEVEL / _FORMAT for runners that pass no flags. */
 function withLogging(command: Command, hidden = false): Command {
-  const level = new Option('--log-level <level>', 'least severe level of the log lines on stderr').choices(LOG_LEVELS).default('info').env('SOURCE_KANDJI_LOG_LEVEL');
-  const format = new Option('--log-format <format>', 'log lines on stderr as text or JSON').choices(LOG_FORMATS).default('text').env('SOURCE_KANDJI_LOG_FORMAT');
+  const level = new Option('--log-level <level>', 'least severe level of the log lines on stderr')
+    .choices(LOG_LEVELS)
+    .default('info')
+    .env('SOURCE_KANDJI_LOG_LEVEL');
+  const format = new Option('--log-format <format>', 'log lines on stderr as text or JSON')
+    .choices(LOG_FORMATS)
+    .default('text')
+    .env('SOURCE_KANDJI_LOG_FORMAT');
   return command.addOption(hidden ? level.hideHelp() : level).addOption(hidden ? format.hideHelp() : format);
 }
 
 function protocolOption(): Option {
-  return new Option('--protocol <protocol>', 'messages on stdout: airbyte, or singer for Meltano and other Singer runners').choices(PROTOCOLS).default('airbyte');
+  return new Option('--protocol <protocol>', 'messages on stdout: airbyte, or singer for Meltano and other Singer runners')
+    .choices(PROTOCOLS)
+    .default('airbyte');
 }
 
 const program = new Command()
@@ -176,7 +191,10 @@ withLogging(program.command('check'))
         config = await loadConfig(opts.config);
       } catch (error) {
         if (failureTypeOf(error) !== 'config_error') throw error;
-        await stdout.write({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: redact((error as Error).message) } });
+        await stdout.write({
+          type: 'CONNECTION_STATUS',
+          connectionStatus: { status: 'FAILED', message: redact((error as Error).message) },
+        });
         return;
       }
       for (const warning of config.warnings) log.warn(warning);
@@ -192,7 +210,9 @@ withLogging(program.command('discover'))
   .action((opts: { config: string; protocol: Protocol }) => protocol(() => discoverCommand(opts), opts.protocol));
 
 withLogging(program.command('read'))
-  .description('Read the configured streams: RECORD, STATE, TRACE and LOG messages (SCHEMA, RECORD, STATE with --protocol singer); exit 1 if a stream failed')
+  .description(
+    'Read the configured streams: RECORD, STATE, TRACE and LOG messages (SCHEMA, RECORD, STATE with --protocol singer); exit 1 if a stream failed',
+  )
   .requiredOption('--config <file>', 'connector configuration (JSON)')
   .option('--catalog <file>', 'configured catalog (JSON); required in Airbyte mode, in Singer mode every stream by default')
   .option('--state <file>', 'state from the previous sync: a JSON array of STATE messages, or Singer {"bookmarks": …}')
@@ -233,8 +253,16 @@ withLogging(program.command('transform'))
   .option('--no-report', 'do not write the HTML report')
   .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
     try {
-      const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([import('../transforms/run.ts'), import('../transforms/report.ts')]);
-      const { dbPath } = await runTransform({ dataDir: opts.data, ...(opts.db ? { dbPath: opts.db } : {}), ...(opts.format ? { format: opts.format } : {}), say });
+      const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
+        import('../transforms/run.ts'),
+        import('../transforms/report.ts'),
+      ]);
+      const { dbPath } = await runTransform({
+        dataDir: opts.data,
+        ...(opts.db ? { dbPath: opts.db } : {}),
+        ...(opts.format ? { format: opts.format } : {}),
+        say,
+      });
       process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
       if (opts.report !== false) {
         const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
@@ -255,11 +283,19 @@ program
   .addOption(new Option('--seed <n>', 'seed for every generated value').argParser(integer(0, 2 ** 32 - 1)).default(1))
   .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').argParser(integer(0, 65_535)).default(0))
   .addOption(new Option('--host <address>', 'interface to bind').default('127.0.0.1'))
-  .addOption(new Option('--epoch <iso>', "the tenant's clock at start").argParser(timestamp).default(DEFAULT_EPOCH, new Date(DEFAULT_EPOCH).toISOString()))
+  .addOption(
+    new Option('--epoch <iso>', "the tenant's clock at start")
+      .argParser(timestamp)
+      .default(DEFAULT_EPOCH, new Date(DEFAULT_EPOCH).toISOString()),
+  )
   .addOption(new Option('--hourly-limit <n>', 'requests per hour for the tenant').argParser(integer(1, 10_000_000)).default(10_000))
   .addOption(new Option('--per-second-limit <n>', 'requests per second').argParser(integer(1, 1_000_000)).default(50))
   .addOption(new Option('--latency-ms <n>', 'added to every response').argParser(integer(0, 60_000)).default(0))
-  .addOption(new Option('--fault-rate <share>', 'share of requests that fail (spread over 429, 5xx, resets, stalls, truncation)').argParser(share).default(0))
+  .addOption(
+    new Option('--fault-rate <share>', 'share of requests that fail (spread over 429, 5xx, resets, stalls, truncation)')
+      .argParser(share)
+      .default(0),
+  )
   .option('--windows-android', 'also enroll Windows and Android devices', false)
   .action(async (opts) => {
     const rate = opts.faultRate as number;
@@ -274,7 +310,14 @@ program
       latencyMs: opts.latencyMs,
       keepLog: false,
       rateLimit: { perHour: opts.hourlyLimit, perSecond: opts.perSecondLimit },
-      faults: { throttle: rate * 0.3, serverError: rate * 0.3, reset: rate * 0.15, stall: rate * 0.1, truncate: rate * 0.15, stallMs: 30_000 },
+      faults: {
+        throttle: rate * 0.3,
+        serverError: rate * 0.3,
+        reset: rate * 0.15,
+        stall: rate * 0.1,
+        truncate: rate * 0.15,
+        stallMs: 30_000,
+      },
     });
     process.stderr.write(
       [
@@ -305,13 +348,25 @@ withLogging(program, true)
   .addOption(new Option('--catalog <file>', 'Singer invocation: catalog with selections').hideHelp())
   .addOption(new Option('--properties <file>', 'Singer invocation: older name of --catalog').hideHelp())
   .addOption(new Option('--state <file>', 'Singer invocation: state').hideHelp())
-  .addHelpText('after', '\nAs a Singer tap (Meltano): source-kandji --config F --discover | source-kandji --config F [--catalog F] [--state F]')
+  .addHelpText(
+    'after',
+    '\nAs a Singer tap (Meltano): source-kandji --config F --discover | source-kandji --config F [--catalog F] [--state F]',
+  )
   .action((opts: { config?: string; discover?: boolean; catalog?: string; properties?: string; state?: string }) => {
     if (program.args.length > 0) program.error(`error: unknown command '${program.args[0]}'`);
     if (opts.config === undefined) program.help({ error: true });
     if (opts.discover) return protocol(() => discoverCommand({ config: opts.config as string, protocol: 'singer' }), 'singer');
     const catalog = opts.catalog ?? opts.properties;
-    return protocol(() => readCommand({ config: opts.config as string, protocol: 'singer', ...(catalog ? { catalog } : {}), ...(opts.state ? { state: opts.state } : {}) }), 'singer');
+    return protocol(
+      () =>
+        readCommand({
+          config: opts.config as string,
+          protocol: 'singer',
+          ...(catalog ? { catalog } : {}),
+          ...(opts.state ? { state: opts.state } : {}),
+        }),
+      'singer',
+    );
   });
 
 try {

@@ -43,7 +43,8 @@ export interface ResolvedConfig {
   warnings: string[];
 }
 
-const EXAMPLE = 'It should hold a JSON object like {"api_url": "acme.api.kandji.io", "api_token": "<the API token from Settings → Access>"}.';
+const EXAMPLE =
+  'It should hold a JSON object like {"api_url": "acme.api.kandji.io", "api_token": "<the API token from Settings → Access>"}.';
 
 /** Read, validate and resolve the configuration file at `path`. `now` (ms) only decides whether start_date is in the future. */
 export async function loadConfig(path: string, now: number = Date.now()): Promise<ResolvedConfig> {
@@ -52,8 +53,10 @@ export async function loadConfig(path: string, now: number = Date.now()): Promis
     text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ConfigError(`The config file ${path} does not exist. Pass --config with the path of your configuration file. ${EXAMPLE}`);
-    if (code === 'EISDIR') throw new ConfigError(`The config path ${path} is a directory, not a file. Pass --config with the path of your configuration file.`);
+    if (code === 'ENOENT')
+      throw new ConfigError(`The config file ${path} does not exist. Pass --config with the path of your configuration file. ${EXAMPLE}`);
+    if (code === 'EISDIR')
+      throw new ConfigError(`The config path ${path} is a directory, not a file. Pass --config with the path of your configuration file.`);
     throw new ConfigError(`Could not read the config file ${path} (${code ?? String(error)}). Check that it exists and is readable.`);
   }
   if (text.trim() === '') throw new ConfigError(`The config file ${path} is empty. ${EXAMPLE}`);
@@ -65,9 +68,12 @@ export async function loadConfig(path: string, now: number = Date.now()): Promis
     // and that text can be the token: cut the message at the first double quote, which only such a quote has.
     // Secrets cannot be registered before the file is parsed, so redact() would not catch it.
     const reason = (error as Error).message.replace(/,?\s*(?:\.\.\.)?".*$/s, '');
-    throw new ConfigError(`The config file ${path} is not valid JSON (${reason}). Look for a missing comma or quote, a trailing comma, or a comment (JSON allows none).`);
+    throw new ConfigError(
+      `The config file ${path} is not valid JSON (${reason}). Look for a missing comma or quote, a trailing comma, or a comment (JSON allows none).`,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`The config file ${path} holds ${kindOf(raw)}, not a JSON object. ${EXAMPLE}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError(`The config file ${path} holds ${kindOf(raw)}, not a JSON object. ${EXAMPLE}`);
   return resolveConfig(raw, now);
 }
 
@@ -77,7 +83,8 @@ export async function loadConfig(path: string, now: number = Date.now()): Promis
  * in the future, which is a warning.
  */
 export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`The configuration is ${kindOf(raw)}, not a JSON object. ${EXAMPLE}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError(`The configuration is ${kindOf(raw)}, not a JSON object. ${EXAMPLE}`);
   const given = raw as Record<string, unknown>;
   // Before anything can fail, so that no message, log line or trace after this point can carry a secret.
   for (const field of SECRET_FIELDS) {
@@ -107,7 +114,18 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
 // Schema validation
 
 /** A validated configuration: the fields whose schema has a `default` are filled by `Value.Default`. */
-type Defaulted = Config & Required<Pick<Config, 'region' | 'request_budget_share' | 'max_concurrency' | 'request_timeout_seconds' | 'device_details_max_per_sync' | 'device_apps_source'>>;
+type Defaulted = Config &
+  Required<
+    Pick<
+      Config,
+      | 'region'
+      | 'request_budget_share'
+      | 'max_concurrency'
+      | 'request_timeout_seconds'
+      | 'device_details_max_per_sync'
+      | 'device_apps_source'
+    >
+  >;
 
 function validate(given: Record<string, unknown>): Defaulted {
   const copy: Record<string, unknown> = {};
@@ -122,11 +140,18 @@ function validate(given: Record<string, unknown>): Defaulted {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(configSchema, copy)) {
-    const fields = error.keyword === 'required' ? ((error.params as { requiredProperties: string[] }).requiredProperties ?? []) : [error.instancePath.split('/')[1] ?? ''];
+    const fields =
+      error.keyword === 'required'
+        ? ((error.params as { requiredProperties: string[] }).requiredProperties ?? [])
+        : [error.instancePath.split('/')[1] ?? ''];
     for (const field of fields) {
       if (seen.has(field)) continue;
       seen.add(field);
-      problems.push(error.keyword === 'required' ? `${field} is missing: ${firstSentence(field)}` : `${field} must be ${expectation(field)}${SECRET_FIELDS.includes(field) ? '' : `, not ${show(copy[field])}`}.`);
+      problems.push(
+        error.keyword === 'required'
+          ? `${field} is missing: ${firstSentence(field)}`
+          : `${field} must be ${expectation(field)}${SECRET_FIELDS.includes(field) ? '' : `, not ${show(copy[field])}`}.`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(`The configuration is invalid: ${problems.join(' ')}`);
@@ -146,7 +171,8 @@ function firstSentence(field: string): string {
 function expectation(field: string): string {
   const schema = fieldSchema(field);
   if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`;
-  const range = schema.minimum !== undefined && schema.maximum !== undefined ? ` from ${String(schema.minimum)} to ${String(schema.maximum)}` : '';
+  const range =
+    schema.minimum !== undefined && schema.maximum !== undefined ? ` from ${String(schema.minimum)} to ${String(schema.maximum)}` : '';
   if (schema.type === 'integer') return `an integer${range}`;
   if (schema.type === 'number') return `a number${range}`;
   if (typeof schema.pattern_descriptor === 'string') return `a string of the form ${schema.pattern_descriptor}`;
@@ -176,7 +202,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Without surrounding whitespace and without a pasted `Bearer ` prefix. */
 function cleanToken(value: string): string {
-  return value.trim().replace(/^bearer(?:\s+|$)/i, '').trim();
+  return value
+    .trim()
+    .replace(/^bearer(?:\s+|$)/i, '')
+    .trim();
 }
 
 function resolveToken(value: string): string {
@@ -234,19 +263,26 @@ function resolveHost(config: Defaulted, warnings: string[]): Host {
   const region = config.region;
   if (config.api_url === undefined) {
     if (subdomain === undefined)
-      throw new ConfigError('Neither api_url nor subdomain is set. Set api_url to the API URL shown in Kandji under Settings → Access, e.g. acme.api.kandji.io (or set subdomain and region).');
+      throw new ConfigError(
+        'Neither api_url nor subdomain is set. Set api_url to the API URL shown in Kandji under Settings → Access, e.g. acme.api.kandji.io (or set subdomain and region).',
+      );
     return tenantHost(subdomain, region);
   }
   const fromUrl = parseApiUrl(config.api_url, region, warnings);
   if (fromUrl.isLoopback) return { ...fromUrl, subdomain };
   if (subdomain !== undefined && subdomain !== fromUrl.subdomain)
-    throw new ConfigError(`api_url points at the tenant "${fromUrl.subdomain}" (${fromUrl.host}) but subdomain says "${subdomain}". Set only api_url, or make the two agree.`);
+    throw new ConfigError(
+      `api_url points at the tenant "${fromUrl.subdomain}" (${fromUrl.host}) but subdomain says "${subdomain}". Set only api_url, or make the two agree.`,
+    );
   return fromUrl;
 }
 
 function parseSubdomain(value: string): string {
   const label = value.toLowerCase();
-  if (/[./:]/.test(label)) throw new ConfigError(`subdomain "${value}" is not a subdomain: subdomain is just the first label, e.g. 'acme'; put full URLs in api_url.`);
+  if (/[./:]/.test(label))
+    throw new ConfigError(
+      `subdomain "${value}" is not a subdomain: subdomain is just the first label, e.g. 'acme'; put full URLs in api_url.`,
+    );
   if (!SUBDOMAIN.test(label)) throw new ConfigError(`subdomain "${value}" may only hold letters, digits and inner hyphens, e.g. 'acme'.`);
   return label;
 }
@@ -266,10 +302,14 @@ function parseApiUrl(value: string, region: 'us' | 'eu', warnings: string[]): Ho
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
   } catch {
-    throw new ConfigError(`api_url "${value}" is not a URL or host name. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.`);
+    throw new ConfigError(
+      `api_url "${value}" is not a URL or host name. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`api_url must be an https:// URL or a host name like acme.api.kandji.io, not a ${url.protocol} URL.`);
-  if (url.username !== '' || url.password !== '') throw new ConfigError('api_url must not hold a user name or password: the token goes in api_token.');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`api_url must be an https:// URL or a host name like acme.api.kandji.io, not a ${url.protocol} URL.`);
+  if (url.username !== '' || url.password !== '')
+    throw new ConfigError('api_url must not hold a user name or password: the token goes in api_token.');
   const hostname = url.hostname.replace(/\.$/, '');
   // The simulator: taken as given, path dropped.
   if (hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname))
@@ -281,11 +321,14 @@ function parseApiUrl(value: string, region: 'us' | 'eu', warnings: string[]): Ho
       `api_url host ${hostname} is not a Kandji API host. Use the API URL shown under Settings → Access: {subdomain}.api.kandji.io (US), {subdomain}.api.eu.kandji.io (EU) or {subdomain}.api.iru.com.`,
     );
   }
-  if (url.protocol === 'http:') throw new ConfigError(`api_url ${value} uses http: plain http is only allowed to loopback (the simulator); use https://${hostname}.`);
+  if (url.protocol === 'http:')
+    throw new ConfigError(`api_url ${value} uses http: plain http is only allowed to loopback (the simulator); use https://${hostname}.`);
   const subdomain = match.m?.[1] as string;
   const host = url.port === '' ? hostname : `${hostname}:${url.port}`;
   if (match.kind === 'legacy')
-    warnings.push(`${hostname} is Kandji's legacy API host; current tenants use ${subdomain}.api.kandji.io, as shown under Settings → Access. Using the legacy host as configured.`);
+    warnings.push(
+      `${hostname} is Kandji's legacy API host; current tenants use ${subdomain}.api.kandji.io, as shown under Settings → Access. Using the legacy host as configured.`,
+    );
   return { baseUrl: `https://${host}`, host, region: match.kind, subdomain, isLoopback: false };
 }
 
@@ -296,7 +339,8 @@ function resolveStartDate(value: string | undefined, now: number, warnings: stri
   if (value === undefined) return undefined;
   // The schema's pattern has checked the shape; this catches dates that do not exist, like 2023-02-30.
   const parsed = parseTimestamp(value);
-  if (!parsed.ok || parsed.value === null) throw new ConfigError(`start_date ${value} is not a real date. Use YYYY-MM-DD or YYYY-MM-DDTHH:mm:ssZ (UTC).`);
+  if (!parsed.ok || parsed.value === null)
+    throw new ConfigError(`start_date ${value} is not a real date. Use YYYY-MM-DD or YYYY-MM-DDTHH:mm:ssZ (UTC).`);
   if (parsed.epochMs > now) warnings.push(`start_date ${value} is in the future: audit_events will read nothing before then.`);
   return parsed.epochMs;
 }

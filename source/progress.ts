@@ -60,7 +60,12 @@ export class Progress {
 
   observe(msg: AirbyteMessage): void {
     if (msg.type === 'RECORD') this.records++;
-    else if (msg.type === 'TRACE' && msg.trace.type === 'STREAM_STATUS' && (msg.trace.stream_status.status === 'COMPLETE' || msg.trace.stream_status.status === 'INCOMPLETE')) this.finished++;
+    else if (
+      msg.type === 'TRACE' &&
+      msg.trace.type === 'STREAM_STATUS' &&
+      (msg.trace.stream_status.status === 'COMPLETE' || msg.trace.stream_status.status === 'INCOMPLETE')
+    )
+      this.finished++;
   }
 
   start(): void {
@@ -87,7 +92,11 @@ export class Progress {
     } else if (now - this.lastLine >= this.options.lineEveryMs) {
       this.lastLine = now;
       const seconds = Math.round((now - this.started) / 1000);
-      this.options.log.info(`progress: ${count(this.records)} records, ${count(this.requests())} requests, ${seconds} s`, { records: this.records, requests: this.requests(), seconds });
+      this.options.log.info(`progress: ${count(this.records)} records, ${count(this.requests())} requests, ${seconds} s`, {
+        records: this.records,
+        requests: this.requests(),
+        seconds,
+      });
     }
   }
 

@@ -51,26 +51,50 @@ export type TraceBody =
   | {
       type: 'ERROR';
       emitted_at: number;
-      error: { message: string; internal_message?: string; stack_trace?: string; failure_type: FailureType; stream_descriptor?: StreamDescriptor };
+      error: {
+        message: string;
+        internal_message?: string;
+        stack_trace?: string;
+        failure_type: FailureType;
+        stream_descriptor?: StreamDescriptor;
+      };
     }
   | {
       type: 'STREAM_STATUS';
       emitted_at: number;
-      stream_status: { stream_descriptor: StreamDescriptor; status: StreamStatus; reasons?: { type: 'RATE_LIMITED'; rate_limited: { quota_reset?: number } }[] };
+      stream_status: {
+        stream_descriptor: StreamDescriptor;
+        status: StreamStatus;
+        reasons?: { type: 'RATE_LIMITED'; rate_limited: { quota_reset?: number } }[];
+      };
     }
   | { type: 'ESTIMATE'; emitted_at: number; estimate: { name: string; type: 'STREAM'; row_estimate?: number } };
 
 export const message = {
   record(stream: string, data: Record<string, unknown>, emittedAt: number, changes?: RecordChange[]): AirbyteMessage {
-    return { type: 'RECORD', record: { stream, data, emitted_at: emittedAt, ...(changes && changes.length > 0 ? { meta: { changes } } : {}) } };
+    return {
+      type: 'RECORD',
+      record: { stream, data, emitted_at: emittedAt, ...(changes && changes.length > 0 ? { meta: { changes } } : {}) },
+    };
   },
   state(stream: string, streamState: Record<string, unknown>, recordCount: number): AirbyteMessage {
     // Counts are doubles in the protocol; JSON has no distinction, so a plain number is right.
-    return { type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: streamState }, sourceStats: { recordCount } } };
+    return {
+      type: 'STATE',
+      state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: streamState }, sourceStats: { recordCount } },
+    };
   },
   status(stream: string, status: StreamStatus, rateLimitedUntil?: number): AirbyteMessage {
-    const reasons = rateLimitedUntil === undefined ? undefined : [{ type: 'RATE_LIMITED' as const, rate_limited: { quota_reset: rateLimitedUntil } }];
-    return { type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status, ...(reasons ? { reasons } : {}) } } };
+    const reasons =
+      rateLimitedUntil === undefined ? undefined : [{ type: 'RATE_LIMITED' as const, rate_limited: { quota_reset: rateLimitedUntil } }];
+    return {
+      type: 'TRACE',
+      trace: {
+        type: 'STREAM_STATUS',
+        emitted_at: Date.now(),
+        stream_status: { stream_descriptor: { name: stream }, status, ...(reasons ? { reasons } : {}) },
+      },
+    };
   },
   error(text: string, failureType: FailureType, options: { internal?: string; stream?: string; stack?: string } = {}): AirbyteMessage {
     return {
@@ -89,7 +113,10 @@ export const message = {
     };
   },
   estimate(stream: string, rows: number): AirbyteMessage {
-    return { type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate: { name: stream, type: 'STREAM', row_estimate: rows } } };
+    return {
+      type: 'TRACE',
+      trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate: { name: stream, type: 'STREAM', row_estimate: rows } },
+    };
   },
   log(level: LogLevel, text: string): AirbyteMessage {
     return { type: 'LOG', log: { level, message: text } };

@@ -92,7 +92,9 @@ export function singerCatalog(): { streams: SingerCatalogEntry[] } {
               'selected-by-default': true,
               'table-key-properties': keys,
               'valid-replication-keys': cursor ? [cursor] : [],
-              ...(cursor ? { 'replication-method': 'INCREMENTAL', 'replication-key': cursor } : { 'forced-replication-method': 'FULL_TABLE', 'replication-method': 'FULL_TABLE' }),
+              ...(cursor
+                ? { 'replication-method': 'INCREMENTAL', 'replication-key': cursor }
+                : { 'forced-replication-method': 'FULL_TABLE', 'replication-method': 'FULL_TABLE' }),
             },
           },
           ...fields.map((field) => ({
@@ -116,7 +118,11 @@ async function readJson(path: string, what: string, emptyMeans: 'nothing' | 'err
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as { code?: string }).code;
-    throw new ConfigError(code === 'ENOENT' ? `The ${what} file ${path} does not exist.` : `Could not read the ${what} file ${path} (${code ?? String(error)}).`);
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `The ${what} file ${path} does not exist.`
+        : `Could not read the ${what} file ${path} (${code ?? String(error)}).`,
+    );
   }
   if (text.trim() === '') {
     if (emptyMeans === 'nothing') return undefined;
@@ -140,7 +146,9 @@ export interface SingerSelection {
 /** Every stream, incremental where it can be: what a Singer read without `--catalog` does. */
 export function defaultSelection(): SingerSelection {
   return {
-    catalog: parseCatalog({ streams: STREAMS.map((s) => ({ stream: { name: s.name }, sync_mode: s.cursorField ? 'incremental' : 'full_refresh' })) }),
+    catalog: parseCatalog({
+      streams: STREAMS.map((s) => ({ stream: { name: s.name }, sync_mode: s.cursorField ? 'incremental' : 'full_refresh' })),
+    }),
     deselected: new Map(),
   };
 }
@@ -157,7 +165,10 @@ export async function loadSingerCatalog(path: string | undefined): Promise<Singe
  */
 export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): SingerSelection {
   const entries = isObject(parsed) ? parsed.streams : undefined;
-  if (!Array.isArray(entries)) throw new ConfigError(`${source} has no "streams" list. Expected the catalog that \`discover --protocol singer\` prints, with your selections.`);
+  if (!Array.isArray(entries))
+    throw new ConfigError(
+      `${source} has no "streams" list. Expected the catalog that \`discover --protocol singer\` prints, with your selections.`,
+    );
   const singer = entries.some((e) => isObject(e) && (typeof e.tap_stream_id === 'string' || typeof e.stream === 'string'));
   if (!singer) return { catalog: parseCatalog(parsed, source), deselected: new Map() };
 
@@ -169,7 +180,10 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
     if (typeof name !== 'string' || name === '') throw new ConfigError(`${source}: streams[${i}] has no tap_stream_id.`);
     const metadata = Array.isArray(entry.metadata) ? entry.metadata.filter(isObject) : [];
     const at = (breadcrumb: string[]) => {
-      const found = metadata.find((m) => Array.isArray(m.breadcrumb) && m.breadcrumb.length === breadcrumb.length && m.breadcrumb.every((b, j) => b === breadcrumb[j]));
+      const found = metadata.find(
+        (m) =>
+          Array.isArray(m.breadcrumb) && m.breadcrumb.length === breadcrumb.length && m.breadcrumb.every((b, j) => b === breadcrumb[j]),
+      );
       return isObject(found?.metadata) ? found.metadata : {};
     };
     const top = at([]);
@@ -184,9 +198,11 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
     const off = new Set<string>();
     for (const m of metadata) {
       const crumb = m.breadcrumb;
-      if (!Array.isArray(crumb) || crumb.length !== 2 || crumb[0] !== 'properties' || typeof crumb[1] !== 'string' || !isObject(m.metadata)) continue;
+      if (!Array.isArray(crumb) || crumb.length !== 2 || crumb[0] !== 'properties' || typeof crumb[1] !== 'string' || !isObject(m.metadata))
+        continue;
       const field = crumb[1];
-      const automatic = m.metadata.inclusion === 'automatic' || (spec && (keyProperties(spec).includes(field) || spec.cursorField === field));
+      const automatic =
+        m.metadata.inclusion === 'automatic' || (spec && (keyProperties(spec).includes(field) || spec.cursorField === field));
       if (!automatic && (m.metadata.selected ?? m.metadata['selected-by-default'] ?? true) === false) off.add(field);
     }
     if (off.size > 0) deselected.set(name, off);
@@ -214,7 +230,10 @@ export function parseSingerState(parsed: unknown, source = 'The state'): { state
   const value = parsed.type === 'STATE' && isObject(parsed.value) ? parsed.value : parsed;
   if (Object.keys(value).length === 0) return { state: new Map(), bookmarks: {} };
   const bookmarks = value.bookmarks;
-  if (!isObject(bookmarks)) throw new ConfigError(`${source} has no "bookmarks" object. Expected Singer state: {"bookmarks": {"<stream>": {…}}}, as this connector's STATE messages carry it.`);
+  if (!isObject(bookmarks))
+    throw new ConfigError(
+      `${source} has no "bookmarks" object. Expected Singer state: {"bookmarks": {"<stream>": {…}}}, as this connector's STATE messages carry it.`,
+    );
   const state: InputState = new Map();
   const kept: SingerState['bookmarks'] = {};
   for (const [stream, bookmark] of Object.entries(bookmarks)) {
@@ -258,7 +277,12 @@ export class SingerSink implements MessageSink {
       case 'RECORD': {
         const { stream, data, emitted_at } = msg.record;
         const schema = this.schemaSent.has(stream) ? undefined : this.schema(stream);
-        const record: SingerMessage = { type: 'RECORD', stream, record: this.project(stream, data), time_extracted: new Date(emitted_at).toISOString() };
+        const record: SingerMessage = {
+          type: 'RECORD',
+          stream,
+          record: this.project(stream, data),
+          time_extracted: new Date(emitted_at).toISOString(),
+        };
         if (!schema) return this.out.write(record);
         return this.writeBoth(schema, record);
       }
@@ -313,7 +337,9 @@ export class SingerSink implements MessageSink {
     this.schemaSent.add(stream);
     const schema = spec.schema as unknown as Record<string, unknown>;
     const off = this.options.selection.deselected.get(stream);
-    const properties = off ? Object.fromEntries(Object.entries(schema.properties as Record<string, unknown>).filter(([k]) => !off.has(k))) : schema.properties;
+    const properties = off
+      ? Object.fromEntries(Object.entries(schema.properties as Record<string, unknown>).filter(([k]) => !off.has(k)))
+      : schema.properties;
     return {
       type: 'SCHEMA',
       stream,

@@ -32,7 +32,7 @@ export const configSchema = Type.Object(
       Type.String({
         title: 'Subdomain',
         description:
-          'Instead of API URL: just the first label of your tenant\'s address, e.g. acme for acme.api.kandji.io. ' +
+          "Instead of API URL: just the first label of your tenant's address, e.g. acme for acme.api.kandji.io. " +
           'Used with Region. If API URL is set too, the two must name the same tenant. No default.',
         examples: ['acme'],
         order: 1,

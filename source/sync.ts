@@ -70,7 +70,11 @@ const silent: SyncLog = { info: () => {}, warn: () => {}, error: () => {} };
 /** A catalog of every stream, incremental where the stream supports it. */
 export function defaultCatalog(): ConfiguredCatalog {
   return parseCatalog({
-    streams: STREAMS.map((s) => ({ stream: { name: s.name }, sync_mode: s.cursorField ? 'incremental' : 'full_refresh', destination_sync_mode: 'append' })),
+    streams: STREAMS.map((s) => ({
+      stream: { name: s.name },
+      sync_mode: s.cursorField ? 'incremental' : 'full_refresh',
+      destination_sync_mode: 'append',
+    })),
   });
 }
 
@@ -114,13 +118,20 @@ class FileSink implements MessageSink {
   }
 
   async flush(): Promise<void> {
-    await Promise.all([...this.files.values()].map((f) => new Promise<void>((resolve, reject) => f.end((error?: Error | null) => (error ? reject(error) : resolve())))));
+    await Promise.all(
+      [...this.files.values()].map(
+        (f) => new Promise<void>((resolve, reject) => f.end((error?: Error | null) => (error ? reject(error) : resolve()))),
+      ),
+    );
   }
 }
 
 /** `20260105T120000Z` from ms. */
 function compact(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Replace `path` with `content` so that a crash leaves either the old or the new file, never a torn one. */
@@ -160,7 +171,13 @@ async function toParquet(db: DuckDBInstance, stream: string, jsonl: string, parq
 }
 
 /** Move a finished (or abandoned) in-flight run into the layout, converting formats; returns the manifest's streams. */
-async function placeFiles(outDir: string, inflight: string, runId: string, partial: boolean, format: OutputFormat): Promise<Map<string, string[]>> {
+async function placeFiles(
+  outDir: string,
+  inflight: string,
+  runId: string,
+  partial: boolean,
+  format: OutputFormat,
+): Promise<Map<string, string[]>> {
   const placed = new Map<string, string[]>();
   const names = (await readdir(inflight)).filter((f) => f.endsWith('.jsonl'));
   const db = format === 'jsonl' ? undefined : await DuckDBInstance.create(':memory:');
@@ -199,10 +216,21 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
     const placed = await placeFiles(outDir, inflight, runId, true, format);
     const streams: Record<string, StreamManifest> = {};
     for (const [stream, files] of placed) streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, files };
-    const manifest: RunManifest = { run_id: runId, synced_at: new Date(started).toISOString(), started_at: new Date(started).toISOString(), finished_at: new Date().toISOString(), status: 'failed', format, requests: -1, streams };
+    const manifest: RunManifest = {
+      run_id: runId,
+      synced_at: new Date(started).toISOString(),
+      started_at: new Date(started).toISOString(),
+      finished_at: new Date().toISOString(),
+      status: 'failed',
+      format,
+      requests: -1,
+      streams,
+    };
     await mkdir(join(outDir, '_runs'), { recursive: true });
     await writeAtomically(join(outDir, '_runs', `${runId}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
-    log.warn(`A previous sync did not finish; its records are kept as run ${runId} (partial). The state was not advanced, so this sync reads them again.`);
+    log.warn(
+      `A previous sync did not finish; its records are kept as run ${runId} (partial). The state was not advanced, so this sync reads them again.`,
+    );
   }
 }
 

@@ -14,13 +14,17 @@ export function isoMicros(ms: number): string {
 function when(stream: string, field: string, value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ConfigError(`The state of ${stream} has ${field} = ${JSON.stringify(value)}, which is not an ISO-8601 date-time. Fix or remove that stream's state.`);
+  if (Number.isNaN(ms))
+    throw new ConfigError(
+      `The state of ${stream} has ${field} = ${JSON.stringify(value)}, which is not an ISO-8601 date-time. Fix or remove that stream's state.`,
+    );
   return ms;
 }
 
 function text(stream: string, field: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ConfigError(`The state of ${stream} has ${field} = ${JSON.stringify(value)}; expected a string.`);
+  if (typeof value !== 'string')
+    throw new ConfigError(`The state of ${stream} has ${field} = ${JSON.stringify(value)}; expected a string.`);
   return value;
 }
 
@@ -79,14 +83,17 @@ export interface DetailsBookmark {
 export function readDetailsBookmark(stream: string, state: Record<string, unknown> | undefined): DetailsBookmark {
   const pendingAfter = text(stream, 'pending_after', state?.pending_after);
   const pendingSince = when(stream, 'pending_since', state?.pending_since);
-  if ((pendingAfter === undefined) !== (pendingSince === undefined)) throw new ConfigError(`The state of ${stream} has only one of pending_after and pending_since; remove that stream's state.`);
+  if ((pendingAfter === undefined) !== (pendingSince === undefined))
+    throw new ConfigError(`The state of ${stream} has only one of pending_after and pending_since; remove that stream's state.`);
   return { refreshedAt: when(stream, 'refreshed_at', state?.refreshed_at), pendingAfter, pendingSince };
 }
 
 export function writeDetailsBookmark(b: DetailsBookmark): Record<string, unknown> {
   return {
     refreshed_at: b.refreshedAt === undefined ? null : isoMicros(b.refreshedAt),
-    ...(b.pendingAfter !== undefined && b.pendingSince !== undefined ? { pending_after: b.pendingAfter, pending_since: isoMicros(b.pendingSince) } : {}),
+    ...(b.pendingAfter !== undefined && b.pendingSince !== undefined
+      ? { pending_after: b.pendingAfter, pending_since: isoMicros(b.pendingSince) }
+      : {}),
   };
 }
 

@@ -9,7 +9,8 @@ import { ConfigError } from '../source/errors.ts';
 /** The last known state of each stream, by stream name. */
 export type InputState = Map<string, Record<string, unknown>>;
 
-const EXPECTED = 'Expected a JSON array of Airbyte STATE messages of type STREAM, e.g. [{"type":"STREAM","stream":{"stream_descriptor":{"name":"audit_events"},"stream_state":{…}}}].';
+const EXPECTED =
+  'Expected a JSON array of Airbyte STATE messages of type STREAM, e.g. [{"type":"STREAM","stream":{"stream_descriptor":{"name":"audit_events"},"stream_state":{…}}}].';
 
 export async function loadState(path: string | undefined): Promise<InputState> {
   if (path === undefined) return new Map();
@@ -21,7 +22,11 @@ export async function loadState(path: string | undefined): Promise<InputState> {
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as { code?: string }).code;
-    throw new ConfigError(code === 'ENOENT' ? `The state file ${path} does not exist. Leave out --state for a first sync.` : `Could not read the state file ${path} (${code ?? String(error)}).`);
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `The state file ${path} does not exist. Leave out --state for a first sync.`
+        : `Could not read the state file ${path} (${code ?? String(error)}).`,
+    );
   }
   if (text.trim() === '') return new Map();
   let parsed: unknown;
@@ -50,10 +55,12 @@ export function parseState(parsed: unknown, source = 'the state'): InputState {
     if (e.type !== 'STREAM') throw new ConfigError(`${where} has type ${JSON.stringify(e.type)}. ${EXPECTED}`);
     const stream = e.stream as Record<string, unknown> | undefined;
     const descriptor = stream?.stream_descriptor as Record<string, unknown> | undefined;
-    if (!stream || typeof descriptor?.name !== 'string' || descriptor.name === '') throw new ConfigError(`${where} lacks stream.stream_descriptor.name. ${EXPECTED}`);
+    if (!stream || typeof descriptor?.name !== 'string' || descriptor.name === '')
+      throw new ConfigError(`${where} lacks stream.stream_descriptor.name. ${EXPECTED}`);
     const streamState = stream.stream_state;
     if (streamState === null || streamState === undefined) return; // null resets the stream
-    if (typeof streamState !== 'object' || Array.isArray(streamState)) throw new ConfigError(`${where}: stream_state of ${descriptor.name} must be an object.`);
+    if (typeof streamState !== 'object' || Array.isArray(streamState))
+      throw new ConfigError(`${where}: stream_state of ${descriptor.name} must be an object.`);
     state.set(descriptor.name, streamState as Record<string, unknown>);
   });
   return state;

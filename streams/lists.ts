@@ -15,7 +15,13 @@ export const blueprintsStream = {
   plan: {
     kind: 'list',
     // Up to 1000 a page (kandji-api.md §6.6): one request for almost every tenant.
-    requests: [{ path: '/blueprints', endpoint: 'GET /blueprints', paginator: () => followNext({ style: 'limit/offset envelope', first: { limit: 1000, offset: 0 } }) }],
+    requests: [
+      {
+        path: '/blueprints',
+        endpoint: 'GET /blueprints',
+        paginator: () => followNext({ style: 'limit/offset envelope', first: { limit: 1000, offset: 0 } }),
+      },
+    ],
   },
 } satisfies StreamSpec;
 
@@ -35,7 +41,12 @@ export const libraryItemsStream = {
   permission: 'Library items',
   plan: {
     kind: 'list',
-    requests: [library('custom-apps', 'custom_app'), library('ipa-apps', 'ipa_app'), library('custom-profiles', 'custom_profile'), library('custom-scripts', 'custom_script')],
+    requests: [
+      library('custom-apps', 'custom_app'),
+      library('ipa-apps', 'ipa_app'),
+      library('custom-profiles', 'custom_profile'),
+      library('custom-scripts', 'custom_script'),
+    ],
   },
 } satisfies StreamSpec;
 
@@ -58,5 +69,8 @@ export const tagsStream = {
   schema: tags,
   primaryKey: [['id']],
   permission: 'Tags',
-  plan: { kind: 'list', requests: [{ path: '/tags', endpoint: 'GET /tags', paginator: () => followNext({ style: 'page envelope', first: {} }) }] },
+  plan: {
+    kind: 'list',
+    requests: [{ path: '/tags', endpoint: 'GET /tags', paginator: () => followNext({ style: 'page envelope', first: {} }) }],
+  },
 } satisfies StreamSpec;

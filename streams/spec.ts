@@ -27,7 +27,13 @@ export type ReadPlan =
    * One call per device. `changed` reads only devices whose Prism rows changed since the bookmark, capped per
    * sync (device_details); `all` reads every device (the per-device fallback of device_apps).
    */
-  | { kind: 'per-device'; path: (deviceId: string) => string; endpoint: string; select: 'changed' | 'all'; rows: (body: unknown, deviceId: string) => unknown[] };
+  | {
+      kind: 'per-device';
+      path: (deviceId: string) => string;
+      endpoint: string;
+      select: 'changed' | 'all';
+      rows: (body: unknown, deviceId: string) => unknown[];
+    };
 
 export interface StreamSpec {
   name: string;

@@ -49,7 +49,8 @@ export interface Check {
  * run from the build (dist/transforms/ holds the compiled TypeScript only).
  */
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-export const TRANSFORMS_DIR = [HERE, fileURLToPath(new URL('../../transforms/', import.meta.url))].find((dir) => existsSync(join(dir, 'marts'))) ?? HERE;
+export const TRANSFORMS_DIR =
+  [HERE, fileURLToPath(new URL('../../transforms/', import.meta.url))].find((dir) => existsSync(join(dir, 'marts'))) ?? HERE;
 
 function sqlFiles(dir: string): string[] {
   let entries: string[];
@@ -77,10 +78,19 @@ function headerLines(sql: string): string[] {
 
 function directive(lines: string[], name: string): string | undefined {
   const prefix = `${name}:`;
-  return lines.find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+  return lines
+    .find((l) => l.startsWith(prefix))
+    ?.slice(prefix.length)
+    .trim();
 }
 
-const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 /** Strip comments and string literals, so references are found in code only. */
 function codeOnly(sql: string): string {
@@ -106,9 +116,27 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
       const materialized = directive(lines, 'materialized') ?? 'view';
       if (!grain) throw new Error(`${where}: the header has no "-- grain:" line`);
       if (keys.length === 0) throw new Error(`${where}: the header has no "-- keys:" line`);
-      if (materialized !== 'view' && materialized !== 'table') throw new Error(`${where}: materialized must be view or table, not ${materialized}`);
-      const refs = [...new Set([...codeOnly(sql).matchAll(/\b(raw|staging|intermediate|snapshots|marts)\.([a-z_][a-z0-9_]*)/gi)].map((m) => `${m[1]}.${m[2]}`.toLowerCase()))];
-      models.push({ schema, name, id: `${schema}.${name}`, file, sql: body(sql), grain, keys, nullableKeys: list(directive(lines, 'nullable keys')), materialized, refs });
+      if (materialized !== 'view' && materialized !== 'table')
+        throw new Error(`${where}: materialized must be view or table, not ${materialized}`);
+      const refs = [
+        ...new Set(
+          [...codeOnly(sql).matchAll(/\b(raw|staging|intermediate|snapshots|marts)\.([a-z_][a-z0-9_]*)/gi)].map((m) =>
+            `${m[1]}.${m[2]}`.toLowerCase(),
+          ),
+        ),
+      ];
+      models.push({
+        schema,
+        name,
+        id: `${schema}.${name}`,
+        file,
+        sql: body(sql),
+        grain,
+        keys,
+        nullableKeys: list(directive(lines, 'nullable keys')),
+        materialized,
+        refs,
+      });
     }
   }
   return models;

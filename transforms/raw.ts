@@ -54,13 +54,23 @@ export async function readRuns(dataDir: string): Promise<{ runs: LoadedRun[]; sk
     else manifests.push(manifest);
   }
   const time = (iso: string | undefined) => (iso ? Date.parse(iso) : 0);
-  manifests.sort((a, b) => time(a.synced_at) - time(b.synced_at) || time(a.finished_at) - time(b.finished_at) || a.run_id.localeCompare(b.run_id));
-  const runs = manifests.map((manifest, i) => ({ manifest, seq: i + 1, syncedDate: new Date(manifest.synced_at).toISOString().slice(0, 10) }));
+  manifests.sort(
+    (a, b) => time(a.synced_at) - time(b.synced_at) || time(a.finished_at) - time(b.finished_at) || a.run_id.localeCompare(b.run_id),
+  );
+  const runs = manifests.map((manifest, i) => ({
+    manifest,
+    seq: i + 1,
+    syncedDate: new Date(manifest.synced_at).toISOString().slice(0, 10),
+  }));
   return { runs, skipped };
 }
 
 /** The file of a run's stream to load: the preferred format when the run wrote it, else the other. */
-function pickFile(dataDir: string, files: readonly string[], prefer: InputFormat | undefined): { file: string; format: InputFormat } | undefined {
+function pickFile(
+  dataDir: string,
+  files: readonly string[],
+  prefer: InputFormat | undefined,
+): { file: string; format: InputFormat } | undefined {
   const of = (format: InputFormat) => files.find((f) => f.endsWith(`.${format}`) && existsSync(join(dataDir, f)));
   const order: InputFormat[] = prefer === 'jsonl' ? ['jsonl', 'parquet'] : ['parquet', 'jsonl'];
   for (const format of order) {
@@ -116,7 +126,9 @@ export async function loadRaw(
       const columns = columnsOf.get(stream);
       const picked = entry.files.length > 0 ? pickFile(dataDir, entry.files, prefer) : undefined;
       if (entry.files.length > 0 && !picked) {
-        throw new Error(`run ${manifest.run_id}: none of its ${stream} files is in ${dataDir} (${entry.files.join(', ')}); restore them or remove _runs/${manifest.run_id}.json`);
+        throw new Error(
+          `run ${manifest.run_id}: none of its ${stream} files is in ${dataDir} (${entry.files.join(', ')}); restore them or remove _runs/${manifest.run_id}.json`,
+        );
       }
       await connection.run(`insert into raw.run_streams values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
         manifest.run_id,
@@ -135,7 +147,12 @@ export async function loadRaw(
         continue;
       }
       if (prefer && picked.format !== prefer) fellBack.add(manifest.run_id);
-      await loadFile(connection, stream, columns, join(dataDir, picked.file), picked.format, { runId: manifest.run_id, seq, syncedAt: manifest.synced_at, syncedDate });
+      await loadFile(connection, stream, columns, join(dataDir, picked.file), picked.format, {
+        runId: manifest.run_id,
+        seq,
+        syncedAt: manifest.synced_at,
+        syncedDate,
+      });
       files++;
     }
   }
@@ -172,6 +189,10 @@ async function loadFile(
   const present = new Set(
     (await connection.runAndReadAll(`select name from parquet_schema(${literal(path)})`)).getRowObjectsJson().map((r) => String(r.name)),
   );
-  const select = names.map((n) => (present.has(n) ? `cast(${ident(n)} as ${columns[n]}) as ${ident(n)}` : `cast(null as ${columns[n]}) as ${ident(n)}`));
-  await connection.run(`insert into raw.${ident(stream)} select ${select.join(', ')}, ${meta}, file_row_number + 1 from read_parquet(${literal(path)}, file_row_number = true)`);
+  const select = names.map((n) =>
+    present.has(n) ? `cast(${ident(n)} as ${columns[n]}) as ${ident(n)}` : `cast(null as ${columns[n]}) as ${ident(n)}`,
+  );
+  await connection.run(
+    `insert into raw.${ident(stream)} select ${select.join(', ')}, ${meta}, file_row_number + 1 from read_parquet(${literal(path)}, file_row_number = true)`,
+  );
 }

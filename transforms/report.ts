@@ -57,7 +57,10 @@ function pivot(rows: Row[], x: string, series: string, value: string): Pick<Char
 function columns(rows: Row[], x: string, series: Record<string, string>): Pick<ChartSpec, 'labels' | 'datasets'> {
   return {
     labels: rows.map((r) => String(r[x])),
-    datasets: Object.entries(series).map(([label, column]) => ({ label, data: rows.map((r) => (r[column] === null ? null : Number(r[column]))) })),
+    datasets: Object.entries(series).map(([label, column]) => ({
+      label,
+      data: rows.map((r) => (r[column] === null ? null : Number(r[column]))),
+    })),
   };
 }
 
@@ -99,8 +102,22 @@ export async function reportData(dbPath: string): Promise<ReportData> {
       order by devices desc, department`);
 
     const charts: ChartSpec[] = [
-      { id: 'health-status', title: 'Fleet health by day', caption: 'Enrolled devices by health status (fleet_health_daily: healthy, warning, critical).', type: 'bar', stacked: true, ...columns(fleet, 'day', { healthy: 'healthy', warning: 'warning', critical: 'critical' }) },
-      { id: 'health-rate', title: 'Healthy devices by platform', caption: 'Share of enrolled devices that are healthy (fleet_health_daily: healthy / devices).', type: 'line', percent: true, ...pivot(healthRate, 'day', 'platform', 'rate') },
+      {
+        id: 'health-status',
+        title: 'Fleet health by day',
+        caption: 'Enrolled devices by health status (fleet_health_daily: healthy, warning, critical).',
+        type: 'bar',
+        stacked: true,
+        ...columns(fleet, 'day', { healthy: 'healthy', warning: 'warning', critical: 'critical' }),
+      },
+      {
+        id: 'health-rate',
+        title: 'Healthy devices by platform',
+        caption: 'Share of enrolled devices that are healthy (fleet_health_daily: healthy / devices).',
+        type: 'line',
+        percent: true,
+        ...pivot(healthRate, 'day', 'platform', 'rate'),
+      },
       {
         id: 'check-in',
         title: 'Check-in',
@@ -109,9 +126,29 @@ export async function reportData(dbPath: string): Promise<ReportData> {
         percent: true,
         ...columns(fleet, 'day', { 'within 1 day': 'checked_in_1d', 'within 7 days': 'checked_in_7d', 'within 30 days': 'checked_in_30d' }),
       },
-      { id: 'compliance-rate', title: 'Compliant devices by platform', caption: 'Share of enrolled devices with no failing check (compliance_daily).', type: 'line', percent: true, ...pivot(complianceRate, 'day', 'platform', 'rate') },
-      { id: 'failing-checks', title: 'Failing checks', caption: 'Enrolled devices failing each check (compliance_daily.failing_checks).', type: 'bar', ...pivot(failing, 'day', 'check_name', 'devices') },
-      { id: 'department-compliance', title: 'Compliance by department', caption: "Share of each department's devices that are compliant (department.compliance_rate).", type: 'line', percent: true, ...pivot(departmentRate, 'day', 'department', 'compliance_rate') },
+      {
+        id: 'compliance-rate',
+        title: 'Compliant devices by platform',
+        caption: 'Share of enrolled devices with no failing check (compliance_daily).',
+        type: 'line',
+        percent: true,
+        ...pivot(complianceRate, 'day', 'platform', 'rate'),
+      },
+      {
+        id: 'failing-checks',
+        title: 'Failing checks',
+        caption: 'Enrolled devices failing each check (compliance_daily.failing_checks).',
+        type: 'bar',
+        ...pivot(failing, 'day', 'check_name', 'devices'),
+      },
+      {
+        id: 'department-compliance',
+        title: 'Compliance by department',
+        caption: "Share of each department's devices that are compliant (department.compliance_rate).",
+        type: 'line',
+        percent: true,
+        ...pivot(departmentRate, 'day', 'department', 'compliance_rate'),
+      },
       {
         id: 'department-latest',
         title: `Departments on ${summary.snapshotDate}`,
@@ -144,9 +181,17 @@ function chartJsSource(): string {
 }
 
 function summaryTable(summary: FleetSummary): string {
-  const row = (cells: string[], tag = 'td') => `<tr>${cells.map((c, i) => `<${tag}${i > 0 ? ' class="num"' : ''}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const row = (cells: string[], tag = 'td') =>
+    `<tr>${cells.map((c, i) => `<${tag}${i > 0 ? ' class="num"' : ''}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
   const line = (p: { platform: string; devices: number; healthy: number; healthyPct: number; compliant: number; compliantPct: number }) =>
-    row([p.platform, String(p.devices), String(p.healthy), `${p.healthyPct.toFixed(1)}%`, String(p.compliant), `${p.compliantPct.toFixed(1)}%`]);
+    row([
+      p.platform,
+      String(p.devices),
+      String(p.healthy),
+      `${p.healthyPct.toFixed(1)}%`,
+      String(p.compliant),
+      `${p.compliantPct.toFixed(1)}%`,
+    ]);
   return `<table id="summary">
 <thead>${row(['platform', 'devices', 'healthy', 'healthy %', 'compliant', 'compliant %'], 'th')}</thead>
 <tbody>${summary.platforms.map(line).join('\n')}</tbody>
@@ -157,7 +202,10 @@ function summaryTable(summary: FleetSummary): string {
 export function renderReport(data: ReportData): string {
   const { summary } = data;
   const figures = data.charts
-    .map((c) => `<figure><h2>${escapeHtml(c.title)}</h2><div class="chart"><canvas id="${c.id}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div><figcaption>${escapeHtml(c.caption)}</figcaption></figure>`)
+    .map(
+      (c) =>
+        `<figure><h2>${escapeHtml(c.title)}</h2><div class="chart"><canvas id="${c.id}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div><figcaption>${escapeHtml(c.caption)}</figcaption></figure>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en">

@@ -39,7 +39,8 @@ export class TransformCheckError extends Error {
       [
         `transform: ${failures.length} check${failures.length === 1 ? '' : 's'} failed; the previous database was kept.`,
         ...failures.map(
-          (f) => `  - ${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`,
+          (f) =>
+            `  - ${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`,
         ),
       ].join('\n'),
     );
@@ -58,7 +59,10 @@ async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise
   for (const check of checks) {
     const rows = await count(connection, check.sql);
     if (rows === 0) continue;
-    const examples = (await connection.runAndReadAll(`select * from (${check.sql}) limit 3`)).getRowObjectsJson() as Record<string, unknown>[];
+    const examples = (await connection.runAndReadAll(`select * from (${check.sql}) limit 3`)).getRowObjectsJson() as Record<
+      string,
+      unknown
+    >[];
     failures.push({ check, rows, examples });
   }
   return failures;
@@ -69,8 +73,12 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   const dataDir = resolve(options.dataDir);
   const dbPath = resolve(options.dbPath ?? join(dataDir, 'kandji.duckdb'));
   const { runs, skipped } = await readRuns(dataDir);
-  if (skipped.length > 0) say(`raw: skipping crashed run${skipped.length === 1 ? '' : 's'} ${skipped.join(', ')} (their clock is not the tenant's; the next sync re-read their records)`);
-  if (runs.length === 0) throw new Error(`transform: ${dataDir} has no sync runs (no _runs/*.json); run \`source-kandji sync --out ${options.dataDir}\` first`);
+  if (skipped.length > 0)
+    say(
+      `raw: skipping crashed run${skipped.length === 1 ? '' : 's'} ${skipped.join(', ')} (their clock is not the tenant's; the next sync re-read their records)`,
+    );
+  if (runs.length === 0)
+    throw new Error(`transform: ${dataDir} has no sync runs (no _runs/*.json); run \`source-kandji sync --out ${options.dataDir}\` first`);
 
   const building = `${dbPath}.building-${process.pid}`;
   const discard = async () => {
@@ -114,7 +122,9 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   await rm(`${dbPath}.wal`, { force: true });
   await rename(building, dbPath);
   if (existsSync(`${building}.wal`)) await rename(`${building}.wal`, `${dbPath}.wal`);
-  say(`database: ${dbPath} (${['fleet_health', 'fleet_health_daily', 'compliance', 'compliance_daily', 'department'].map((m) => `${m} ${tables[`marts.${m}`] ?? 0}`).join(', ')})`);
+  say(
+    `database: ${dbPath} (${['fleet_health', 'fleet_health_daily', 'compliance', 'compliance_daily', 'department'].map((m) => `${m} ${tables[`marts.${m}`] ?? 0}`).join(', ')})`,
+  );
   return { dbPath, tables };
 }
 
@@ -152,7 +162,8 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
   const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
   const connection = await db.connect();
   try {
-    const query = async (sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, string | number | null>[];
+    const query = async (sql: string) =>
+      (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, string | number | null>[];
     const platforms = await query(`
       select
         h.platform,
@@ -203,10 +214,16 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
 /** The fleet summary as a small text table for a terminal. */
 export function formatFleetSummary(summary: FleetSummary): string {
   const header = ['platform', 'devices', 'healthy', 'compliant'];
-  const line = (p: { platform: string; devices: number; healthyPct: number; compliantPct: number }) => [p.platform, String(p.devices), `${p.healthyPct.toFixed(1)}%`, `${p.compliantPct.toFixed(1)}%`];
+  const line = (p: { platform: string; devices: number; healthyPct: number; compliantPct: number }) => [
+    p.platform,
+    String(p.devices),
+    `${p.healthyPct.toFixed(1)}%`,
+    `${p.compliantPct.toFixed(1)}%`,
+  ];
   const rows = [header, ...summary.platforms.map(line), line({ ...summary, platform: 'all' })];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  const format = (r: string[]) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
+  const format = (r: string[]) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
   return [
     `Fleet on ${summary.snapshotDate} (tenant clock ${summary.syncedAt}; ${summary.days} day${summary.days === 1 ? '' : 's'} of history; ${summary.removed} removed)`,
     format(header),

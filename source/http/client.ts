@@ -149,9 +149,12 @@ export class KandjiClient {
       this.options.onRetry?.({ endpoint: meta.endpoint, attempt, why: action.why, waitMs });
       await sleep(waitMs);
     }
-    throw new TransientError(`${meta.endpoint} kept failing after ${maxAttempts} attempts (last: ${lastWhy}). Kandji may be having trouble; run the sync again later.`, {
-      internal: lastWhy,
-    });
+    throw new TransientError(
+      `${meta.endpoint} kept failing after ${maxAttempts} attempts (last: ${lastWhy}). Kandji may be having trouble; run the sync again later.`,
+      {
+        internal: lastWhy,
+      },
+    );
   }
 
   /** Build the request path on the configured origin. A full URL (a `next` link) keeps only its path and query. */

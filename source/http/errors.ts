@@ -30,7 +30,9 @@ export class PermissionError extends ConfigError {
   constructor(endpoint: string, status: number, permission: string | undefined, internal: string) {
     super(
       `The API token is not allowed to call ${endpoint} (HTTP ${status}).` +
-        (permission ? ` In Kandji, open Settings → Access → API token → Manage permissions and enable "${permission}".` : ' Check the token\'s permissions in Kandji under Settings → Access.'),
+        (permission
+          ? ` In Kandji, open Settings → Access → API token → Manage permissions and enable "${permission}".`
+          : " Check the token's permissions in Kandji under Settings → Access."),
       { internal },
     );
     this.name = 'PermissionError';
@@ -69,7 +71,13 @@ export function errorDetail(body: string): string {
   } catch {
     // Not JSON: HTML error pages and gateway texts.
   }
-  return text.startsWith('<') ? text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) : text.slice(0, 200);
+  return text.startsWith('<')
+    ? text
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 200)
+    : text.slice(0, 200);
 }
 
 /** Decide what to do with a response status. `permission` names what a 401/403 on this endpoint needs. */
@@ -99,10 +107,19 @@ export function classifyStatus(status: number, endpoint: string, body: string, p
       return { do: 'fail', error: new NotFoundError(endpoint, internal) };
     default:
       if (status >= 300 && status < 400) {
-        return { do: 'fail', error: new SystemError(`${endpoint} answered a redirect (HTTP ${status}); the connector does not follow redirects with the token. Check api_url.`, { internal }) };
+        return {
+          do: 'fail',
+          error: new SystemError(
+            `${endpoint} answered a redirect (HTTP ${status}); the connector does not follow redirects with the token. Check api_url.`,
+            { internal },
+          ),
+        };
       }
       if (status >= 500) return { do: 'retry', why: `server error ${status}` };
-      return { do: 'fail', error: new SystemError(`Kandji refused a request to ${endpoint} (HTTP ${status}): ${errorDetail(body)}`, { internal }) };
+      return {
+        do: 'fail',
+        error: new SystemError(`Kandji refused a request to ${endpoint} (HTTP ${status}): ${errorDetail(body)}`, { internal }),
+      };
   }
 }
 
@@ -123,7 +140,13 @@ export function classifyNetworkError(error: unknown, host: string): Action {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return { do: 'fail', error: new ConfigError(`The TLS certificate of ${host} could not be verified (${code}). Check api_url points at your Kandji API host.`, { internal: code }) };
+      return {
+        do: 'fail',
+        error: new ConfigError(
+          `The TLS certificate of ${host} could not be verified (${code}). Check api_url points at your Kandji API host.`,
+          { internal: code },
+        ),
+      };
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ECONNREFUSED':

@@ -153,7 +153,8 @@ export class Pacer {
   resumeAt(): number {
     const now = this.now();
     let oldest = now;
-    for (let i = 0; i < 60; i++) if (this.minutes[i]! > 0 && now - this.minuteStamp[i]! < 60 * MINUTE) oldest = Math.min(oldest, this.minuteStamp[i]!);
+    for (let i = 0; i < 60; i++)
+      if (this.minutes[i]! > 0 && now - this.minuteStamp[i]! < 60 * MINUTE) oldest = Math.min(oldest, this.minuteStamp[i]!);
     const ours = oldest + 60 * MINUTE;
     if (this.tenantResetAt === undefined || this.tenantResetAt <= now) return ours;
     const tenantShort = this.tenantRemaining !== undefined && this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share));

@@ -116,7 +116,8 @@ export async function* pages(
   let previous = '';
   for (;;) {
     const signature = `${request.path}?${JSON.stringify(request.query)}`;
-    if (signature === previous) throw new SystemError(`${meta.endpoint} returned the same next page twice (${paginator.style}); stopping to avoid a loop.`);
+    if (signature === previous)
+      throw new SystemError(`${meta.endpoint} returned the same next page twice (${paginator.style}); stopping to avoid a loop.`);
     previous = signature;
     const body = await client.get(request.path, request.query, meta);
     const page = paginator.read(body, request.query);

@@ -64,8 +64,13 @@ export class ReadContext {
   async fleet(stream: string): Promise<FleetDevice[]> {
     if (this.fleetList) return this.fleetList;
     const found: FleetDevice[] = [];
-    for await (const page of pages(this.client, '/devices', stableOffset({ limit: 300, key: 'device_id', overlap: 5 }), { stream, endpoint: 'GET /devices', permission: 'Device list' })) {
-      for (const row of page.rows as Record<string, unknown>[]) found.push({ id: String(row.device_id), lastCheckIn: epochMs(row.last_check_in) });
+    for await (const page of pages(this.client, '/devices', stableOffset({ limit: 300, key: 'device_id', overlap: 5 }), {
+      stream,
+      endpoint: 'GET /devices',
+      permission: 'Device list',
+    })) {
+      for (const row of page.rows as Record<string, unknown>[])
+        found.push({ id: String(row.device_id), lastCheckIn: epochMs(row.last_check_in) });
     }
     return this.setFleet(found);
   }
@@ -87,7 +92,11 @@ export class ReadContext {
         continue;
       }
       const filter = JSON.stringify({ updated_at: { gte: new Date(since).toISOString() } });
-      for await (const page of pages(this.client, `/prism/${category}`, prismCursor({ limit: 300, filter }), { stream, endpoint: `GET /prism/${category}`, permission: 'Prism' })) {
+      for await (const page of pages(this.client, `/prism/${category}`, prismCursor({ limit: 300, filter }), {
+        stream,
+        endpoint: `GET /prism/${category}`,
+        permission: 'Prism',
+      })) {
         for (const row of page.rows as Record<string, unknown>[]) {
           const at = epochMs(row.updated_at);
           if (at !== undefined) note(String(row.device_id), at);

@@ -67,7 +67,13 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
   // simply unused (a stream the user deselected).
   for (const name of state.keys()) {
-    if (!streamByName(name)) await sink.write(message.log('WARN', `The state names a stream "${name}" that this connector does not have; its state is ignored. Is this the state file of another connection?`));
+    if (!streamByName(name))
+      await sink.write(
+        message.log(
+          'WARN',
+          `The state names a stream "${name}" that this connector does not have; its state is ignored. Is this the state file of another connection?`,
+        ),
+      );
   }
 
   for (const rejected of catalog.rejected) {
@@ -90,7 +96,9 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
       } catch (error) {
         // The token lacks the permission of the main plan (device_apps without Prism): take the fallback.
         if (!(error instanceof PermissionError && spec.fallback && preferred === spec.plan && run.records === 0)) throw error;
-        await run.warn(`${error.message} Falling back to ${spec.fallback.plan.kind === 'per-device' ? spec.fallback.plan.endpoint : 'the fallback'} (one request per device).`);
+        await run.warn(
+          `${error.message} Falling back to ${spec.fallback.plan.kind === 'per-device' ? spec.fallback.plan.endpoint : 'the fallback'} (one request per device).`,
+        );
         await readPlan(spec.fallback.plan, input);
       }
       await run.complete();
@@ -101,7 +109,10 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
         await run.incomplete(error.resumeAt);
       } else {
         status = 'failed';
-        const text = error instanceof ConnectorError ? error.message : `Unexpected error in stream ${spec.name}: ${(error as Error)?.message ?? String(error)}`;
+        const text =
+          error instanceof ConnectorError
+            ? error.message
+            : `Unexpected error in stream ${spec.name}: ${(error as Error)?.message ?? String(error)}`;
         const internal = error instanceof ConnectorError ? error.internal : undefined;
         await sink.write(
           message.error(redact(text), failureTypeOf(error), {
@@ -113,7 +124,14 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
         await run.incomplete();
       }
     }
-    outcomes.push({ name: spec.name, status, records: run.records, warnings: run.warnings, nulledFields: run.nulledFields, counters: sumCounters(client, spec.name) });
+    outcomes.push({
+      name: spec.name,
+      status,
+      records: run.records,
+      warnings: run.warnings,
+      nulledFields: run.nulledFields,
+      counters: sumCounters(client, spec.name),
+    });
   };
 
   const perDevice = (s: { spec: StreamSpec }) => planOf(s.spec).kind === 'per-device';
@@ -131,7 +149,8 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   // categories; not the other fleet-wide reads. They start once those are done, beside the long Prism apps chain
   // instead of after it.
   const feedsPerDevice = (spec: StreamSpec) =>
-    spec.name === 'devices' || (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
+    spec.name === 'devices' ||
+    (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
   const fleetWide = catalog.streams.filter((s) => !perDevice(s)).map((s) => ({ spec: s.spec, done: runStream(s.spec, s.syncMode) }));
   const perDeviceReads = (async () => {
     await Promise.all(fleetWide.filter((r) => feedsPerDevice(r.spec)).map((r) => r.done));
@@ -172,10 +191,22 @@ export function summary(result: ReadResult): string[] {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width) : c.padStart(i === 1 ? 12 : 9))).join('  ');
   const out = [line(['stream', 'status', 'records', 'requests', 'retries', '429s', 'waited s'])];
   for (const r of rows) {
-    out.push(line([r.name, r.status, String(r.records), String(r.counters.requests), String(r.counters.retries), String(r.counters.throttled), (r.counters.waitedMs / 1000).toFixed(1)]));
+    out.push(
+      line([
+        r.name,
+        r.status,
+        String(r.records),
+        String(r.counters.requests),
+        String(r.counters.retries),
+        String(r.counters.throttled),
+        (r.counters.waitedMs / 1000).toFixed(1),
+      ]),
+    );
   }
   const records = rows.reduce((n, r) => n + r.records, 0);
   const seconds = result.durationMs / 1000;
-  out.push(`${records} records in ${seconds.toFixed(1)} s (${Math.round(records / Math.max(seconds, 0.001))}/s), ${result.requests} requests`);
+  out.push(
+    `${records} records in ${seconds.toFixed(1)} s (${Math.round(records / Math.max(seconds, 0.001))}/s), ${result.requests} requests`,
+  );
   return out;
 }

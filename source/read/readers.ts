@@ -3,7 +3,16 @@
  * these loops do the paging, the emitting and the checkpointing.
  */
 import type { ListRequest, ReadPlan } from '../../streams/spec.ts';
-import { FULL_REFRESH_DONE, readAuditBookmark, readDetailsBookmark, readPrismBookmark, writeAuditBookmark, writeDetailsBookmark, writePrismBookmark, type DetailsBookmark } from '../../state/bookmarks.ts';
+import {
+  FULL_REFRESH_DONE,
+  readAuditBookmark,
+  readDetailsBookmark,
+  readPrismBookmark,
+  writeAuditBookmark,
+  writeDetailsBookmark,
+  writePrismBookmark,
+  type DetailsBookmark,
+} from '../../state/bookmarks.ts';
 import { NotFoundError } from '../http/errors.ts';
 import { followNext, pages, prismCursor } from '../http/paginators.ts';
 import type { Query } from '../http/client.ts';
@@ -40,7 +49,9 @@ async function readList(requests: ListRequest[], { ctx, run }: ReaderInput): Pro
   for (const request of requests) {
     const meta = { stream: run.spec.name, endpoint: request.endpoint, permission: run.spec.permission };
     for await (const page of ahead(pages(ctx.client, request.path, request.paginator(), meta))) {
-      if (fleet) for (const row of page.rows as Record<string, unknown>[]) fleet.push({ id: String(row.device_id), lastCheckIn: epochMs(row.last_check_in) });
+      if (fleet)
+        for (const row of page.rows as Record<string, unknown>[])
+          fleet.push({ id: String(row.device_id), lastCheckIn: epochMs(row.last_check_in) });
       await run.emitAll(page.rows, request.tag);
     }
   }
@@ -75,7 +86,8 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
       for (const row of page.rows as Record<string, unknown>[]) {
         if (row.updated_at !== lastSeen) [lastSeen, lastAt] = [row.updated_at, epochMs(row.updated_at)];
         const id = String(row.device_id);
-        if (lastAt !== undefined && lastAt >= tracked.from && lastAt > (tracked.latest.get(id) ?? -Infinity)) tracked.latest.set(id, lastAt);
+        if (lastAt !== undefined && lastAt >= tracked.from && lastAt > (tracked.latest.get(id) ?? -Infinity))
+          tracked.latest.set(id, lastAt);
       }
     }
     await run.emitAll(page.rows);
@@ -157,7 +169,12 @@ function afterIndex(fleet: FleetDevice[], after: string | undefined): number {
 async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
   const fleet = await ctx.fleet(run.spec.name);
   const anchor = ctx.anchor();
-  const meta = { stream: run.spec.name, endpoint: plan.endpoint, permission: run.spec.fallback && plan.select === 'all' ? run.spec.fallback.permission : run.spec.permission, kind: 'bulk' as const };
+  const meta = {
+    stream: run.spec.name,
+    endpoint: plan.endpoint,
+    permission: run.spec.fallback && plan.select === 'all' ? run.spec.fallback.permission : run.spec.permission,
+    kind: 'bulk' as const,
+  };
 
   let targets: FleetDevice[];
   let bookmark: DetailsBookmark = { refreshedAt: undefined, pendingAfter: undefined, pendingSince: undefined };
@@ -184,11 +201,13 @@ async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { 
   /** The state once targets[0..done) are fetched; conservative where parts differ (see DetailsBookmark). */
   const stateAfter = (done: number): Record<string, unknown> => {
     if (plan.select === 'all') return FULL_REFRESH_DONE;
-    if (done === targets.length && !cutShort) return writeDetailsBookmark({ refreshedAt: anchor, pendingAfter: undefined, pendingSince: undefined });
+    if (done === targets.length && !cutShort)
+      return writeDetailsBookmark({ refreshedAt: anchor, pendingAfter: undefined, pendingSince: undefined });
     if (done === 0) return writeDetailsBookmark(bookmark);
     const last = (targets[done - 1] as FleetDevice).id;
     // Still in the older part: devices up to `last` are current at least to the pending watermark.
-    if (done <= wrapAt) return writeDetailsBookmark({ refreshedAt: bookmark.refreshedAt, pendingAfter: last, pendingSince: bookmark.pendingSince ?? anchor });
+    if (done <= wrapAt)
+      return writeDetailsBookmark({ refreshedAt: bookmark.refreshedAt, pendingAfter: last, pendingSince: bookmark.pendingSince ?? anchor });
     // Wrapped: the older part is current to the anchor, the newer part at least to its old pending watermark.
     return writeDetailsBookmark({ refreshedAt: bookmark.pendingSince ?? anchor, pendingAfter: last, pendingSince: anchor });
   };
@@ -208,7 +227,8 @@ async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { 
         const body = await ctx.client.get(plan.path(device.id), {}, meta);
         await run.emitAll(plan.rows(body, device.id));
       } catch (error) {
-        if (error instanceof NotFoundError) await run.warn(`device ${device.id} was deleted between the device list and its ${plan.endpoint} call; skipped`);
+        if (error instanceof NotFoundError)
+          await run.warn(`device ${device.id} was deleted between the device list and its ${plan.endpoint} call; skipped`);
         else {
           failure ??= error;
           return;
@@ -240,7 +260,12 @@ function earliestWanted(bookmark: DetailsBookmark): number | undefined {
  * The earliest change a stream's read will ask `ReadContext.changedSince` about, from its state, before any read
  * starts; undefined when it will not ask. Throws on a bad state, as the stream's own read will.
  */
-export function changesWantedFrom(plan: ReadPlan, name: string, syncMode: SyncMode, state: Record<string, unknown> | undefined): number | undefined {
+export function changesWantedFrom(
+  plan: ReadPlan,
+  name: string,
+  syncMode: SyncMode,
+  state: Record<string, unknown> | undefined,
+): number | undefined {
   if (plan.kind !== 'per-device' || plan.select === 'all' || syncMode !== 'incremental') return undefined;
   return earliestWanted(readDetailsBookmark(name, state));
 }
@@ -251,7 +276,9 @@ async function changedDevices(ctx: ReadContext, run: StreamRun, fleet: FleetDevi
     return await ctx.changedSince(since, run.spec.name);
   } catch (error) {
     if (!(error instanceof Error && error.name === 'PermissionError')) throw error;
-    await run.warn('the token cannot read Prism, so changed devices are picked by last_check_in (every device that checked in); grant "Prism" to save requests');
+    await run.warn(
+      'the token cannot read Prism, so changed devices are picked by last_check_in (every device that checked in); grant "Prism" to save requests',
+    );
     const latest = new Map<string, number>();
     for (const d of fleet) if (d.lastCheckIn !== undefined) latest.set(d.id, d.lastCheckIn);
     return latest;

@@ -82,7 +82,10 @@ export class StreamRun {
   private async reportNulled(): Promise<void> {
     if (this.nulledFields === 0) return;
     await this.sink.write(
-      message.log('WARN', `${this.spec.name}: ${this.nulledFields} field value(s) in ${this.records} records could not be read and were set to null; each record lists its own in meta.changes`),
+      message.log(
+        'WARN',
+        `${this.spec.name}: ${this.nulledFields} field value(s) in ${this.records} records could not be read and were set to null; each record lists its own in meta.changes`,
+      ),
     );
   }
 }

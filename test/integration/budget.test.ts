@@ -24,7 +24,11 @@ interface StatusTrace {
 function statusTraces(out: ReadOutput): StatusTrace[] {
   return out.messages
     .filter((m) => m.type === 'TRACE' && m.trace.type === 'STREAM_STATUS')
-    .map((m) => ({ stream: m.trace.stream_status.stream_descriptor.name, status: m.trace.stream_status.status, reasons: m.trace.stream_status.reasons }));
+    .map((m) => ({
+      stream: m.trace.stream_status.stream_descriptor.name,
+      status: m.trace.stream_status.status,
+      reasons: m.trace.stream_status.reasons,
+    }));
 }
 
 /** The last status of every stream. */
@@ -47,7 +51,12 @@ describe('a read that runs out of its share of the hourly budget', () => {
 
   beforeAll(async () => {
     // 600 devices need ~790 requests; half of a 200-an-hour tenant allows 100.
-    sim = await startSimulator({ devices: 600, seed: 31, rateLimit: { perHour: 200, perSecond: PER_SECOND, hourMs: HOUR }, keepLog: false });
+    sim = await startSimulator({
+      devices: 600,
+      seed: 31,
+      rateLimit: { perHour: 200, perSecond: PER_SECOND, hourMs: HOUR },
+      keepLog: false,
+    });
     forbidToken(sim.token);
     out = await run(['read', '--config', configFile(sim, { request_budget_share: 0.5 }), '--catalog', catalog]);
     requests = sim.stats().requests;
@@ -98,7 +107,12 @@ describe("the tenant's remaining budget after another integration's requests", (
   let sim: Simulator;
 
   beforeAll(async () => {
-    sim = await startSimulator({ devices: 600, seed: 32, rateLimit: { perHour: 200, perSecond: PER_SECOND, hourMs: HOUR }, keepLog: false });
+    sim = await startSimulator({
+      devices: 600,
+      seed: 32,
+      rateLimit: { perHour: 200, perSecond: PER_SECOND, hourMs: HOUR },
+      keepLog: false,
+    });
   });
   afterAll(async () => {
     await sim.close();
@@ -144,7 +158,9 @@ describe('resuming after the budget refills', () => {
       const merged = new Map(state.map((s) => [s.stream.stream_descriptor.name, s]));
       for (const s of out.finalState) merged.set(s.stream.stream_descriptor.name, s);
       state = [...merged.values()];
-      const resets = statusTraces(out).flatMap((t) => (t.reasons?.[0]?.rate_limited?.quota_reset ? [t.reasons[0].rate_limited.quota_reset] : []));
+      const resets = statusTraces(out).flatMap((t) =>
+        t.reasons?.[0]?.rate_limited?.quota_reset ? [t.reasons[0].rate_limited.quota_reset] : [],
+      );
       if (resets.length === 0) break;
       // Wait for the reset the read announced.
       await new Promise((r) => setTimeout(r, Math.max(...resets) - Date.now() + 50));
@@ -170,7 +186,10 @@ describe('resuming after the budget refills', () => {
       // Incremental streams: the union over the rounds. Full-refresh streams: the round that completed them.
       const sources = spec.cursorField ? rounds : [rounds[rounds.length - 1] as ReadOutput];
       const got = new Set(sources.flatMap((out) => (out.records.get(spec.name) ?? []).map((r) => keyOf(spec.primaryKey, r))));
-      expect([...expected].filter((key) => !got.has(key)), spec.name).toEqual([]);
+      expect(
+        [...expected].filter((key) => !got.has(key)),
+        spec.name,
+      ).toEqual([]);
     }
   });
 });

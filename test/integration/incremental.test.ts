@@ -20,7 +20,10 @@ async function prismRowsSince(sim: Simulator, category: string, since: number): 
   const rows: Record<string, unknown>[] = [];
   let cursor: string | null = null;
   do {
-    const res = await get(sim, `/api/v1/prism/${category}?limit=300&filter=${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const res = await get(
+      sim,
+      `/api/v1/prism/${category}?limit=300&filter=${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     rows.push(...res.body.data);
     cursor = res.body.cursor;
   } while (cursor);
@@ -69,11 +72,14 @@ describe('incremental reads', () => {
       const category = s.plan.kind === 'prism' ? s.plan.category : '';
       const rows = await prismRowsSince(sim, category, anchor);
       expect(keys(out, s.name), s.name).toEqual(new Set(rows.map((r) => keyOf(s.primaryKey, r))));
-      if (['device_information', 'filevault', 'installed_profiles', 'local_users'].includes(category)) for (const r of rows) detailDevices.add(String(r.device_id));
+      if (['device_information', 'filevault', 'installed_profiles', 'local_users'].includes(category))
+        for (const r of rows) detailDevices.add(String(r.device_id));
     }
     expect(new Set(out.records.get('device_details')?.map((r) => r.device_id))).toEqual(detailDevices);
     // Changed devices are the ones advance() said changed, plus enrolments; check-ins alone change nothing.
-    const changedIds = new Set([...change.changed.map((c) => c.device), ...change.enrolled].filter((i) => sim.tenant.exists(i)).map((i) => sim.tenant.deviceId(i)));
+    const changedIds = new Set(
+      [...change.changed.map((c) => c.device), ...change.enrolled].filter((i) => sim.tenant.exists(i)).map((i) => sim.tenant.deviceId(i)),
+    );
     for (const id of detailDevices) expect(changedIds.has(id), id).toBe(true);
     expect(detailDevices.size).toBeLessThan(60);
 
@@ -111,11 +117,14 @@ describe('resuming and faults', () => {
     for (const at of picks) {
       const before = reference.messages.slice(0, at + 1);
       const latest = new Map<string, any>();
-      for (const m of before) if (m.type === 'STATE') latest.set(m.state.stream.stream_descriptor.name, { type: 'STREAM', stream: m.state.stream });
+      for (const m of before)
+        if (m.type === 'STATE') latest.set(m.state.stream.stream_descriptor.name, { type: 'STREAM', stream: m.state.stream });
       const resumed = await run(['read', '--config', config, '--catalog', catalog, '--state', stateFile([...latest.values()])]);
       expect(resumed.code, resumed.stderr).toBe(0);
       for (const s of incrementalStreams) {
-        const seen = new Set(before.filter((m) => m.type === 'RECORD' && m.record.stream === s.name).map((m) => keyOf(s.primaryKey, m.record.data)));
+        const seen = new Set(
+          before.filter((m) => m.type === 'RECORD' && m.record.stream === s.name).map((m) => keyOf(s.primaryKey, m.record.data)),
+        );
         for (const k of keys(resumed, s.name)) seen.add(k);
         const missing = [...keys(reference, s.name)].filter((k) => !seen.has(k));
         expect(missing, `${s.name} after resuming at message ${at}`).toEqual([]);

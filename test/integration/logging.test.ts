@@ -23,13 +23,28 @@ describe('log lines and levels', () => {
     expect(out.stderr).toMatch(/ WARN start_date 2099-01-01 is in the future/);
     expect(out.stderr).toMatch(/ INFO 12 records in /);
     const logs = out.messages.filter((m) => m.type === 'LOG');
-    expect(logs).toEqual([{ type: 'LOG', log: { level: 'WARN', message: expect.stringMatching(/^start_date 2099-01-01 is in the future/) } }]);
+    expect(logs).toEqual([
+      { type: 'LOG', log: { level: 'WARN', message: expect.stringMatching(/^start_date 2099-01-01 is in the future/) } },
+    ]);
   });
 
   it('--log-format json: one JSON object per stderr line, with time, level and message', async () => {
-    const out = await run(['read', '--config', future(), '--catalog', catalogFile('full_refresh', ['tags']), '--log-format', 'json', '--log-level', 'debug']);
+    const out = await run([
+      'read',
+      '--config',
+      future(),
+      '--catalog',
+      catalogFile('full_refresh', ['tags']),
+      '--log-format',
+      'json',
+      '--log-level',
+      'debug',
+    ]);
     expect(out.code).toBe(0);
-    const lines = out.stderr.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = out.stderr
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const line of lines) {
       expect(Object.keys(line).slice(0, 3)).toEqual(['time', 'level', 'message']);
       expect(['error', 'warn', 'info', 'debug']).toContain(line.level);
@@ -44,14 +59,22 @@ describe('log lines and levels', () => {
     expect(out.stderr).toBe('');
     expect(out.messages.filter((m) => m.type === 'LOG')).toEqual([]);
     expect(out.records.get('tags')).toHaveLength(12);
-    const env = await runCli(['read', '--config', future(), '--catalog', catalogFile('full_refresh', ['tags'])], { env: { SOURCE_KANDJI_LOG_LEVEL: 'error' } });
+    const env = await runCli(['read', '--config', future(), '--catalog', catalogFile('full_refresh', ['tags'])], {
+      env: { SOURCE_KANDJI_LOG_LEVEL: 'error' },
+    });
     allOutputs.push(env.stdout, env.stderr);
     expect(env.stderr).toBe('');
   });
 
   it('the read engine’s own warnings reach stderr too', async () => {
     const token = sim().addToken(['Device list', 'Device apps']);
-    const out = await run(['read', '--config', configFile(sim(), { api_token: token }), '--catalog', catalogFile('full_refresh', ['device_apps'])]);
+    const out = await run([
+      'read',
+      '--config',
+      configFile(sim(), { api_token: token }),
+      '--catalog',
+      catalogFile('full_refresh', ['device_apps']),
+    ]);
     expect(out.code).toBe(0);
     expect(out.stderr).toMatch(/ WARN device_apps: .*Falling back to GET \/devices\/\{id\}\/apps/);
     expect(out.messages.some((m) => m.type === 'LOG' && m.log.level === 'WARN')).toBe(true);

@@ -42,8 +42,15 @@ function cronSync(dir: string): Promise<ScriptRun> {
     child.on('close', (code) => {
       const written = readdirSync(join(dir, 'out')).filter((f) => !before.has(f));
       expect(written, stderr).toHaveLength(1);
-      const lines = readFileSync(join(dir, 'out', written[0] as string), 'utf8').split('\n').filter(Boolean);
-      resolve({ code, stderr, messages: lines.map((l) => JSON.parse(l)), state: JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) });
+      const lines = readFileSync(join(dir, 'out', written[0] as string), 'utf8')
+        .split('\n')
+        .filter(Boolean);
+      resolve({
+        code,
+        stderr,
+        messages: lines.map((l) => JSON.parse(l)),
+        state: JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')),
+      });
     });
   });
 }
@@ -51,7 +58,9 @@ function cronSync(dir: string): Promise<ScriptRun> {
 const recordsOf = (out: ScriptRun, stream: string) => out.messages.filter((m) => m.type === 'RECORD' && m.record.stream === stream).length;
 const cursorOf = (state: any[], stream: string) => {
   const spec = STREAMS.find((s) => s.name === stream)!;
-  return state.find((s) => s.stream.stream_descriptor.name === stream)?.stream.stream_state[spec.cursorField as string] as string | undefined;
+  return state.find((s) => s.stream.stream_descriptor.name === stream)?.stream.stream_state[spec.cursorField as string] as
+    | string
+    | undefined;
 };
 
 describe('examples/cron-sync.sh against the simulated tenant', () => {
@@ -104,7 +113,8 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
     expect(third.code, third.stderr).toBe(0);
     expect(recordsOf(third, 'device_information')).toBeGreaterThan(0);
     expect(recordsOf(third, 'device_information')).toBeLessThan(300);
-    for (const name of ['device_information', 'audit_events']) expect(Date.parse(cursorOf(third.state, name)!), name).toBeGreaterThan(Date.parse(cursorOf(first.state, name)!));
+    for (const name of ['device_information', 'audit_events'])
+      expect(Date.parse(cursorOf(third.state, name)!), name).toBeGreaterThan(Date.parse(cursorOf(first.state, name)!));
   });
 
   it.skipIf(!hasFlock)('a second run while one holds the lock exits 75 and touches nothing', async () => {
@@ -112,7 +122,10 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
     await new Promise((r) => setTimeout(r, 300));
     const stateBefore = readFileSync(join(dir, 'state.json'), 'utf8');
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn('bash', [SCRIPT, dir], { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, SOURCE_KANDJI: `${process.execPath} ${CLI}` }, stdio: 'ignore' });
+      const child = spawn('bash', [SCRIPT, dir], {
+        env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, SOURCE_KANDJI: `${process.execPath} ${CLI}` },
+        stdio: 'ignore',
+      });
       child.on('close', resolve);
     });
     holder.kill();
@@ -121,7 +134,15 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
   });
 
   it('integration_tests/ as CAT uses them: the future state reads no record and still emits state per stream', async () => {
-    const out = await run(['read', '--config', configFile(sim), '--catalog', join(REPO, 'integration_tests/configured_catalog.json'), '--state', join(REPO, 'integration_tests/abnormal_state.json')]);
+    const out = await run([
+      'read',
+      '--config',
+      configFile(sim),
+      '--catalog',
+      join(REPO, 'integration_tests/configured_catalog.json'),
+      '--state',
+      join(REPO, 'integration_tests/abnormal_state.json'),
+    ]);
     expect(out.code, out.stderr).toBe(0);
     for (const spec of incremental) {
       expect(out.records.get(spec.name) ?? [], spec.name).toEqual([]);
@@ -181,7 +202,11 @@ describe('the other orchestration examples', () => {
     for (const setting of tap.settings) {
       const property = spec.properties[setting.name];
       if (property.default !== undefined) expect(setting.value, setting.name).toEqual(property.default);
-      if (property.enum) expect(setting.options.map((o: any) => o.value), setting.name).toEqual(property.enum);
+      if (property.enum)
+        expect(
+          setting.options.map((o: any) => o.value),
+          setting.name,
+        ).toEqual(property.enum);
       else if (property.type === 'integer') expect(setting.kind, setting.name).toBe('integer');
       else if (property.type === 'number') expect(setting.kind, setting.name).toBe('decimal');
       if (property.airbyte_secret) expect(setting.sensitive, setting.name).toBe(true);
@@ -197,7 +222,10 @@ describe('the other orchestration examples', () => {
 
   it.skipIf(!hasPython)('the Python examples compile', () => {
     for (const file of ['dagster_kandji.py', 'airflow_kandji_dag.py']) {
-      const out = spawnSync('python3', ['-m', 'py_compile', join(REPO, 'examples', file)], { encoding: 'utf8', env: { ...process.env, PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'pyc-')) } });
+      const out = spawnSync('python3', ['-m', 'py_compile', join(REPO, 'examples', file)], {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'pyc-')) },
+      });
       expect(out.status, out.stderr).toBe(0);
     }
   });
@@ -211,7 +239,13 @@ describe('the other orchestration examples', () => {
       const data = mkdtempSync(join(tmpdir(), 'kandji-data-'));
       mkdirSync(join(data, 'acme'));
       writeFileSync(join(data, 'acme', 'config.json'), readFileSync(configFile(sim)));
-      const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, SOURCE_KANDJI: `${process.execPath} ${CLI}`, KANDJI_DATA_DIR: data, PYTHONDONTWRITEBYTECODE: '1' };
+      const env = {
+        ...process.env,
+        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+        SOURCE_KANDJI: `${process.execPath} ${CLI}`,
+        KANDJI_DATA_DIR: data,
+        PYTHONDONTWRITEBYTECODE: '1',
+      };
       // Not spawnSync: the simulator runs in this process and must keep answering while Python waits on it.
       const sync = () =>
         new Promise<any>((resolve, reject) => {
@@ -237,7 +271,9 @@ describe('the other orchestration examples', () => {
       expect(second.records).toBeLessThan(first.records);
       expect(second.state.length).toBe(STREAMS.length);
       for (const s of second.state.filter((x: any) => STREAMS.find((y) => y.name === x.stream.stream_descriptor.name)?.cursorField))
-        expect(s, s.stream.stream_descriptor.name).toEqual(first.state.find((f: any) => f.stream.stream_descriptor.name === s.stream.stream_descriptor.name));
+        expect(s, s.stream.stream_descriptor.name).toEqual(
+          first.state.find((f: any) => f.stream.stream_descriptor.name === s.stream.stream_descriptor.name),
+        );
     } finally {
       await sim.close();
     }

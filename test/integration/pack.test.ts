@@ -15,7 +15,13 @@ import { REPO } from '../support/cli.ts';
 
 const run = promisify(execFile);
 // npm and the installed bin's `#!/usr/bin/env node` both take the Node that runs the tests.
-const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const env = {
+  ...process.env,
+  PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+};
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
 
 function filesUnder(dir: string): string[] {
@@ -42,7 +48,8 @@ describe('npm pack, installed in a clean folder', () => {
 
   it('holds the built CLI, the SQL models, the spec and the docs, and no sources or tests', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const path of [pkg.bin['source-kandji'], 'package.json', 'spec.json', 'README.md', 'CHANGELOG.md']) expect(paths, path).toContain(path);
+    for (const path of [pkg.bin['source-kandji'], 'package.json', 'spec.json', 'README.md', 'CHANGELOG.md'])
+      expect(paths, path).toContain(path);
     expect(paths.some((p) => /^transforms\/marts\/.+\.sql$/.test(p))).toBe(true);
     expect(paths.filter((p) => p.endsWith('.ts'))).toEqual([]);
     expect(paths.filter((p) => /^(test|scripts|bench|examples|integration_tests)\//.test(p))).toEqual([]);
@@ -79,7 +86,9 @@ describe('npm pack, installed in a clean folder', () => {
     const offenders: string[] = [];
     for (const file of filesUnder(join(root, 'dist')).filter((f) => f.endsWith('.js'))) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\.resolve\s*\(\s*)['"]([^'"./][^'"]*)['"]/g)) {
+      for (const m of text.matchAll(
+        /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\.resolve\s*\(\s*)['"]([^'"./][^'"]*)['"]/g,
+      )) {
         const spec = m[1] as string;
         if (spec.startsWith('node:')) continue;
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);

@@ -80,15 +80,28 @@ describe('source-kandji against the simulated tenant', () => {
       tags: 12,
       device_apps: await count('apps'),
     };
-    for (const category of ['device_information', 'filevault', 'gatekeeper_and_xprotect', 'startup_settings', 'application_firewall', 'installed_profiles', 'local_users']) expected[category] = await count(category);
+    for (const category of [
+      'device_information',
+      'filevault',
+      'gatekeeper_and_xprotect',
+      'startup_settings',
+      'application_firewall',
+      'installed_profiles',
+      'local_users',
+    ])
+      expected[category] = await count(category);
     for (const [stream, n] of Object.entries(expected)) expect(out.records.get(stream)?.length, stream).toBe(n);
-    expect(new Set(out.records.get('devices')?.map((d) => d.device_id))).toEqual(new Set([...tenant.deviceIndices()].map((i) => tenant.deviceId(i))));
+    expect(new Set(out.records.get('devices')?.map((d) => d.device_id))).toEqual(
+      new Set([...tenant.deviceIndices()].map((i) => tenant.deviceId(i))),
+    );
     expect(out.records.get('audit_events')?.length).toBeGreaterThan(0);
 
     for (const spec of STREAMS) {
       const records = out.records.get(spec.name) ?? [];
       expect(new Set(records.map((r) => keyOf(spec.primaryKey, r))).size, `${spec.name} keys unique`).toBe(records.length);
-      const counted = out.states.filter((s) => s.stream.stream_descriptor.name === spec.name).reduce((n, s) => n + s.sourceStats.recordCount, 0);
+      const counted = out.states
+        .filter((s) => s.stream.stream_descriptor.name === spec.name)
+        .reduce((n, s) => n + s.sourceStats.recordCount, 0);
       expect(counted, `${spec.name} recordCount`).toBe(records.length);
       const statuses = out.statuses.get(spec.name) ?? [];
       expect(statuses[0]).toBe('STARTED');
@@ -148,8 +161,16 @@ describe('source-kandji against the simulated tenant', () => {
   it('reports a catalog stream it does not have with a TRACE error and still reads the others', async () => {
     const catalog = tempFile('cat.json', {
       streams: [
-        { stream: { name: '__AIRBYTE__stream_that_does_not_exist', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'INVALID', destination_sync_mode: 'INVALID' },
-        { stream: { name: 'tags', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'append' },
+        {
+          stream: { name: '__AIRBYTE__stream_that_does_not_exist', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+          sync_mode: 'INVALID',
+          destination_sync_mode: 'INVALID',
+        },
+        {
+          stream: { name: 'tags', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+          sync_mode: 'full_refresh',
+          destination_sync_mode: 'append',
+        },
       ],
     });
     const out = await run(['read', '--config', configFile(sim()), '--catalog', catalog]);
@@ -169,7 +190,13 @@ describe('source-kandji against the simulated tenant', () => {
 
   it('a stream the token may not read fails alone, with the permission named, and the read exits 1', async () => {
     const token = sim().addToken(['Device list', 'Tags']);
-    const out = await run(['read', '--config', configFile(sim(), { api_token: token }), '--catalog', catalogFile('full_refresh', ['tags', 'users'])]);
+    const out = await run([
+      'read',
+      '--config',
+      configFile(sim(), { api_token: token }),
+      '--catalog',
+      catalogFile('full_refresh', ['tags', 'users']),
+    ]);
     expect(out.code).toBe(1);
     expect(out.records.get('tags')).toHaveLength(12);
     expect(out.statuses.get('users')).toEqual(['STARTED', 'INCOMPLETE']);
@@ -180,7 +207,13 @@ describe('source-kandji against the simulated tenant', () => {
 
   it('reads device_apps per device when the token lacks Prism, with a warning', async () => {
     const token = sim().addToken(['Device list', 'Device apps']);
-    const out = await run(['read', '--config', configFile(sim(), { api_token: token }), '--catalog', catalogFile('full_refresh', ['device_apps'])]);
+    const out = await run([
+      'read',
+      '--config',
+      configFile(sim(), { api_token: token }),
+      '--catalog',
+      catalogFile('full_refresh', ['device_apps']),
+    ]);
     expect(out.code, out.stderr).toBe(0);
     const withPrism = await run(['read', '--config', configFile(sim()), '--catalog', catalogFile('full_refresh', ['device_apps'])]);
     const key = (r: Record<string, unknown>) => `${r.device_id}|${r.bundle_id}`;
@@ -190,11 +223,26 @@ describe('source-kandji against the simulated tenant', () => {
 
   it('a far-future state reads no incremental record and still emits state', async () => {
     const future = '2099-01-01T00:00:00.000000Z';
-    const states = STREAMS.filter((s) => s.cursorField).map((s) => ({ type: 'STREAM', stream: { stream_descriptor: { name: s.name }, stream_state: { [s.cursorField as string]: future } } }));
+    const states = STREAMS.filter((s) => s.cursorField).map((s) => ({
+      type: 'STREAM',
+      stream: { stream_descriptor: { name: s.name }, stream_state: { [s.cursorField as string]: future } },
+    }));
     const names = STREAMS.filter((s) => s.cursorField).map((s) => s.name);
-    const out = await run(['read', '--config', configFile(sim()), '--catalog', catalogFile('incremental', names), '--state', stateFile(states)]);
+    const out = await run([
+      'read',
+      '--config',
+      configFile(sim()),
+      '--catalog',
+      catalogFile('incremental', names),
+      '--state',
+      stateFile(states),
+    ]);
     expect(out.code, out.stderr).toBe(0);
     expect([...out.records.values()].flat()).toEqual([]);
-    for (const name of names) expect(out.finalState.some((s) => s.stream.stream_descriptor.name === name), name).toBe(true);
+    for (const name of names)
+      expect(
+        out.finalState.some((s) => s.stream.stream_descriptor.name === name),
+        name,
+      ).toBe(true);
   });
 });

@@ -43,7 +43,9 @@ describe('request count on a 5,000-device tenant', () => {
     expect(change.changed.length / 5000).toBeGreaterThan(0.03);
     expect(change.changed.length / 5000).toBeLessThan(0.07);
     sim.resetStats();
-    const daily = await run(['read', '--config', configFile(sim), '--catalog', catalog, '--state', stateFile(full.finalState)], { dropRecords: true });
+    const daily = await run(['read', '--config', configFile(sim), '--catalog', catalog, '--state', stateFile(full.finalState)], {
+      dropRecords: true,
+    });
     expect(daily.code, daily.stderr).toBe(0);
     const dailyRequests = sim.stats().requests;
     expect(dailyRequests / fullRequests).toBeLessThan(0.1);

@@ -38,10 +38,14 @@ async function singer(args: string[]): Promise<SingerRun> {
       continue;
     }
     if (msg.type === 'SCHEMA') {
-      if (typeof msg.stream !== 'string' || !isObject(msg.schema) || !Array.isArray(msg.key_properties)) problems.push(`SCHEMA lacks stream, schema or key_properties: ${where}`);
+      if (typeof msg.stream !== 'string' || !isObject(msg.schema) || !Array.isArray(msg.key_properties))
+        problems.push(`SCHEMA lacks stream, schema or key_properties: ${where}`);
       const properties = msg.schema?.properties ?? {};
-      for (const key of msg.key_properties ?? []) if (typeof key !== 'string' || !(key in properties)) problems.push(`${msg.stream}: key property ${key} is not a top-level property`);
-      for (const key of msg.bookmark_properties ?? []) if (!(key in properties)) problems.push(`${msg.stream}: bookmark property ${key} is not a top-level property`);
+      for (const key of msg.key_properties ?? [])
+        if (typeof key !== 'string' || !(key in properties))
+          problems.push(`${msg.stream}: key property ${key} is not a top-level property`);
+      for (const key of msg.bookmark_properties ?? [])
+        if (!(key in properties)) problems.push(`${msg.stream}: bookmark property ${key} is not a top-level property`);
       schemas.set(msg.stream, msg);
       validators.set(msg.stream, ajv.compile(msg.schema));
     } else if (msg.type === 'RECORD') {
@@ -50,7 +54,8 @@ async function singer(args: string[]): Promise<SingerRun> {
       if (!validate) problems.push(`RECORD of ${msg.stream} before its SCHEMA`);
       else if (!validate(msg.record)) problems.push(`${msg.stream} record does not fit its SCHEMA: ${ajv.errorsText(validate.errors)}`);
       const at = Date.parse(msg.time_extracted);
-      if (!RFC3339.test(msg.time_extracted) || at < out.startedAt - 1 || at > out.endedAt + 1) problems.push(`time_extracted ${msg.time_extracted} is not an RFC 3339 time within the run`);
+      if (!RFC3339.test(msg.time_extracted) || at < out.startedAt - 1 || at > out.endedAt + 1)
+        problems.push(`time_extracted ${msg.time_extracted} is not an RFC 3339 time within the run`);
       records.set(msg.stream, [...(records.get(msg.stream) ?? []), msg.record]);
     } else if (msg.type === 'STATE') {
       if (!isObject(msg.value) || !isObject(msg.value.bookmarks)) problems.push(`STATE value has no bookmarks object: ${where}`);
@@ -128,7 +133,8 @@ describe('Singer mode', () => {
       expect(last.bookmarks[name][cursor], name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
     }
     // Each STATE holds the bookmarks of everything read so far: they only grow.
-    for (let i = 1; i < first.states.length; i++) expect(Object.keys(first.states[i]!.bookmarks).length).toBeGreaterThanOrEqual(Object.keys(first.states[i - 1]!.bookmarks).length);
+    for (let i = 1; i < first.states.length; i++)
+      expect(Object.keys(first.states[i]!.bookmarks).length).toBeGreaterThanOrEqual(Object.keys(first.states[i - 1]!.bookmarks).length);
   });
 
   it('the last STATE value given back with --state (as Meltano calls it) reads nothing new on an unchanged tenant', async () => {
@@ -139,13 +145,33 @@ describe('Singer mode', () => {
     expect(second.records.get('devices')).toHaveLength(300);
     expect(second.states.at(-1)!.bookmarks).toEqual(last.bookmarks);
     // A whole STATE message and Airbyte's array of STREAM states are accepted as well.
-    const message = await singer(['read', '--protocol', 'singer', '--config', config, '--catalog', catalogFile('incremental', ['audit_events']), '--state', tempFile('state.json', { type: 'STATE', value: last })]);
+    const message = await singer([
+      'read',
+      '--protocol',
+      'singer',
+      '--config',
+      config,
+      '--catalog',
+      catalogFile('incremental', ['audit_events']),
+      '--state',
+      tempFile('state.json', { type: 'STATE', value: last }),
+    ]);
     expect(message.records.get('audit_events')?.length ?? 0).toBe(0);
   });
 
   it('bookmarks of streams not read this time are carried forward', async () => {
     const last = first.states.at(-1)!;
-    const out = await singer(['read', '--protocol', 'singer', '--config', config, '--catalog', catalogFile('incremental', ['tags']), '--state', tempFile('state.json', last)]);
+    const out = await singer([
+      'read',
+      '--protocol',
+      'singer',
+      '--config',
+      config,
+      '--catalog',
+      catalogFile('incremental', ['tags']),
+      '--state',
+      tempFile('state.json', last),
+    ]);
     expect(out.code).toBe(0);
     expect([...out.schemas.keys()]).toEqual(['tags']);
     expect(out.states.at(-1)!.bookmarks).toEqual(last.bookmarks);
@@ -158,10 +184,18 @@ describe('Singer mode', () => {
       top.selected = ['devices', 'audit_events'].includes(entry.tap_stream_id);
       if (entry.tap_stream_id === 'audit_events') top['replication-method'] = 'FULL_TABLE';
       if (entry.tap_stream_id === 'devices') {
-        for (const m of entry.metadata) if (m.breadcrumb[1] === 'serial_number' || m.breadcrumb[1] === 'device_id') m.metadata.selected = false;
+        for (const m of entry.metadata)
+          if (m.breadcrumb[1] === 'serial_number' || m.breadcrumb[1] === 'device_id') m.metadata.selected = false;
       }
     }
-    const out = await singer(['--config', config, '--catalog', tempFile('catalog.json', discovered), '--state', tempFile('state.json', first.states.at(-1))]);
+    const out = await singer([
+      '--config',
+      config,
+      '--catalog',
+      tempFile('catalog.json', discovered),
+      '--state',
+      tempFile('state.json', first.states.at(-1)),
+    ]);
     expect(out.code, out.stderr).toBe(0);
     expect([...out.schemas.keys()].sort()).toEqual(['audit_events', 'devices']);
     // FULL_TABLE ignores the bookmark: the whole audit log again.
@@ -185,7 +219,15 @@ describe('Singer mode', () => {
     expect(badState.stderr).toMatch(/no "bookmarks" object/);
 
     const token = sim().addToken(['Device list', 'Tags']);
-    const partial = await singer(['read', '--protocol', 'singer', '--config', configFile(sim(), { api_token: token }), '--catalog', catalogFile('full_refresh', ['tags', 'users'])]);
+    const partial = await singer([
+      'read',
+      '--protocol',
+      'singer',
+      '--config',
+      configFile(sim(), { api_token: token }),
+      '--catalog',
+      catalogFile('full_refresh', ['tags', 'users']),
+    ]);
     expect(partial.code).toBe(1);
     expect(partial.records.get('tags')).toHaveLength(12);
     expect(partial.stderr).toMatch(/ERROR users: .*enable "Users"/);

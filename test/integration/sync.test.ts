@@ -62,12 +62,23 @@ describe('sync', () => {
     expect(manifest.synced_at).toBe('2026-01-05T12:00:00.000Z');
     expect(manifest.streams.devices).toMatchObject({ status: 'complete', records: 200, sync_mode: 'full_refresh' });
     expect(manifest.streams.devices.files).toEqual([`devices/${manifest.run_id}.parquet`, `devices/${manifest.run_id}.jsonl`]);
-    const jsonl = readFileSync(join(out, 'devices', `${manifest.run_id}.jsonl`), 'utf8').trim().split('\n');
+    const jsonl = readFileSync(join(out, 'devices', `${manifest.run_id}.jsonl`), 'utf8')
+      .trim()
+      .split('\n');
     expect(jsonl).toHaveLength(200);
     const types = Object.fromEntries(
-      (await query(`DESCRIBE SELECT * FROM '${join(out, 'devices', `${manifest.run_id}.parquet`)}'`)).map((r) => [r.column_name, r.column_type]),
+      (await query(`DESCRIBE SELECT * FROM '${join(out, 'devices', `${manifest.run_id}.parquet`)}'`)).map((r) => [
+        r.column_name,
+        r.column_type,
+      ]),
     );
-    expect(types).toMatchObject({ device_id: 'VARCHAR', last_check_in: 'TIMESTAMP WITH TIME ZONE', mdm_enabled: 'BOOLEAN', tags: 'VARCHAR[]', user: 'JSON' });
+    expect(types).toMatchObject({
+      device_id: 'VARCHAR',
+      last_check_in: 'TIMESTAMP WITH TIME ZONE',
+      mdm_enabled: 'BOOLEAN',
+      tags: 'VARCHAR[]',
+      user: 'JSON',
+    });
     const [row] = await query(`SELECT count(*) AS n, count(DISTINCT device_id) AS ids FROM '${join(out, 'devices', '*.parquet')}'`);
     expect(row).toEqual({ n: '200', ids: '200' });
     const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));

@@ -20,7 +20,10 @@ import { tempFile } from '../support/cli.ts';
 import { catalogFile, configFile, expectNoToken, run, type ReadOutput } from '../support/connector.ts';
 
 const STACK = /\n\s+at .+(:\d+:\d+\)?|\(node:)/;
-const stream = (name: string, streamState: unknown) => ({ type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: streamState } });
+const stream = (name: string, streamState: unknown) => ({
+  type: 'STREAM',
+  stream: { stream_descriptor: { name }, stream_state: streamState },
+});
 
 /** Run cases a few at a time: each is a process start, mostly idle. */
 async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -57,29 +60,60 @@ describe('bad input files', () => {
     const c = (content: unknown) => tempFile('config.json', content);
     const k = (content: unknown) => tempFile('catalog.json', content);
     const s = (content: unknown) => tempFile('state.json', content);
-    const read = (cfg: string, cat: string, state?: string) => ['read', '--config', cfg, '--catalog', cat, ...(state ? ['--state', state] : [])];
+    const read = (cfg: string, cat: string, state?: string) => [
+      'read',
+      '--config',
+      cfg,
+      '--catalog',
+      cat,
+      ...(state ? ['--state', state] : []),
+    ];
     const cases: [string, string[], RegExp][] = [
       // config
       ['config: missing file', read(join(empty, 'nope.json'), catalog), /config file .*nope\.json does not exist/],
       ['config: a directory', read(empty, catalog), /config path .* is a directory/],
       ['config: null', read(c('null'), catalog), /holds null, not a JSON object/],
-      ['config: wrong types', read(c({ api_url: sim.url, api_token: sim.token, max_concurrency: 'four', request_budget_share: 5, region: 'mars' }), catalog), /^(?=.*max_concurrency must be an integer from 1 to 16, not "four")(?=.*request_budget_share must be a number from 0\.01 to 1, not 5)(?=.*region must be one of)/],
+      [
+        'config: wrong types',
+        read(c({ api_url: sim.url, api_token: sim.token, max_concurrency: 'four', request_budget_share: 5, region: 'mars' }), catalog),
+        /^(?=.*max_concurrency must be an integer from 1 to 16, not "four")(?=.*request_budget_share must be a number from 0\.01 to 1, not 5)(?=.*region must be one of)/,
+      ],
       ['config: token of the wrong type', read(c({ api_url: sim.url, api_token: 12345678 }), catalog), /api_token must be a string\./],
       // catalog
       ['catalog: missing file', read(config, join(empty, 'nope.json')), /catalog file .* does not exist/],
       ['catalog: empty file', read(config, k('')), /catalog file .* is empty/],
       ['catalog: not JSON', read(config, k('{"streams": [')), /catalog file .* is not valid JSON/],
       ['catalog: an array', read(config, k([])), /no "streams" list/],
-      ['catalog: an entry without stream.name', read(config, k({ streams: [{ stream: 'tags', sync_mode: 'full_refresh' }] })), /streams\[0\] has no stream\.name/],
-      ['catalog: a stream twice', read(config, k({ streams: [{ stream: { name: 'tags' } }, { stream: { name: 'tags' } }] })), /names the stream tags twice/],
+      [
+        'catalog: an entry without stream.name',
+        read(config, k({ streams: [{ stream: 'tags', sync_mode: 'full_refresh' }] })),
+        /streams\[0\] has no stream\.name/,
+      ],
+      [
+        'catalog: a stream twice',
+        read(config, k({ streams: [{ stream: { name: 'tags' } }, { stream: { name: 'tags' } }] })),
+        /names the stream tags twice/,
+      ],
       // state
       ['state: missing file', read(config, catalog, join(empty, 'nope.json')), /state file .* does not exist\. Leave out --state/],
       ['state: a directory', read(config, catalog, empty), /state path .* is a directory/],
       ['state: a number', read(config, catalog, s('42')), /holds a number, not a list of states/],
-      ['state: GLOBAL', read(config, catalog, s([{ type: 'GLOBAL', global: { stream_states: [] } }])), /GLOBAL state; this connector keeps STREAM state/],
+      [
+        'state: GLOBAL',
+        read(config, catalog, s([{ type: 'GLOBAL', global: { stream_states: [] } }])),
+        /GLOBAL state; this connector keeps STREAM state/,
+      ],
       ['state: LEGACY message', read(config, catalog, s([{ type: 'LEGACY', data: { tags: {} } }])), /LEGACY state/],
-      ['state: stream_state of the wrong type', read(config, catalog, s([stream('audit_events', 'yesterday')])), /stream_state of audit_events must be an object/],
-      ['state: entry without a stream name', read(config, catalog, s([{ type: 'STREAM', stream: { stream_state: {} } }])), /lacks stream\.stream_descriptor\.name/],
+      [
+        'state: stream_state of the wrong type',
+        read(config, catalog, s([stream('audit_events', 'yesterday')])),
+        /stream_state of audit_events must be an object/,
+      ],
+      [
+        'state: entry without a stream name',
+        read(config, catalog, s([{ type: 'STREAM', stream: { stream_state: {} } }])),
+        /lacks stream\.stream_descriptor\.name/,
+      ],
       // discover takes the config too
       ['discover: wrong types', ['discover', '--config', c({ api_url: 5, api_token: sim.token })], /api_url must be a string, not 5/],
     ];
@@ -91,14 +125,20 @@ describe('bad input files', () => {
       expect(errors[0].trace.error.failure_type, label).toBe('config_error');
       expect(errors[0].trace.error.message, label).toMatch(pattern);
       // Nothing was read: the run stopped before its first request.
-      expect(out.messages.filter((m) => m.type === 'RECORD' || m.type === 'STATE'), label).toEqual([]);
+      expect(
+        out.messages.filter((m) => m.type === 'RECORD' || m.type === 'STATE'),
+        label,
+      ).toEqual([]);
       expectNoStackTrace(out, label);
     });
   }, 120_000);
 
   it('check reports a bad config as FAILED with the reason, exit 0; a missing config file too', async () => {
     const cases: [string, RegExp][] = [
-      [tempFile('config.json', { api_url: sim.url, api_token: sim.token, request_timeout_seconds: 0 }), /request_timeout_seconds must be an integer from 1 to 300/],
+      [
+        tempFile('config.json', { api_url: sim.url, api_token: sim.token, request_timeout_seconds: 0 }),
+        /request_timeout_seconds must be an integer from 1 to 300/,
+      ],
       [tempFile('config.json', '{"api_url": "acme", '), /not valid JSON/],
       [join(empty, 'nope.json'), /does not exist/],
     ];
@@ -114,7 +154,9 @@ describe('bad input files', () => {
 
   it('an empty state file, [] and {} mean "no state": the read starts from scratch', async () => {
     const states = ['', '[]', '{}', '  \n'];
-    const outs = await inBatches(states, 4, (text) => run(['read', '--config', config, '--catalog', catalog, '--state', tempFile('state.json', text)]));
+    const outs = await inBatches(states, 4, (text) =>
+      run(['read', '--config', config, '--catalog', catalog, '--state', tempFile('state.json', text)]),
+    );
     for (const [i, out] of outs.entries()) {
       expect(out.code, JSON.stringify(states[i])).toBe(0);
       expect(out.records.get('tags'), JSON.stringify(states[i])).toHaveLength(12);
@@ -128,15 +170,25 @@ describe('bad input files', () => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.errors).toEqual([]);
     const warnings = out.messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => m.log.message);
-    expect(warnings.some((w) => /state names a stream "no_such_stream" that this connector does not have; its state is ignored/.test(w))).toBe(true);
+    expect(
+      warnings.some((w) => /state names a stream "no_such_stream" that this connector does not have; its state is ignored/.test(w)),
+    ).toBe(true);
     expect(out.records.get('tags')).toHaveLength(12);
   });
 
   it('a catalog naming only unknown streams or modes: each refused with a config_error, exit 1', async () => {
     const cat = tempFile('catalog.json', {
       streams: [
-        { stream: { name: 'secrets', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'full_refresh', destination_sync_mode: 'append' },
-        { stream: { name: 'tags', json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode: 'incremental', destination_sync_mode: 'append' },
+        {
+          stream: { name: 'secrets', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+          sync_mode: 'full_refresh',
+          destination_sync_mode: 'append',
+        },
+        {
+          stream: { name: 'tags', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+          sync_mode: 'incremental',
+          destination_sync_mode: 'append',
+        },
       ],
     });
     const out = await run(['read', '--config', config, '--catalog', cat]);

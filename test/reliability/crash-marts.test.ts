@@ -37,7 +37,10 @@ function bytesUnder(dir: string): number {
 /** Run `sync` into `out`; SIGKILL it once it has written `killAtBytes` of records (progress, not time: load-proof). */
 function sync(config: string, out: string, killAtBytes?: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'sync', '--config', config, '--out', out, '--format', 'jsonl'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'sync', '--config', config, '--out', out, '--format', 'jsonl'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -62,7 +65,9 @@ async function marts(dbPath: string): Promise<Record<string, string[]>> {
   const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
   const connection = await db.connect();
   try {
-    const tables = (await connection.runAndReadAll("select table_name from information_schema.tables where table_schema = 'marts' order by 1")).getRowObjectsJson();
+    const tables = (
+      await connection.runAndReadAll("select table_name from information_schema.tables where table_schema = 'marts' order by 1")
+    ).getRowObjectsJson();
     const out: Record<string, string[]> = {};
     for (const { table_name } of tables) {
       const rows = (await connection.runAndReadAll(`select * from marts."${String(table_name)}"`)).getRowObjectsJson();

@@ -64,7 +64,10 @@ describe(`crash and resume: SIGKILL at ${KILLS} seeded points`, () => {
         const union = new Set([...before, ...after]);
         const expected = new Set(reference.keys.get(s.name) ?? []);
         expect([...expected].filter((k) => !union.has(k)).slice(0, 5), `${s.name}: killed at line ${at}, records lost`).toEqual([]);
-        expect([...union].filter((k) => !expected.has(k)).slice(0, 5), `${s.name}: killed at line ${at}, records a clean read has not`).toEqual([]);
+        expect(
+          [...union].filter((k) => !expected.has(k)).slice(0, 5),
+          `${s.name}: killed at line ${at}, records a clean read has not`,
+        ).toEqual([]);
       }
     }
     // Some kills fell inside a stream that checkpoints as it goes (a Prism cursor, a details watermark).

@@ -53,7 +53,10 @@ function differences(a: unknown, b: unknown, path: string[] = []): string[][] {
 const under = (path: string[], prefix: string[]) => prefix.every((k, i) => path[i] === k);
 /** A mutated field, or the `<field>_bytes` / `<field>_number` twin the connector derives from it. */
 const explainedBy = (path: string[], mutated: string[]) =>
-  under(path, mutated) || (path.length === mutated.length && under(path.slice(0, -1), mutated.slice(0, -1)) && new RegExp(`^${mutated.at(-1)}_(bytes|number)$`).test(path.at(-1) ?? ''));
+  under(path, mutated) ||
+  (path.length === mutated.length &&
+    under(path.slice(0, -1), mutated.slice(0, -1)) &&
+    new RegExp(`^${mutated.at(-1)}_(bytes|number)$`).test(path.at(-1) ?? ''));
 
 describe('data drift: 5% of records mutated', () => {
   let clean: Simulator;
@@ -89,7 +92,10 @@ describe('data drift: 5% of records mutated', () => {
     for (const s of STREAMS) {
       // Streams of a dozen records may well have none of 5% drifted.
       if ((reference.records.get(s.name)?.length ?? 0) < 100) continue;
-      expect(log.some((r) => pathMatches(s.name, r.path, { device_id: r.identity.device_id })), s.name).toBe(true);
+      expect(
+        log.some((r) => pathMatches(s.name, r.path, { device_id: r.identity.device_id })),
+        s.name,
+      ).toBe(true);
     }
   });
 
@@ -103,7 +109,8 @@ describe('data drift: 5% of records mutated', () => {
     for (const m of drifted.messages) {
       if (m.type !== 'RECORD') continue;
       const spec = STREAMS.find((x) => x.name === m.record.stream);
-      for (const c of m.record.meta?.changes ?? []) nulled.add(`${m.record.stream} ${keyOf(spec?.primaryKey ?? [], m.record.data)} ${c.field}`);
+      for (const c of m.record.meta?.changes ?? [])
+        nulled.add(`${m.record.stream} ${keyOf(spec?.primaryKey ?? [], m.record.data)} ${c.field}`);
     }
     let checked = 0;
     for (const s of STREAMS) {
@@ -117,9 +124,13 @@ describe('data drift: 5% of records mutated', () => {
         const entry = (log.get(JSON.stringify(identityOf(record))) ?? []).find((r) => pathMatches(s.name, r.path, record));
         const mutations = entry?.mutations ?? [];
         // A section whose only field was removed is `{}`, which the connector reads as "no value" (null), like the API's own empty sections.
-        const emptied = (p: string[]) => at(record, p).value === null && mutations.some((m) => m.kind !== 'unknown-key' && m.path.length > p.length && under(m.path, p));
+        const emptied = (p: string[]) =>
+          at(record, p).value === null && mutations.some((m) => m.kind !== 'unknown-key' && m.path.length > p.length && under(m.path, p));
         const unexplained = differences(record, cleanRecord).filter((p) => !emptied(p) && !mutations.some((m) => explainedBy(p, m.path)));
-        expect(unexplained.map((p) => p.join('.')), `${s.name} ${key}: values changed that the drift did not touch`).toEqual([]);
+        expect(
+          unexplained.map((p) => p.join('.')),
+          `${s.name} ${key}: values changed that the drift did not touch`,
+        ).toEqual([]);
         for (const m of mutations) {
           const { present, value } = at(record, m.path);
           const where = `${s.name} ${key} ${m.kind} ${m.path.join('.')}`;
@@ -131,7 +142,8 @@ describe('data drift: 5% of records mutated', () => {
           // An unreadable timestamp in a date-time field is nulled; a field the schema does not call a date keeps its text.
           else if (m.kind === 'bad-timestamp') {
             expect(value === null || value === m.value, `${where}: ${JSON.stringify(value)}`).toBe(true);
-            if (value === null) expect(nulled.has(`${s.name} ${key} /${m.path.join('/')}`), `${where} is listed in meta.changes`).toBe(true);
+            if (value === null)
+              expect(nulled.has(`${s.name} ${key} /${m.path.join('/')}`), `${where} is listed in meta.changes`).toBe(true);
           }
         }
         if (entry) checked++;
@@ -157,7 +169,9 @@ describe('data drift: 5% of records mutated', () => {
     const cleanChanges = reference.messages.filter((m) => m.type === 'RECORD' && m.record.meta?.changes).length;
     expect(garbageNulled).toBeGreaterThan(cleanChanges);
     for (const [stream, n] of changes) {
-      const warn = drifted.messages.find((m) => m.type === 'LOG' && m.log.level === 'WARN' && m.log.message.startsWith(`${stream}: ${n} field value(s)`));
+      const warn = drifted.messages.find(
+        (m) => m.type === 'LOG' && m.log.level === 'WARN' && m.log.message.startsWith(`${stream}: ${n} field value(s)`),
+      );
       expect(warn, `${stream}: a WARN counting ${n} nulled values`).toBeDefined();
     }
   });
@@ -199,7 +213,11 @@ describe('a device deleted between the device list and its details call', () => 
     const details = new Set(out.records.get('device_details')?.map((d) => String(d.device_id)));
     expect(details).toEqual(new Set([...listed].filter((id) => !gone.includes(id))));
     const warnings = out.messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => m.log.message as string);
-    for (const id of gone) expect(warnings.some((w) => w.includes(id) && /deleted between the device list/.test(w)), id).toBe(true);
+    for (const id of gone)
+      expect(
+        warnings.some((w) => w.includes(id) && /deleted between the device list/.test(w)),
+        id,
+      ).toBe(true);
     // The API answered 404 for exactly those, once each: a 404 is not retried.
     const notFound = sim.log.filter((e) => e.status === 404).map((e) => e.url);
     expect(notFound.sort()).toEqual(gone.map((id) => `/api/v1/devices/${id}/details`).sort());

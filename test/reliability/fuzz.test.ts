@@ -32,7 +32,8 @@ async function onlyConfigErrors(fn: () => unknown): Promise<ConfigError | undefi
     await fn();
     return undefined;
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${(error as Error)?.name}: ${(error as Error)?.message}`, { cause: error });
+    if (!(error instanceof ConfigError))
+      throw new Error(`expected a ConfigError, got ${(error as Error)?.name}: ${(error as Error)?.message}`, { cause: error });
     expect(error.failureType).toBe('config_error');
     expect(error.message.length).toBeGreaterThan(10);
     return error;
@@ -82,9 +83,33 @@ const hosts = fc.constantFrom(
   '-acme.api.kandji.io',
 );
 
-const dates = fc.oneof(fc.constantFrom('2026-01-01', '2026-02-30', '2026-01-01T00:00:00Z', '2026-01-01T25:00:00Z', '9999-12-31', '0000-01-01', '2026-1-1', 'yesterday', ''), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()));
+const dates = fc.oneof(
+  fc.constantFrom(
+    '2026-01-01',
+    '2026-02-30',
+    '2026-01-01T00:00:00Z',
+    '2026-01-01T25:00:00Z',
+    '9999-12-31',
+    '0000-01-01',
+    '2026-1-1',
+    'yesterday',
+    '',
+  ),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+);
 
-const FIELDS = ['api_url', 'api_token', 'subdomain', 'region', 'start_date', 'request_budget_share', 'max_concurrency', 'request_timeout_seconds', 'device_details_max_per_sync', 'device_apps_source'];
+const FIELDS = [
+  'api_url',
+  'api_token',
+  'subdomain',
+  'region',
+  'start_date',
+  'request_budget_share',
+  'max_concurrency',
+  'request_timeout_seconds',
+  'device_details_max_per_sync',
+  'device_apps_source',
+];
 
 /** Config-shaped objects: the spec's fields (and others), each with a plausible value or an odd one. */
 const configLike = (token: fc.Arbitrary<string>) =>
@@ -104,7 +129,11 @@ const tokens = fc.oneof(
   fc.stringMatching(/^[0-9a-f-]{12,40}$/),
 );
 
-const streamNames = fc.oneof(fc.constantFrom(...STREAMS.map((s) => s.name)), fc.constantFrom('__proto__', 'constructor', 'toString', ''), fc.string({ maxLength: 12 }));
+const streamNames = fc.oneof(
+  fc.constantFrom(...STREAMS.map((s) => s.name)),
+  fc.constantFrom('__proto__', 'constructor', 'toString', ''),
+  fc.string({ maxLength: 12 }),
+);
 
 /** Catalog-shaped values: a streams list of entries that are right, half right, or anything. */
 const catalogLike = fc.oneof(
@@ -114,7 +143,13 @@ const catalogLike = fc.oneof(
         fc.oneof(
           fc.record(
             {
-              stream: fc.oneof(fc.record({ name: fc.oneof(streamNames, oddValue), json_schema: oddValue, supported_sync_modes: oddValue }, { requiredKeys: [] }), oddValue),
+              stream: fc.oneof(
+                fc.record(
+                  { name: fc.oneof(streamNames, oddValue), json_schema: oddValue, supported_sync_modes: oddValue },
+                  { requiredKeys: [] },
+                ),
+                oddValue,
+              ),
               sync_mode: fc.oneof(fc.constantFrom('full_refresh', 'incremental', 'INCREMENTAL', 'append'), oddValue),
               destination_sync_mode: oddValue,
               cursor_field: oddValue,
@@ -154,7 +189,19 @@ const stateLike = fc.oneof(
       fc.record(
         {
           type: fc.oneof(fc.constantFrom('STREAM', 'GLOBAL', 'LEGACY', 'stream'), oddValue),
-          stream: fc.oneof(fc.record({ stream_descriptor: fc.oneof(fc.record({ name: fc.oneof(streamNames, oddValue), namespace: oddValue }, { requiredKeys: [] }), oddValue), stream_state: streamState }, { requiredKeys: [] }), oddValue),
+          stream: fc.oneof(
+            fc.record(
+              {
+                stream_descriptor: fc.oneof(
+                  fc.record({ name: fc.oneof(streamNames, oddValue), namespace: oddValue }, { requiredKeys: [] }),
+                  oddValue,
+                ),
+                stream_state: streamState,
+              },
+              { requiredKeys: [] },
+            ),
+            oddValue,
+          ),
           data: oddValue,
           global: oddValue,
         },
@@ -184,7 +231,13 @@ const fileText = (shape: fc.Arbitrary<unknown>) =>
 
 describe('config', () => {
   it('resolveConfig gives a config or a ConfigError, for any JSON value', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(configLike(tokens), fc.jsonValue({ maxDepth: 3 })), async (raw) => void (await onlyConfigErrors(() => resolveConfig(raw, NOW)))), params);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(configLike(tokens), fc.jsonValue({ maxDepth: 3 })),
+        async (raw) => void (await onlyConfigErrors(() => resolveConfig(raw, NOW))),
+      ),
+      params,
+    );
   });
 
   it('a valid config always resolves to an https Kandji host or loopback, with the token cleaned', async () => {
@@ -203,18 +256,26 @@ describe('config', () => {
 
   it('no message quotes the token, wherever it was put; what is pasted as api_token is never quoted at all', async () => {
     await fc.assert(
-      fc.asyncProperty(tokens, configLike(tokens), fc.subarray(['api_url', 'subdomain', 'start_date', 'region', 'max_concurrency']), async (token, extra, alsoIn) => {
-        clearSecrets();
-        const raw: Record<string, unknown> = { ...extra, api_token: token };
-        for (const field of alsoIn) raw[field] = token;
-        const error = await onlyConfigErrors(() => resolveConfig(raw, NOW));
-        if (!error) return;
-        const bare = token.trim().replace(/^bearer\s+/i, '').trim();
-        const text = `${error.message} ${error.internal ?? ''}`;
-        // Where the token was only in api_token, the message itself never has it; elsewhere, what is printed is redacted.
-        if (alsoIn.length === 0 && bare.length >= 8) expect(text).not.toContain(bare);
-        if (bare.length >= 6) expect(redact(text)).not.toContain(bare);
-      }),
+      fc.asyncProperty(
+        tokens,
+        configLike(tokens),
+        fc.subarray(['api_url', 'subdomain', 'start_date', 'region', 'max_concurrency']),
+        async (token, extra, alsoIn) => {
+          clearSecrets();
+          const raw: Record<string, unknown> = { ...extra, api_token: token };
+          for (const field of alsoIn) raw[field] = token;
+          const error = await onlyConfigErrors(() => resolveConfig(raw, NOW));
+          if (!error) return;
+          const bare = token
+            .trim()
+            .replace(/^bearer\s+/i, '')
+            .trim();
+          const text = `${error.message} ${error.internal ?? ''}`;
+          // Where the token was only in api_token, the message itself never has it; elsewhere, what is printed is redacted.
+          if (alsoIn.length === 0 && bare.length >= 8) expect(text).not.toContain(bare);
+          if (bare.length >= 6) expect(redact(text)).not.toContain(bare);
+        },
+      ),
       params,
     );
   });
@@ -276,7 +337,10 @@ describe('catalog', () => {
   });
 
   it('loadCatalog gives a catalog or a ConfigError for any file text', async () => {
-    await fc.assert(fc.asyncProperty(fileText(catalogLike), async (text) => void (await onlyConfigErrors(() => loadCatalog(file(text))))), params);
+    await fc.assert(
+      fc.asyncProperty(fileText(catalogLike), async (text) => void (await onlyConfigErrors(() => loadCatalog(file(text))))),
+      params,
+    );
   });
 });
 
@@ -298,7 +362,10 @@ describe('state', () => {
   });
 
   it('loadState gives a state or a ConfigError for any file text', async () => {
-    await fc.assert(fc.asyncProperty(fileText(stateLike), async (text) => void (await onlyConfigErrors(() => loadState(file(text))))), params);
+    await fc.assert(
+      fc.asyncProperty(fileText(stateLike), async (text) => void (await onlyConfigErrors(() => loadState(file(text))))),
+      params,
+    );
   });
 
   it('reads a missing, a directory and an unreadable path as a ConfigError', async () => {

@@ -46,7 +46,10 @@ async function readChanging(initial: number[], changes: Change[], limit: number,
     },
   } as unknown as KandjiClient;
   const seen: string[] = [];
-  for await (const page of pages(client, '/devices', stableOffset({ limit, key: 'device_id', overlap }), { stream: 'devices', endpoint: 'GET /devices' })) {
+  for await (const page of pages(client, '/devices', stableOffset({ limit, key: 'device_id', overlap }), {
+    stream: 'devices',
+    endpoint: 'GET /devices',
+  })) {
     for (const row of page.rows as { device_id: string }[]) seen.push(row.device_id);
   }
   const stable = [...new Set(initial)].filter((n) => !removed.has(n)).map(id);
@@ -55,11 +58,18 @@ async function readChanging(initial: number[], changes: Change[], limit: number,
 
 describe('stableOffset under a changing fleet (property)', () => {
   it('reads every device that stayed exactly once, and no device twice, whatever enrolls or leaves between pages', async () => {
-    const change = fc.record({ at: fc.nat({ max: 30 }), remove: fc.nat({ max: 300 }), enroll: fc.nat({ max: 100 }), where: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }) });
+    const change = fc.record({
+      at: fc.nat({ max: 30 }),
+      remove: fc.nat({ max: 300 }),
+      enroll: fc.nat({ max: 100 }),
+      where: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+    });
     await fc.assert(
       fc.asyncProperty(
         // Fleet sizes spread evenly up to 800 (fast-check's own arrays stay small), ids scattered by a seed.
-        fc.integer({ min: 0, max: 800 }).chain((n) => fc.integer().map((s) => Array.from({ length: n }, (_, k) => (Math.imul(k + 1, 2654435761) ^ s) >>> 1))),
+        fc
+          .integer({ min: 0, max: 800 })
+          .chain((n) => fc.integer().map((s) => Array.from({ length: n }, (_, k) => (Math.imul(k + 1, 2654435761) ^ s) >>> 1))),
         fc.array(change, { maxLength: 8 }),
         fc.integer({ min: 2, max: 120 }),
         fc.integer({ min: 1, max: 10 }),
@@ -68,7 +78,10 @@ describe('stableOffset under a changing fleet (property)', () => {
           const { seen, stable } = await readChanging(initial, changes, limit, overlap);
           expect(new Set(seen).size, 'a device read twice').toBe(seen.length);
           const got = new Set(seen);
-          expect(stable.filter((d) => !got.has(d)), 'devices that stayed but were not read').toEqual([]);
+          expect(
+            stable.filter((d) => !got.has(d)),
+            'devices that stayed but were not read',
+          ).toEqual([]);
         },
       ),
       { seed: SEED, numRuns: 1000 },
@@ -97,7 +110,12 @@ describe('the CLI reads /devices while the simulated fleet changes', () => {
   const scenarios: Scenario[] = [
     // Removals before the reader's position shift later rows towards the start: without stepping back, they are skipped.
     { name: '40 devices removed before the reader', at: 3, change: (t, ids) => void t.removeDevices(ids.slice(10, 50)), stepsBack: true },
-    { name: '350 devices removed before the reader (more than a page; the next offset lands past the new end)', at: 5, change: (t, ids) => void t.removeDevices(ids.slice(0, 350)), stepsBack: true },
+    {
+      name: '350 devices removed before the reader (more than a page; the next offset lands past the new end)',
+      at: 5,
+      change: (t, ids) => void t.removeDevices(ids.slice(0, 350)),
+      stepsBack: true,
+    },
     // Enrolments shift rows towards the end: the overlap reads them again and they must not be emitted twice.
     { name: '120 devices enrolled', at: 2, change: (t) => void t.enrollDevices(120) },
     { name: 'a simulated month: devices enrolled, removed and changed', at: 3, change: (t) => void t.advance(24 * 30) },
@@ -149,11 +167,19 @@ describe('the CLI reads /devices while the simulated fleet changes', () => {
         expect(ids.length - new Set(ids).size, 'devices read twice').toBe(0);
         const got = new Set(ids);
         const stayed = [...before].filter((d) => after.has(d));
-        expect(stayed.filter((d) => !got.has(d)), 'devices that stayed but were not read').toEqual([]);
+        expect(
+          stayed.filter((d) => !got.has(d)),
+          'devices that stayed but were not read',
+        ).toEqual([]);
         if (scenario.stepsBack) {
           // The reader noticed the shift and went back: some /devices request asked for a lower offset than the one before.
-          const offsets = sim.log.filter((e) => e.endpoint === 'GET /devices').map((e) => Number(new URL(e.url, 'http://x').searchParams.get('offset')));
-          expect(offsets.some((o, i) => i > 0 && o < (offsets[i - 1] as number)), offsets.join(' ')).toBe(true);
+          const offsets = sim.log
+            .filter((e) => e.endpoint === 'GET /devices')
+            .map((e) => Number(new URL(e.url, 'http://x').searchParams.get('offset')));
+          expect(
+            offsets.some((o, i) => i > 0 && o < (offsets[i - 1] as number)),
+            offsets.join(' '),
+          ).toBe(true);
         }
         // Nothing that never existed.
         for (const d of got) expect(before.has(d) || after.has(d) || sim.tenant.indexOf(d) >= 0, d).toBe(true);

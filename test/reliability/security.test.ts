@@ -30,7 +30,11 @@ const limits = { perSecond: 100_000, perHour: 10_000_000 };
 const LINKED = ['blueprints', 'library_items', 'users', 'audit_events', 'tags'];
 
 /** A server standing for any host other than the configured one: it answers 200 and remembers every request. */
-async function foreignHost(): Promise<{ url: string; requests: { url: string; authorization: string | undefined }[]; close: () => Promise<void> }> {
+async function foreignHost(): Promise<{
+  url: string;
+  requests: { url: string; authorization: string | undefined }[];
+  close: () => Promise<void>;
+}> {
   const requests: { url: string; authorization: string | undefined }[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     requests.push({ url: req.url ?? '', authorization: req.headers.authorization });
@@ -76,7 +80,10 @@ describe('the token goes only to the configured host', () => {
     const page = await get(linked, '/api/v1/library/custom-profiles');
     expect(String(page.body.next)).toMatch(new RegExp(`^${foreign.url}/api/v1/library/custom-profiles\\?`));
     const catalog = catalogFile('full_refresh', LINKED);
-    const [want, got] = await Promise.all([run(['read', '--config', configFile(clean), '--catalog', catalog]), run(['read', '--config', configFile(linked), '--catalog', catalog])]);
+    const [want, got] = await Promise.all([
+      run(['read', '--config', configFile(clean), '--catalog', catalog]),
+      run(['read', '--config', configFile(linked), '--catalog', catalog]),
+    ]);
     expect(got.code, got.stderr).toBe(0);
     for (const name of LINKED) {
       const spec = STREAMS.find((s) => s.name === name) as (typeof STREAMS)[number];
@@ -91,7 +98,14 @@ describe('the token goes only to the configured host', () => {
 
   it('the client sends a link on any host to the configured origin, and refuses a link outside the API', async () => {
     const sim = await simulator();
-    const client = new KandjiClient({ baseUrl: sim.url, token: sim.token, maxConcurrency: 1, requestTimeoutMs: 2_000, requestBudgetShare: 1, maxAttempts: 1 });
+    const client = new KandjiClient({
+      baseUrl: sim.url,
+      token: sim.token,
+      maxConcurrency: 1,
+      requestTimeoutMs: 2_000,
+      requestBudgetShare: 1,
+      maxAttempts: 1,
+    });
     const meta = { stream: 'tags', endpoint: 'GET /tags' };
     try {
       for (const link of [`${foreign.url}/api/v1/tags`, `https://evil.example/api/v1/tags?x=1`, `http://acme.kandji.io/api/v1/tags`]) {
@@ -106,17 +120,20 @@ describe('the token goes only to the configured host', () => {
     expect(foreign.requests).toEqual([]);
   });
 
-  it.each([301, 302, 307, 308] as const)('a %i redirect to another host is not followed: the stream fails, the others complete', async (status) => {
-    const sim = await simulator({ redirect: { paths: ['/api/v1/tags'], location: foreign.url, status } });
-    const out = await run(['read', '--config', configFile(sim), '--catalog', catalogFile('full_refresh', ['tags', 'blueprints'])]);
-    expect(out.code).toBe(1);
-    expect(out.records.get('blueprints')?.length).toBeGreaterThan(0);
-    expect(out.statuses.get('tags')?.at(-1)).toBe('INCOMPLETE');
-    expect(out.errors).toHaveLength(1);
-    expect(out.errors[0]).toMatchObject({ stream_descriptor: { name: 'tags' } });
-    expect(out.errors[0].message).toMatch(/redirect \(HTTP 30\d\); the connector does not follow redirects/);
-    expect(foreign.requests).toEqual([]);
-  });
+  it.each([301, 302, 307, 308] as const)(
+    'a %i redirect to another host is not followed: the stream fails, the others complete',
+    async (status) => {
+      const sim = await simulator({ redirect: { paths: ['/api/v1/tags'], location: foreign.url, status } });
+      const out = await run(['read', '--config', configFile(sim), '--catalog', catalogFile('full_refresh', ['tags', 'blueprints'])]);
+      expect(out.code).toBe(1);
+      expect(out.records.get('blueprints')?.length).toBeGreaterThan(0);
+      expect(out.statuses.get('tags')?.at(-1)).toBe('INCOMPLETE');
+      expect(out.errors).toHaveLength(1);
+      expect(out.errors[0]).toMatchObject({ stream_descriptor: { name: 'tags' } });
+      expect(out.errors[0].message).toMatch(/redirect \(HTTP 30\d\); the connector does not follow redirects/);
+      expect(foreign.requests).toEqual([]);
+    },
+  );
 
   it('refuses plain http to anything but loopback, before any request', async () => {
     const sim = await simulator();
@@ -124,7 +141,13 @@ describe('the token goes only to the configured host', () => {
     expect(check.code).toBe(0);
     expect(check.messages[0].connectionStatus).toMatchObject({ status: 'FAILED' });
     expect(check.messages[0].connectionStatus.message).toMatch(/plain http is only allowed to loopback.*https:\/\/acme\.api\.kandji\.io/);
-    const read = await run(['read', '--config', configFile(sim, { api_url: 'http://acme.api.eu.kandji.io/api/v1' }), '--catalog', catalogFile('full_refresh', ['tags'])]);
+    const read = await run([
+      'read',
+      '--config',
+      configFile(sim, { api_url: 'http://acme.api.eu.kandji.io/api/v1' }),
+      '--catalog',
+      catalogFile('full_refresh', ['tags']),
+    ]);
     expect(read.code).toBe(1);
     expect(read.errors[0]).toMatchObject({ failure_type: 'config_error' });
     expect(read.errors[0].message).toMatch(/plain http is only allowed to loopback/);
@@ -161,7 +184,16 @@ describe('device secrets are never read', () => {
   it('a full read, per-device apps included, asks for no /secrets/ path, and needs no "Device secrets" permission', async () => {
     const sim = await simulator();
     const token = sim.addToken(PERMISSIONS.filter((p) => p !== 'Device secrets'));
-    const out = await run(['read', '--config', configFile(sim, { api_token: token, device_apps_source: 'per_device' }), '--catalog', catalogFile('incremental')], { dropRecords: true });
+    const out = await run(
+      [
+        'read',
+        '--config',
+        configFile(sim, { api_token: token, device_apps_source: 'per_device' }),
+        '--catalog',
+        catalogFile('incremental'),
+      ],
+      { dropRecords: true },
+    );
     expect(out.code, out.stderr).toBe(0);
     expect(out.recordCounts.get('device_apps')).toBeGreaterThan(0);
     expect(sim.log.filter((e) => e.endpoint.startsWith('GET /devices/{id}/')).length).toBeGreaterThan(300);
@@ -171,7 +203,22 @@ describe('device secrets are never read', () => {
   });
 
   it('no source file names a secrets endpoint', async () => {
-    const { stdout } = await exec('git', ['grep', '-l', '-i', '-E', 'secrets/|filevaultkey|bypasscode|unlockpin|recoverypassword', '--', 'source', 'streams', 'catalog', 'state'], { cwd: REPO }).catch((e: { stdout: string }) => e);
+    const { stdout } = await exec(
+      'git',
+      [
+        'grep',
+        '-l',
+        '-i',
+        '-E',
+        'secrets/|filevaultkey|bypasscode|unlockpin|recoverypassword',
+        '--',
+        'source',
+        'streams',
+        'catalog',
+        'state',
+      ],
+      { cwd: REPO },
+    ).catch((e: { stdout: string }) => e);
     expect(stdout.trim()).toBe('');
   });
 });
@@ -189,14 +236,20 @@ describe('dependencies', () => {
 
   it('npm audit finds no high or critical advisory in the runtime dependencies', async (ctx) => {
     // `npm audit` asks the registry; where the registry offers no audit endpoint (some mirrors) there is nothing to judge.
-    const result = await exec('npm', ['audit', '--omit=dev', '--json'], { cwd: REPO, timeout: 60_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+    const result = await exec('npm', ['audit', '--omit=dev', '--json'], { cwd: REPO, timeout: 60_000 }).catch((e: { stdout?: string }) => ({
+      stdout: e.stdout ?? '',
+    }));
     let report: { error?: unknown; metadata?: { vulnerabilities?: Record<string, number> } };
     try {
       report = JSON.parse(result.stdout);
     } catch {
       return ctx.skip('npm audit printed no report');
     }
-    if (report.error || !report.metadata?.vulnerabilities) return ctx.skip(`the registry's audit endpoint is not available: ${JSON.stringify(report.error ?? {}).slice(0, 200)}`);
-    expect({ high: report.metadata.vulnerabilities.high, critical: report.metadata.vulnerabilities.critical }).toEqual({ high: 0, critical: 0 });
+    if (report.error || !report.metadata?.vulnerabilities)
+      return ctx.skip(`the registry's audit endpoint is not available: ${JSON.stringify(report.error ?? {}).slice(0, 200)}`);
+    expect({ high: report.metadata.vulnerabilities.high, critical: report.metadata.vulnerabilities.critical }).toEqual({
+      high: 0,
+      critical: 0,
+    });
   }, 90_000);
 });

@@ -50,7 +50,8 @@ describe(`soak: ${DEVICES} devices, 10% of requests failing`, () => {
   it('met every kind of fault, about 10% of its requests', () => {
     const stats = faulty.stats();
     const statuses: Record<string, number> = {};
-    for (const e of Object.values(stats.byEndpoint)) for (const [status, n] of Object.entries(e.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+    for (const e of Object.values(stats.byEndpoint))
+      for (const [status, n] of Object.entries(e.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
     for (const kind of ['429', '500', '502', '503', 'reset', 'stall', 'truncated']) expect(statuses[kind] ?? 0, kind).toBeGreaterThan(0);
     expect(stats.faults / stats.requests).toBeGreaterThan(0.07);
     expect(stats.faults / stats.requests).toBeLessThan(0.13);

@@ -97,7 +97,11 @@ describe('advance(24)', () => {
       }
     }
     expect(active).toBeGreaterThan(before.devices.size * 0.9);
-    expect([...before.devices.values()].filter((d) => d.is_missing).every((d) => !after.devices.has(d.device_id) || after.devices.get(d.device_id).last_check_in === d.last_check_in)).toBe(true);
+    expect(
+      [...before.devices.values()]
+        .filter((d) => d.is_missing)
+        .every((d) => !after.devices.has(d.device_id) || after.devices.get(d.device_id).last_check_in === d.last_check_in),
+    ).toBe(true);
   });
 
   it('changes device records only as the summary says (OS version, blueprint)', () => {
@@ -137,7 +141,9 @@ describe('advance(24)', () => {
     const since = new Date(summary.from + 1).toISOString();
     const filter = encodeURIComponent(JSON.stringify({ updated_at: { gte: since } }));
     const filtered = (await allPrism(sim(), category, `&filter=${filter}`)).rows;
-    expect(filtered.map((r) => `${prismRowKey(category, r)}|${r.updated_at}`)).toEqual(updated.map((r) => `${prismRowKey(category, r)}|${r.updated_at}`));
+    expect(filtered.map((r) => `${prismRowKey(category, r)}|${r.updated_at}`)).toEqual(
+      updated.map((r) => `${prismRowKey(category, r)}|${r.updated_at}`),
+    );
     // (iPhones have one blueprint to be in, so cellular may see no change in a day; kernel_extensions has no rows.)
     if (['device_information', 'apps', 'installed_profiles', 'certificates'].includes(category)) expect(expected.size).toBeGreaterThan(0);
   });

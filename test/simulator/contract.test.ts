@@ -21,12 +21,20 @@ const deviceRecord = (at: string): Allowance[] => [
   { path: `${at}user`, allow: 'types', types: ['object', 'string'], why: '§6.1: `user` is an object, or "" when no user is assigned' },
   { path: `${at}tags`, allow: 'missing', why: '§6.1: `tags` is missing from older (2022) payloads' },
   { path: `${at}lost_mode_status`, allow: 'missing', why: '§6.1: `lost_mode_status` is missing from older payloads' },
-  { path: `${at}external_token`, allow: 'extra', why: '§7.11: a record type can gain keys (external_token came with Android/Windows); the simulator sends one on a few records' },
+  {
+    path: `${at}external_token`,
+    allow: 'extra',
+    why: '§7.11: a record type can gain keys (external_token came with Android/Windows); the simulator sends one on a few records',
+  },
 ];
 
 /** Columns the device_information example itself shows null (no agent, not a Mac). */
 function deviceInformationNulls(columns: string[]): Allowance[] {
-  return columns.map((c) => ({ path: `data[].${c}`, allow: 'empty', why: `§6.10: null in the device_information example, whose columns these are` }));
+  return columns.map((c) => ({
+    path: `data[].${c}`,
+    allow: 'empty',
+    why: `§6.10: null in the device_information example, whose columns these are`,
+  }));
 }
 
 const PRISM_ENVELOPE: Allowance[] = [
@@ -41,22 +49,44 @@ const ALLOWANCES: Record<string, Allowance[]> = {
     { path: 'lost_mode_status', allow: 'extra', why: '§6.1: documented on the record; the single-device examples lack it' },
   ],
   'GET /devices/{id}/details': [
-    { path: 'general.assigned_user', allow: 'types', types: ['object', 'string'], why: '§6.3: `assigned_user` is an object or "" (null on Android)' },
+    {
+      path: 'general.assigned_user',
+      allow: 'types',
+      types: ['object', 'string'],
+      why: '§6.3: `assigned_user` is an object or "" (null on Android)',
+    },
     { path: 'lost_mode', allow: 'empty', why: '§6.3: `lost_mode` is `{}` unless the device is in Lost Mode' },
-    { path: 'apple_business_manager', allow: 'empty', why: '§6.3: `apple_business_manager` is `{}` for devices not from Apple Business Manager' },
+    {
+      path: 'apple_business_manager',
+      allow: 'empty',
+      why: '§6.3: `apple_business_manager` is `{}` for devices not from Apple Business Manager',
+    },
     { path: 'recovery_information.password_rotation_scheduled', allow: 'empty', why: '§6.3: `ts:T1?`, null when no rotation is scheduled' },
-    { path: 'recovery_information.password_has_been_set', allow: 'extra', why: '§6.3: `password_has_been_set` (2024); the lost-mode example is from 2022 and lacks it' },
+    {
+      path: 'recovery_information.password_has_been_set',
+      allow: 'extra',
+      why: '§6.3: `password_has_been_set` (2024); the lost-mode example is from 2022 and lacks it',
+    },
   ],
   'GET /devices/{id}/apps': [],
   'GET /devices/{id}/library-items': [
     { path: 'library_items[].edr_status', allow: 'missing', why: '§6.5: `edr_status?` is only on threat-security-policy items' },
   ],
-  'GET /blueprints': [{ path: 'results[].missing_computers_count', allow: 'extra', why: '§6.6: `missing_computers_count` (seen in the PATCH response)' }],
-  'GET /blueprints/{id}': [{ path: 'missing_computers_count', allow: 'extra', why: '§6.6: `missing_computers_count` (seen in the PATCH response)' }],
+  'GET /blueprints': [
+    { path: 'results[].missing_computers_count', allow: 'extra', why: '§6.6: `missing_computers_count` (seen in the PATCH response)' },
+  ],
+  'GET /blueprints/{id}': [
+    { path: 'missing_computers_count', allow: 'extra', why: '§6.6: `missing_computers_count` (seen in the PATCH response)' },
+  ],
   'GET /users': [],
   'GET /users/{id}': [],
   'GET /audit/events': [
-    { path: 'results[].new_state', allow: 'opaque', types: ['object', 'null'], why: "§6.9: `new_state` is `object?`; its keys depend on the event's target" },
+    {
+      path: 'results[].new_state',
+      allow: 'opaque',
+      types: ['object', 'null'],
+      why: "§6.9: `new_state` is `object?`; its keys depend on the event's target",
+    },
   ],
   'GET /tags': [],
   'GET /settings/licensing': [],
@@ -75,11 +105,19 @@ const ALLOWANCES: Record<string, Allowance[]> = {
   'GET /library/ipa-apps/{id}': [],
   'GET /library/custom-profiles': [],
   'GET /library/custom-profiles/{id}': [],
-  'GET /library/custom-scripts': [{ path: 'results[].show_in_self_service', allow: 'extra', why: '§6.7: `show_in_self_service` (in the PATCH examples)' }],
-  'GET /library/custom-scripts/{id}': [{ path: 'show_in_self_service', allow: 'extra', why: '§6.7: `show_in_self_service` (in the PATCH examples)' }],
+  'GET /library/custom-scripts': [
+    { path: 'results[].show_in_self_service', allow: 'extra', why: '§6.7: `show_in_self_service` (in the PATCH examples)' },
+  ],
+  'GET /library/custom-scripts/{id}': [
+    { path: 'show_in_self_service', allow: 'extra', why: '§6.7: `show_in_self_service` (in the PATCH examples)' },
+  ],
   'GET /prism/device_information': [
     ...PRISM_ENVELOPE,
-    { path: 'data[].marketing_name', allow: 'empty', why: '§7.6: macOS release names only; iPhone, iPad and tvOS rows have no value (the example is a Mac row)' },
+    {
+      path: 'data[].marketing_name',
+      allow: 'empty',
+      why: '§7.6: macOS release names only; iPhone, iPad and tvOS rows have no value (the example is a Mac row)',
+    },
   ],
   'GET /prism/apps': [
     ...PRISM_ENVELOPE,
@@ -124,12 +162,25 @@ interface Case {
   paths: (fleet: Fleet, sim: Simulator) => Promise<string[]> | string[];
 }
 
-const oas = (endpoint: string, apiPath: string, paths: Case['paths']): Case => ({ endpoint, example: `openapi.json ${apiPath}`, ref: () => oasExample(apiPath), paths });
-const pm = (endpoint: string, request: string, name: string, paths: Case['paths']): Case => ({ endpoint, example: `postman "${name}"`, ref: () => postmanExample(request, name), paths });
+const oas = (endpoint: string, apiPath: string, paths: Case['paths']): Case => ({
+  endpoint,
+  example: `openapi.json ${apiPath}`,
+  ref: () => oasExample(apiPath),
+  paths,
+});
+const pm = (endpoint: string, request: string, name: string, paths: Case['paths']): Case => ({
+  endpoint,
+  example: `postman "${name}"`,
+  ref: () => postmanExample(request, name),
+  paths,
+});
 
-const perDevice = (platform: string, suffix: string) => (fleet: Fleet) => fleet.sample(platform).map((d) => `/api/v1/devices/${d.device_id}${suffix}`);
-const lostDevices = (fleet: Fleet) => fleet.devices.filter((d) => d.lost_mode_status === 'ENABLED').map((d) => `/api/v1/devices/${d.device_id}/details`);
-const firstOf = async (sim: Simulator, list: string, field = 'id') => ((await ok(sim, list)).results as any[]).slice(0, 5).map((r) => `${list.replace(/\?.*$/, '')}/${r[field]}`);
+const perDevice = (platform: string, suffix: string) => (fleet: Fleet) =>
+  fleet.sample(platform).map((d) => `/api/v1/devices/${d.device_id}${suffix}`);
+const lostDevices = (fleet: Fleet) =>
+  fleet.devices.filter((d) => d.lost_mode_status === 'ENABLED').map((d) => `/api/v1/devices/${d.device_id}/details`);
+const firstOf = async (sim: Simulator, list: string, field = 'id') =>
+  ((await ok(sim, list)).results as any[]).slice(0, 5).map((r) => `${list.replace(/\?.*$/, '')}/${r[field]}`);
 
 /** The Prism categories and library kinds the simulator serves; each has a saved example. */
 const PRISM: readonly string[] = PRISM_CATEGORIES;
@@ -186,7 +237,12 @@ describe('contract: simulator bodies against the saved examples', () => {
         const of = devices.filter((d) => d.platform === platform);
         const step = Math.max(1, Math.floor(of.length / n));
         const spread = of.filter((_, i) => i % step === 0).slice(0, n);
-        const odd = [(d: any) => !('tags' in d), (d: any) => 'external_token' in d, (d: any) => d.user === '', (d: any) => d.lost_mode_status === 'ENABLED'];
+        const odd = [
+          (d: any) => !('tags' in d),
+          (d: any) => 'external_token' in d,
+          (d: any) => d.user === '',
+          (d: any) => d.lost_mode_status === 'ENABLED',
+        ];
         for (const test of odd) {
           const found = of.find(test);
           if (found && !spread.includes(found)) spread.push(found);
@@ -208,7 +264,9 @@ describe('contract: simulator bodies against the saved examples', () => {
   });
 
   it('needs every allowance in the table', () => {
-    const unused = Object.entries(ALLOWANCES).flatMap(([endpoint, list]) => list.filter((a) => !used.has(a)).map((a) => `${endpoint} ${a.path} (${a.allow})`));
+    const unused = Object.entries(ALLOWANCES).flatMap(([endpoint, list]) =>
+      list.filter((a) => !used.has(a)).map((a) => `${endpoint} ${a.path} (${a.allow})`),
+    );
     expect(unused).toEqual([]);
   });
 

@@ -18,7 +18,12 @@ async function bodies(sim: Simulator): Promise<Map<string, string>> {
   const paths = [
     '/api/v1/devices?limit=300',
     '/api/v1/devices?limit=300&offset=300&ordering=-last_check_in',
-    ...picks.flatMap((d) => [`/api/v1/devices/${d.device_id}`, `/api/v1/devices/${d.device_id}/details`, `/api/v1/devices/${d.device_id}/apps`, `/api/v1/devices/${d.device_id}/library-items`]),
+    ...picks.flatMap((d) => [
+      `/api/v1/devices/${d.device_id}`,
+      `/api/v1/devices/${d.device_id}/details`,
+      `/api/v1/devices/${d.device_id}/apps`,
+      `/api/v1/devices/${d.device_id}/library-items`,
+    ]),
     '/api/v1/blueprints',
     '/api/v1/users',
     `/api/v1/users/${user}`,
@@ -60,9 +65,13 @@ describe('determinism', () => {
   it('serves a different tenant for a different seed', async () => {
     const x = await bodies(a());
     const z = await bodies(other());
-    const same = ['/api/v1/devices?limit=300', '/api/v1/users', '/api/v1/prism/apps?limit=300', '/api/v1/audit/events?limit=500&sort_by=-occurred_at', '/api/v1/blueprints'].filter(
-      (path) => x.get(path) === z.get(path),
-    );
+    const same = [
+      '/api/v1/devices?limit=300',
+      '/api/v1/users',
+      '/api/v1/prism/apps?limit=300',
+      '/api/v1/audit/events?limit=500&sort_by=-occurred_at',
+      '/api/v1/blueprints',
+    ].filter((path) => x.get(path) === z.get(path));
     expect(same).toEqual([]);
     const ids = (text: string | undefined) => new Set((JSON.parse(text ?? '[]') as any[]).map((d) => d.device_id));
     const overlap = [...ids(x.get('/api/v1/devices?limit=300'))].filter((id) => ids(z.get('/api/v1/devices?limit=300')).has(id));

@@ -7,7 +7,13 @@ import { KEY_FIELDS } from '../../simulator/drift.ts';
 import { get, useSimulator } from '../support/simulator.ts';
 import { ok, UNLIMITED } from './helpers.ts';
 
-const PATHS = ['/api/v1/devices?limit=300', '/api/v1/prism/apps?limit=300', '/api/v1/users', '/api/v1/audit/events?limit=500', '/api/v1/prism/installed_profiles?limit=300'];
+const PATHS = [
+  '/api/v1/devices?limit=300',
+  '/api/v1/prism/apps?limit=300',
+  '/api/v1/users',
+  '/api/v1/audit/events?limit=500',
+  '/api/v1/prism/installed_profiles?limit=300',
+];
 
 describe('drift', () => {
   const plain = useSimulator({ devices: 300, seed: 3, ...UNLIMITED });

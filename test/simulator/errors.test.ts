@@ -107,7 +107,10 @@ describe('errors', () => {
         expect(res.body).toEqual({ detail: 'Not found.' });
       }
       expect(await get(sim(), '/api/v1/users/nobody')).toMatchObject({ status: 404, body: { detail: 'Not found.' } });
-      expect(await get(sim(), '/api/v1/blueprints/00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 404, body: { detail: 'Not found.' } });
+      expect(await get(sim(), '/api/v1/blueprints/00000000-0000-4000-8000-000000000000')).toMatchObject({
+        status: 404,
+        body: { detail: 'Not found.' },
+      });
     });
 
     it('answers an unknown library item with Django’s HTML page', async () => {
@@ -143,9 +146,18 @@ describe('errors', () => {
     });
 
     it('answers a non-integer limit or page with a field error', async () => {
-      expect(await get(sim(), '/api/v1/devices?limit=ten')).toMatchObject({ status: 400, body: { limit: ['A valid integer is required.'] } });
-      expect(await get(sim(), '/api/v1/devices?offset=-1')).toMatchObject({ status: 400, body: { offset: ['A valid integer is required.'] } });
-      expect(await get(sim(), '/api/v1/library/custom-apps?page=x')).toMatchObject({ status: 400, body: { page: ['A valid integer is required.'] } });
+      expect(await get(sim(), '/api/v1/devices?limit=ten')).toMatchObject({
+        status: 400,
+        body: { limit: ['A valid integer is required.'] },
+      });
+      expect(await get(sim(), '/api/v1/devices?offset=-1')).toMatchObject({
+        status: 400,
+        body: { offset: ['A valid integer is required.'] },
+      });
+      expect(await get(sim(), '/api/v1/library/custom-apps?page=x')).toMatchObject({
+        status: 400,
+        body: { page: ['A valid integer is required.'] },
+      });
       expect(await get(sim(), '/api/v1/prism/count')).toMatchObject({ status: 400, body: { category: ['This field is required.'] } });
     });
   });

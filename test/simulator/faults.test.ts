@@ -10,7 +10,15 @@ import { get, useSimulator } from '../support/simulator.ts';
 import { UNLIMITED } from './helpers.ts';
 
 type RawResult =
-  | { kind: 'response'; status: number; contentLength: number; received: number; complete: boolean; body: string; headers: Record<string, string | string[] | undefined> }
+  | {
+      kind: 'response';
+      status: number;
+      contentLength: number;
+      received: number;
+      complete: boolean;
+      body: string;
+      headers: Record<string, string | string[] | undefined>;
+    }
   | { kind: 'error'; code: string };
 
 /** One GET on a fresh connection, reporting exactly what arrived: a full response, a cut one, or a socket error. */
@@ -20,7 +28,15 @@ function rawGet(sim: Simulator, path: string): Promise<RawResult> {
       const chunks: Buffer[] = [];
       const done = (complete: boolean) => {
         const body = Buffer.concat(chunks);
-        resolve({ kind: 'response', status: res.statusCode ?? 0, contentLength: Number(res.headers['content-length']), received: body.length, complete, body: body.toString('utf8'), headers: res.headers });
+        resolve({
+          kind: 'response',
+          status: res.statusCode ?? 0,
+          contentLength: Number(res.headers['content-length']),
+          received: body.length,
+          complete,
+          body: body.toString('utf8'),
+          headers: res.headers,
+        });
       };
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => done(res.complete));
@@ -111,7 +127,11 @@ describe('faults', () => {
       expect(res.status).toBe(200);
       await expect(res.text()).rejects.toThrow();
     });
-    expect(sim().log.slice(-2).map((l) => l.status)).toEqual(['reset', 'truncated']);
+    expect(
+      sim()
+        .log.slice(-2)
+        .map((l) => l.status),
+    ).toEqual(['reset', 'truncated']);
   });
 
   it('truncates the real answer: its status and content type, half its bytes', () =>

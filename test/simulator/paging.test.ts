@@ -113,7 +113,9 @@ describe('paging', () => {
     it.each(['custom-profiles', 'custom-scripts'] as const)('%s pages by page with a fixed size of 10 that ignores limit', async (kind) => {
       const total = LIBRARY_SIZES[kind];
       const { records, pages } = await followNext(sim(), `/api/v1/library/${kind}?limit=3`);
-      expect(pages.map((p) => p.results.length)).toEqual(Array.from({ length: Math.ceil(total / 10) }, (_, i) => Math.min(10, total - i * 10)));
+      expect(pages.map((p) => p.results.length)).toEqual(
+        Array.from({ length: Math.ceil(total / 10) }, (_, i) => Math.min(10, total - i * 10)),
+      );
       expect(new Set(records.map((r) => r.id)).size).toBe(total);
       const res = await get(sim(), `/api/v1/library/${kind}?page=${Math.ceil(total / 10) + 1}`);
       expect(res.status).toBe(404);
@@ -188,7 +190,9 @@ describe('paging', () => {
 
     it('takes bare dates, end_date covering its whole day', async () => {
       const byDate = (await ok(sim(), '/api/v1/audit/events?limit=500&start_date=2025-12-30&end_date=2025-12-31')).results;
-      expect(byDate.map((e: any) => e.id)).toEqual(oneShot.filter((e) => e.occurred_at >= '2025-12-30' && e.occurred_at < '2026-01-01').map((e) => e.id));
+      expect(byDate.map((e: any) => e.id)).toEqual(
+        oneShot.filter((e) => e.occurred_at >= '2025-12-30' && e.occurred_at < '2026-01-01').map((e) => e.id),
+      );
     });
 
     it.each(['occurred_at', '-occurred_at'])('following next (sort_by=%s) collects every event once, in order', async (sortBy) => {
@@ -199,8 +203,14 @@ describe('paging', () => {
     });
 
     it('rejects an unknown sort_by and a malformed date', async () => {
-      expect(await get(sim(), '/api/v1/audit/events?sort_by=actor')).toMatchObject({ status: 400, body: { sort_by: ['Select a valid choice. actor is not one of the available choices.'] } });
-      expect(await get(sim(), '/api/v1/audit/events?start_date=yesterday')).toMatchObject({ status: 400, body: { start_date: ['Enter a valid date/time.'] } });
+      expect(await get(sim(), '/api/v1/audit/events?sort_by=actor')).toMatchObject({
+        status: 400,
+        body: { sort_by: ['Select a valid choice. actor is not one of the available choices.'] },
+      });
+      expect(await get(sim(), '/api/v1/audit/events?start_date=yesterday')).toMatchObject({
+        status: 400,
+        body: { start_date: ['Enter a valid date/time.'] },
+      });
     });
   });
 
@@ -209,7 +219,17 @@ describe('paging', () => {
     const walks = new Map<string, Awaited<ReturnType<typeof allPrism>>>();
     const walk = async (category: string) => walks.get(category) ?? walks.set(category, await allPrism(sim(), category)).get(category)!;
 
-    it.each(['device_information', 'apps', 'installed_profiles', 'local_users', 'filevault', 'cellular', 'certificates', 'launch_agents_and_daemons', 'transparency_database'])('%s: following the cursor yields every row once', async (category) => {
+    it.each([
+      'device_information',
+      'apps',
+      'installed_profiles',
+      'local_users',
+      'filevault',
+      'cellular',
+      'certificates',
+      'launch_agents_and_daemons',
+      'transparency_database',
+    ])('%s: following the cursor yields every row once', async (category) => {
       const { rows, pages } = await walk(category);
       const keys = rows.map((r) => prismRowKey(category, r));
       expect(new Set(keys).size).toBe(keys.length);
@@ -262,7 +282,12 @@ describe('paging', () => {
       expect(tv.every((r) => r.device__family === 'tvOS')).toBe(true);
       const blueprint = fleet[0].blueprint_id;
       const inBlueprint = (await allPrism(sim(), 'device_information', `&blueprint_ids=${blueprint}`)).rows;
-      expect(inBlueprint.map((r) => r.device_id).sort()).toEqual(fleet.filter((d) => d.blueprint_id === blueprint).map((d) => d.device_id).sort());
+      expect(inBlueprint.map((r) => r.device_id).sort()).toEqual(
+        fleet
+          .filter((d) => d.blueprint_id === blueprint)
+          .map((d) => d.device_id)
+          .sort(),
+      );
     });
 
     it('has no kernel extensions, like the saved example', async () => {
@@ -291,7 +316,13 @@ describe('paging', () => {
     it('counts the fleet by platform', async () => {
       const n = (platform: string) => fleet.filter((d) => d.platform === platform).length;
       const licensing = await ok(sim(), '/api/v1/settings/licensing');
-      expect(licensing.counts).toEqual({ computers_count: DEVICES, ios_count: n('iPhone'), ipados_count: n('iPad'), macos_count: n('Mac'), tvos_count: n('AppleTV') });
+      expect(licensing.counts).toEqual({
+        computers_count: DEVICES,
+        ios_count: n('iPhone'),
+        ipados_count: n('iPad'),
+        macos_count: n('Mac'),
+        tvos_count: n('AppleTV'),
+      });
       expect(licensing.limits.max_devices).toBeGreaterThanOrEqual(DEVICES);
       expect(licensing.tenantOverLicenseLimit).toBe(false);
     });

@@ -34,7 +34,8 @@ describe('quirks', () => {
     ]);
     for (const d of wanted) details.set(d.device_id, await ok(sim(), `/api/v1/devices/${d.device_id}/details`));
   });
-  const detailsOf = (test: (d: any) => boolean) => fleet.filter((d) => test(d) && details.has(d.device_id)).map((d) => details.get(d.device_id));
+  const detailsOf = (test: (d: any) => boolean) =>
+    fleet.filter((d) => test(d) && details.has(d.device_id)).map((d) => details.get(d.device_id));
 
   describe('devices', () => {
     it('sends user "" for unassigned devices and an object otherwise', () => {
@@ -60,7 +61,8 @@ describe('quirks', () => {
     });
 
     it('has real booleans in the list', () => {
-      for (const key of ['mdm_enabled', 'agent_installed', 'is_missing', 'is_removed']) expect(new Set(fleet.map((d) => typeof d[key]))).toEqual(new Set(['boolean']));
+      for (const key of ['mdm_enabled', 'agent_installed', 'is_missing', 'is_removed'])
+        expect(new Set(fleet.map((d) => typeof d[key]))).toEqual(new Set(['boolean']));
       // The agent runs on Macs only; iOS agent_version is "".
       expect(fleet.filter((d) => d.platform !== 'Mac').every((d) => d.agent_installed === false && d.agent_version === '')).toBe(true);
     });
@@ -72,7 +74,11 @@ describe('quirks', () => {
       expect(legacy.every((d) => !('lost_mode_status' in d))).toBe(true);
       const modern = fleet.filter((d) => 'tags' in d);
       expect(modern.every((d) => Array.isArray(d.tags) && typeof d.lost_mode_status === 'string')).toBe(true);
-      expect(modern.filter((d) => d.lost_mode_status !== '').every((d) => d.lost_mode_status === 'ENABLED' && (d.platform === 'iPhone' || d.platform === 'iPad'))).toBe(true);
+      expect(
+        modern
+          .filter((d) => d.lost_mode_status !== '')
+          .every((d) => d.lost_mode_status === 'ENABLED' && (d.platform === 'iPhone' || d.platform === 'iPad')),
+      ).toBe(true);
     });
 
     it('includes records with a key the connector has never heard of', () => {
@@ -102,7 +108,11 @@ describe('quirks', () => {
         expect(['True', 'False']).toContain(body.mdm.mdm_enabled);
         expect(['True', 'False']).toContain(body.kandji_agent.agent_installed);
       }
-      expect(detailsOf((d) => d.platform !== 'Mac').every((b) => b.kandji_agent.agent_installed === 'False' && b.kandji_agent.install_date === '')).toBe(true);
+      expect(
+        detailsOf((d) => d.platform !== 'Mac').every(
+          (b) => b.kandji_agent.agent_installed === 'False' && b.kandji_agent.install_date === '',
+        ),
+      ).toBe(true);
     });
 
     it('writes sizes as strings', () => {
@@ -188,7 +198,16 @@ describe('quirks', () => {
     it('writes every Prism timestamp as T6 and spells Apple TV tvOS', async () => {
       const { rows } = await allPrism(sim(), 'device_information');
       for (const r of rows) {
-        for (const key of ['created_at', 'updated_at', 'last_collected_at', 'first_enrollment_date', 'last_enrollment_date', 'last_checkin', 'last_checkin_mdm']) expect(r[key], key).toMatch(T6);
+        for (const key of [
+          'created_at',
+          'updated_at',
+          'last_collected_at',
+          'first_enrollment_date',
+          'last_enrollment_date',
+          'last_checkin',
+          'last_checkin_mdm',
+        ])
+          expect(r[key], key).toMatch(T6);
         if (r.last_changed_at !== null) expect(r.last_changed_at).toMatch(T6);
       }
       expect(new Set(rows.map((r) => r.device__family))).toEqual(new Set(['Mac', 'iPhone', 'iPad', 'tvOS']));

@@ -32,7 +32,9 @@ function loadOpenApi(): OpenApi {
 }
 
 function loadPostman(): PostmanItem[] {
-  return (postman ??= (JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'kandji_postman_collection.json'), 'utf8')) as { item: PostmanItem[] }).item);
+  return (postman ??= (
+    JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'kandji_postman_collection.json'), 'utf8')) as { item: PostmanItem[] }
+  ).item);
 }
 
 /** The example 200 body of a GET in openapi.json, e.g. `oasExample('/api/v1/devices')`. */
@@ -138,7 +140,8 @@ export function compareShape(sim: Json, ref: Json, allowances: readonly Allowanc
       return;
     }
     if (st !== rt) {
-      if (!allowed(p, 'types', (a) => a.allow === 'types' && a.types.includes(st))) out.push({ path: p, problem: `type ${st}, example has ${rt}` });
+      if (!allowed(p, 'types', (a) => a.allow === 'types' && a.types.includes(st)))
+        out.push({ path: p, problem: `type ${st}, example has ${rt}` });
       return;
     }
     if (rt === 'array') {

@@ -47,7 +47,11 @@ export function tempFile(name: string, content: unknown): string {
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const kept: string[] = [];
     const messages: any[] = [];
     const recordCounts = new Map<string, number>();

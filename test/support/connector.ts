@@ -26,7 +26,14 @@ export function forbidToken(token: string): void {
 export function configFile(sim: Simulator, overrides: Record<string, unknown> = {}): string {
   const token = 'api_token' in overrides ? overrides.api_token : sim.token;
   if (typeof token === 'string' && token.trim().length >= 6) forbidToken(token.trim());
-  return tempFile('config.json', { api_url: sim.url, api_token: sim.token, request_timeout_seconds: 5, device_details_max_per_sync: 100_000, request_budget_share: 1, ...overrides });
+  return tempFile('config.json', {
+    api_url: sim.url,
+    api_token: sim.token,
+    request_timeout_seconds: 5,
+    device_details_max_per_sync: 100_000,
+    request_budget_share: 1,
+    ...overrides,
+  });
 }
 
 /** A configured catalog: every stream (or `names`), incremental where the stream supports it unless `mode` says full. */
@@ -51,7 +58,10 @@ export interface ReadOutput extends CliRun {
 }
 
 /** Run a CLI command, validate every line against the protocol schema, and sort the messages by kind. */
-export async function run(args: string[], options: { killAfterLines?: number; dropRecords?: boolean; onLine?: (line: string) => void } = {}): Promise<ReadOutput> {
+export async function run(
+  args: string[],
+  options: { killAfterLines?: number; dropRecords?: boolean; onLine?: (line: string) => void } = {},
+): Promise<ReadOutput> {
   const leaks: string[] = [];
   const result = await runCli(args, {
     ...options,
@@ -99,5 +109,6 @@ export function keyOf(primaryKey: string[][], record: Record<string, unknown>): 
 }
 
 export function expectNoToken(token: string): void {
-  for (const output of allOutputs) for (const form of tokenForms(token)) expect(output.includes(form), `token form ${form.slice(0, 6)}… in output`).toBe(false);
+  for (const output of allOutputs)
+    for (const form of tokenForms(token)) expect(output.includes(form), `token form ${form.slice(0, 6)}… in output`).toBe(false);
 }

@@ -52,7 +52,13 @@ export type FailureType = 'config_error' | 'system_error' | 'transient_error';
 export interface TraceMessage {
   type: 'ERROR' | 'ESTIMATE' | 'STREAM_STATUS' | 'ANALYTICS';
   emitted_at: number;
-  error?: { message: string; internal_message?: string; stack_trace?: string; failure_type: FailureType; stream_descriptor?: StreamDescriptor };
+  error?: {
+    message: string;
+    internal_message?: string;
+    stack_trace?: string;
+    failure_type: FailureType;
+    stream_descriptor?: StreamDescriptor;
+  };
   stream_status?: {
     stream_descriptor: StreamDescriptor;
     status: 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';
@@ -161,21 +167,27 @@ export function validateMessage(msg: unknown, options: HarnessOptions = {}): str
   const streams = options.streams === undefined ? undefined : [...options.streams];
   if (type === 'RECORD') {
     // Rule 3.
-    if (streams && typeof payload.stream === 'string' && !streams.includes(payload.stream)) problems.push(`RECORD for stream ${payload.stream}, which is not in the catalog (${streams.join(', ')})`);
+    if (streams && typeof payload.stream === 'string' && !streams.includes(payload.stream))
+      problems.push(`RECORD for stream ${payload.stream}, which is not in the catalog (${streams.join(', ')})`);
     const at = payload.emitted_at;
     const window = options.window;
     if (window && typeof at === 'number' && (at < window.from || at > window.to))
-      problems.push(`RECORD emitted_at ${at} (${new Date(at).toISOString()}) is outside the run, ${new Date(window.from).toISOString()} – ${new Date(window.to).toISOString()}`);
+      problems.push(
+        `RECORD emitted_at ${at} (${new Date(at).toISOString()}) is outside the run, ${new Date(window.from).toISOString()} – ${new Date(window.to).toISOString()}`,
+      );
   } else if (type === 'STATE') {
     // Rule 2.
-    if (payload.type !== 'STREAM') problems.push(`STATE must be of type STREAM, not ${payload.type === undefined ? 'untyped (LEGACY)' : JSON.stringify(payload.type)}`);
+    if (payload.type !== 'STREAM')
+      problems.push(`STATE must be of type STREAM, not ${payload.type === undefined ? 'untyped (LEGACY)' : JSON.stringify(payload.type)}`);
     const stream = payload.stream;
     const name = isObject(stream) && isObject(stream.stream_descriptor) ? stream.stream_descriptor.name : undefined;
     if (typeof name !== 'string' || name === '') problems.push('STATE has no stream.stream_descriptor.name');
-    else if (streams && !streams.includes(name)) problems.push(`STATE for stream ${name}, which is not in the catalog (${streams.join(', ')})`);
+    else if (streams && !streams.includes(name))
+      problems.push(`STATE for stream ${name}, which is not in the catalog (${streams.join(', ')})`);
     const count = isObject(payload.sourceStats) ? payload.sourceStats.recordCount : undefined;
     if (typeof count !== 'number') problems.push('STATE has no sourceStats.recordCount');
-    else if (!Number.isInteger(count) || count < 0) problems.push(`STATE sourceStats.recordCount ${count} is not a whole number of records`);
+    else if (!Number.isInteger(count) || count < 0)
+      problems.push(`STATE sourceStats.recordCount ${count} is not a whole number of records`);
   } else if (type === 'TRACE' && payload.type === 'ERROR') {
     // Rule 4.
     if (!isObject(payload.error) || payload.error.failure_type === undefined) problems.push('TRACE ERROR has no error.failure_type');

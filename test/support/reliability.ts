@@ -34,7 +34,10 @@ export async function digestRead(args: string[], options: { killAfterLines?: num
     onLine: (line) => {
       // Cheap test before parsing: most lines of a large read are records, and only they are digested here.
       if (!line.slice(0, 40).includes('"RECORD"')) return;
-      const msg = JSON.parse(line) as { type: string; record: { stream: string; data: Record<string, unknown>; meta?: { changes?: { field: string; change: string }[] } } };
+      const msg = JSON.parse(line) as {
+        type: string;
+        record: { stream: string; data: Record<string, unknown>; meta?: { changes?: { field: string; change: string }[] } };
+      };
       if (msg.type !== 'RECORD') return;
       const record = msg.record;
       const key = keyOf(primaryKeys.get(record.stream) ?? [], record.data);

@@ -27,7 +27,11 @@ export interface FixtureRun {
 }
 
 const FULL_REFRESH = new Set(['devices', 'users', 'blueprints', 'library_items', 'tags']);
-const compact = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+const compact = (iso: string) =>
+  new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 
 /** Write runs as `sync` would have: DIR/<stream>/<run>[.partial].jsonl and DIR/_runs/<run>.json. */
 export function writeRuns(dir: string, runs: FixtureRun[]): RunManifest[] {
@@ -51,7 +55,16 @@ export function writeRuns(dir: string, runs: FixtureRun[]): RunManifest[] {
       };
     }
     const finished = new Date(Date.parse(run.syncedAt) + 60_000).toISOString();
-    const manifest: RunManifest = { run_id: runId, synced_at: new Date(run.syncedAt).toISOString(), started_at: run.syncedAt, finished_at: finished, status: run.status, format: 'jsonl', requests: 1, streams };
+    const manifest: RunManifest = {
+      run_id: runId,
+      synced_at: new Date(run.syncedAt).toISOString(),
+      started_at: run.syncedAt,
+      finished_at: finished,
+      status: run.status,
+      format: 'jsonl',
+      requests: 1,
+      streams,
+    };
     mkdirSync(join(dir, '_runs'), { recursive: true });
     writeFileSync(join(dir, '_runs', `${runId}.json`), JSON.stringify(manifest, null, 2));
     return manifest;
@@ -78,9 +91,11 @@ export async function dump(dbPath: string, schemas: string[], exclude?: RegExp):
   const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
   const connection = await db.connect();
   try {
-    const columns = (await connection.runAndReadAll(
-      `select table_schema || '.' || table_name as id, column_name from information_schema.columns where table_schema in (${schemas.map((s) => `'${s}'`).join(', ')}) order by id, ordinal_position`,
-    )).getRowObjectsJson();
+    const columns = (
+      await connection.runAndReadAll(
+        `select table_schema || '.' || table_name as id, column_name from information_schema.columns where table_schema in (${schemas.map((s) => `'${s}'`).join(', ')}) order by id, ordinal_position`,
+      )
+    ).getRowObjectsJson();
     const byTable = new Map<string, string[]>();
     for (const { id, column_name } of columns) {
       if (exclude?.test(String(column_name))) continue;
@@ -88,7 +103,9 @@ export async function dump(dbPath: string, schemas: string[], exclude?: RegExp):
     }
     const out: Record<string, string[]> = {};
     for (const [id, names] of byTable) {
-      const rows = (await connection.runAndReadAll(`select ${names.join(', ')} from ${id}`)).getRowObjectsJson().map((r) => JSON.stringify(r));
+      const rows = (await connection.runAndReadAll(`select ${names.join(', ')} from ${id}`))
+        .getRowObjectsJson()
+        .map((r) => JSON.stringify(r));
       out[id] = rows.sort();
     }
     return out;
@@ -151,8 +168,18 @@ export async function differences(dbA: string, dbB: string, schemas: string[], e
 }
 
 /** One in-process sync against the simulator, as the `sync` command runs it. */
-export async function syncSim(sim: Simulator, outDir: string, options: { format?: OutputFormat; token?: string } = {}): Promise<RunManifest> {
-  const config = resolveConfig({ api_url: sim.url, api_token: options.token ?? sim.token, request_timeout_seconds: 10, device_details_max_per_sync: 100_000, request_budget_share: 1 });
+export async function syncSim(
+  sim: Simulator,
+  outDir: string,
+  options: { format?: OutputFormat; token?: string } = {},
+): Promise<RunManifest> {
+  const config = resolveConfig({
+    api_url: sim.url,
+    api_token: options.token ?? sim.token,
+    request_timeout_seconds: 10,
+    device_details_max_per_sync: 100_000,
+    request_budget_share: 1,
+  });
   const { manifest } = await sync({ config, outDir, format: options.format ?? 'both' });
   return manifest;
 }

@@ -34,17 +34,105 @@ const BLUEPRINTS = [
 
 /** The devices list as a run on `day` returns it. */
 function devices(day: string, without: string[] = []): Record<string, unknown>[] {
-  const base = { model: 'Model', serial_number: 'SN', mdm_enabled: true, is_missing: false, is_removed: false, agent_version: '', lost_mode_status: '', tags: [] };
+  const base = {
+    model: 'Model',
+    serial_number: 'SN',
+    mdm_enabled: true,
+    is_missing: false,
+    is_removed: false,
+    agent_version: '',
+    lost_mode_status: '',
+    tags: [],
+  };
   const all = [
-    { ...base, device_id: 'm1', device_name: 'm1', platform: 'Mac', os_version: '15.10', user: person('u1', 'Ann'), blueprint_id: 'bp-mac', blueprint_name: 'Mac Standard', agent_installed: true, last_check_in: hoursBefore(day, 1) },
+    {
+      ...base,
+      device_id: 'm1',
+      device_name: 'm1',
+      platform: 'Mac',
+      os_version: '15.10',
+      user: person('u1', 'Ann'),
+      blueprint_id: 'bp-mac',
+      blueprint_name: 'Mac Standard',
+      agent_installed: true,
+      last_check_in: hoursBefore(day, 1),
+    },
     // 15.9.1 is behind 15.10: versions compare part by part, not as text.
-    { ...base, device_id: 'm2', device_name: 'm2', platform: 'Mac', os_version: '15.9.1', user: person('u2', 'Bo'), blueprint_id: 'bp-mac', blueprint_name: 'Mac Standard', agent_installed: false, last_check_in: hoursBefore(day, 2) },
-    { ...base, device_id: 'm3', device_name: 'm3', platform: 'Mac', os_version: '15.10', user: person('u4', 'Dee'), blueprint_id: 'bp-mac', blueprint_name: 'Mac Standard', agent_installed: true, last_check_in: hoursBefore(day, 1) },
-    { ...base, device_id: 'p1', device_name: 'p1', platform: 'iPhone', os_version: '18.1.1', user: null, blueprint_id: 'bp-ios', blueprint_name: 'iOS Standard', agent_installed: false, last_check_in: '2025-12-26T12:00:00.000Z' },
-    { ...base, device_id: 'p2', device_name: 'p2', platform: 'iPhone', os_version: '18.0.1', user: null, blueprint_id: 'bp-ios', blueprint_name: 'iOS Standard', agent_installed: false, is_missing: true, last_check_in: '2025-11-26T12:00:00.000Z' },
-    { ...base, device_id: 't1', device_name: 't1', platform: 'AppleTV', os_version: '18.1', user: null, blueprint_id: null, blueprint_name: null, agent_installed: false, last_check_in: hoursBefore(day, 1) },
+    {
+      ...base,
+      device_id: 'm2',
+      device_name: 'm2',
+      platform: 'Mac',
+      os_version: '15.9.1',
+      user: person('u2', 'Bo'),
+      blueprint_id: 'bp-mac',
+      blueprint_name: 'Mac Standard',
+      agent_installed: false,
+      last_check_in: hoursBefore(day, 2),
+    },
+    {
+      ...base,
+      device_id: 'm3',
+      device_name: 'm3',
+      platform: 'Mac',
+      os_version: '15.10',
+      user: person('u4', 'Dee'),
+      blueprint_id: 'bp-mac',
+      blueprint_name: 'Mac Standard',
+      agent_installed: true,
+      last_check_in: hoursBefore(day, 1),
+    },
+    {
+      ...base,
+      device_id: 'p1',
+      device_name: 'p1',
+      platform: 'iPhone',
+      os_version: '18.1.1',
+      user: null,
+      blueprint_id: 'bp-ios',
+      blueprint_name: 'iOS Standard',
+      agent_installed: false,
+      last_check_in: '2025-12-26T12:00:00.000Z',
+    },
+    {
+      ...base,
+      device_id: 'p2',
+      device_name: 'p2',
+      platform: 'iPhone',
+      os_version: '18.0.1',
+      user: null,
+      blueprint_id: 'bp-ios',
+      blueprint_name: 'iOS Standard',
+      agent_installed: false,
+      is_missing: true,
+      last_check_in: '2025-11-26T12:00:00.000Z',
+    },
+    {
+      ...base,
+      device_id: 't1',
+      device_name: 't1',
+      platform: 'AppleTV',
+      os_version: '18.1',
+      user: null,
+      blueprint_id: null,
+      blueprint_name: null,
+      agent_installed: false,
+      last_check_in: hoursBefore(day, 1),
+    },
     // A 2022-era payload: the user's legacy numeric id, which the directory has as u1's deprecated_user_id.
-    { ...base, device_id: 'i1', device_name: 'i1', platform: 'iPad', os_version: '18.1.1', user: { ...person('u1', 'Ann'), id: 30001 }, blueprint_id: 'bp-ios', blueprint_name: 'iOS Standard', agent_installed: false, lost_mode_status: 'ENABLED', last_check_in: hoursBefore(day, 1) },
+    {
+      ...base,
+      device_id: 'i1',
+      device_name: 'i1',
+      platform: 'iPad',
+      os_version: '18.1.1',
+      user: { ...person('u1', 'Ann'), id: 30001 },
+      blueprint_id: 'bp-ios',
+      blueprint_name: 'iOS Standard',
+      agent_installed: false,
+      lost_mode_status: 'ENABLED',
+      last_check_in: hoursBefore(day, 1),
+    },
   ];
   return all.filter((d) => !without.includes(d.device_id));
 }
@@ -72,14 +160,41 @@ const HISTORY: FixtureRun[] = [
     status: 'complete',
     streams: {
       devices: { rows: devices(D1) },
-      device_information: { rows: [{ device_id: 'm1', apple_silicon: true, updated_at: D1 }, { device_id: 'm2', apple_silicon: false, updated_at: D1 }] },
-      filevault: { rows: [{ device_id: 'm1', status: true, key_escrowed: true }, { device_id: 'm2', status: true, key_escrowed: true }] },
-      gatekeeper_and_xprotect: { rows: [{ device_id: 'm1', gatekeeper_status: true }, { device_id: 'm2', gatekeeper_status: true }] },
-      startup_settings: { rows: [{ device_id: 'm1', sip: true }, { device_id: 'm2', sip: true }] },
-      application_firewall: { rows: [{ device_id: 'm1', status: true }, { device_id: 'm2', status: false }] },
+      device_information: {
+        rows: [
+          { device_id: 'm1', apple_silicon: true, updated_at: D1 },
+          { device_id: 'm2', apple_silicon: false, updated_at: D1 },
+        ],
+      },
+      filevault: {
+        rows: [
+          { device_id: 'm1', status: true, key_escrowed: true },
+          { device_id: 'm2', status: true, key_escrowed: true },
+        ],
+      },
+      gatekeeper_and_xprotect: {
+        rows: [
+          { device_id: 'm1', gatekeeper_status: true },
+          { device_id: 'm2', gatekeeper_status: true },
+        ],
+      },
+      startup_settings: {
+        rows: [
+          { device_id: 'm1', sip: true },
+          { device_id: 'm2', sip: true },
+        ],
+      },
+      application_firewall: {
+        rows: [
+          { device_id: 'm1', status: true },
+          { device_id: 'm2', status: false },
+        ],
+      },
       device_details: {
         rows: [
-          details('m1', D1, [volume('Macintosh HD', 40), volume('Macintosh HD - Data', 41)], { recovery_information: { recovery_lock_enabled: true } }),
+          details('m1', D1, [volume('Macintosh HD', 40), volume('Macintosh HD - Data', 41)], {
+            recovery_information: { recovery_lock_enabled: true },
+          }),
           details('m2', D1, [volume('Macintosh HD', 95), volume('Macintosh HD - Data', 95)]),
           details('p1', D1, [volume('', 50)]),
           details('p2', D1, [volume('', 20)]),
@@ -124,7 +239,10 @@ const HISTORY: FixtureRun[] = [
     runId: '20261123T194225Z_crashed',
     syncedAt: '2026-11-23T19:42:25.000Z',
     status: 'failed',
-    streams: { devices: { status: 'failed', rows: [{ device_id: 'crashed-device', platform: 'Mac' }] }, tags: { status: 'failed', rows: [{ id: 'orphan', name: 'orphan' }] } },
+    streams: {
+      devices: { status: 'failed', rows: [{ device_id: 'crashed-device', platform: 'Mac' }] },
+      tags: { status: 'failed', rows: [{ id: 'orphan', name: 'orphan' }] },
+    },
   },
 ];
 
@@ -160,7 +278,10 @@ describe('marts from a hand-written sync history', () => {
   });
 
   it('staging: latest row per key wins, across runs of every status; a crashed run is never read', async () => {
-    const rows = await query(result.dbPath, `select device_id, device_name, in_latest_list from staging.stg_kandji__devices order by device_id`);
+    const rows = await query(
+      result.dbPath,
+      `select device_id, device_name, in_latest_list from staging.stg_kandji__devices order by device_id`,
+    );
     expect(rows).toEqual([
       { device_id: 'i1', device_name: 'i1', in_latest_list: true },
       // R4's partial list is a real, later observation of m1; the snapshots use complete lists only.
@@ -176,7 +297,9 @@ describe('marts from a hand-written sync history', () => {
       { device_id: 'm1', filevault_enabled: false },
       { device_id: 'm2', filevault_enabled: false },
     ]);
-    expect(await query(result.dbPath, `select user_id, department from staging.stg_kandji__users where user_id = 'u2'`)).toEqual([{ user_id: 'u2', department: 'Sales' }]);
+    expect(await query(result.dbPath, `select user_id, department from staging.stg_kandji__users where user_id = 'u2'`)).toEqual([
+      { user_id: 'u2', department: 'Sales' },
+    ]);
   });
 
   it('snapshots: one row per device per day; a failed sync carries a missing device, the next complete sync removes it', async () => {
@@ -190,7 +313,10 @@ describe('marts from a hand-written sync history', () => {
       { day: '2026-01-06', is_listed: false, is_removed: false, removed_on: null, device_name: 'p2' },
       { day: '2026-01-07', is_listed: false, is_removed: true, removed_on: '2026-01-07', device_name: 'p2' },
     ]);
-    const days = await query(result.dbPath, `select strftime(snapshot_date, '%Y-%m-%d') as day, count(*)::integer as devices, any_value(run_id) as run_id from snapshots.snp_devices_daily group by all order by day`);
+    const days = await query(
+      result.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, count(*)::integer as devices, any_value(run_id) as run_id from snapshots.snp_devices_daily group by all order by day`,
+    );
     // Day 3 is R3, the day's last run with a complete devices list, not the later R4.
     expect(days.map((d) => [d.day, d.devices, d.run_id.slice(0, 16)])).toEqual([
       ['2026-01-05', 7, '20260105T120000Z'],
@@ -207,21 +333,54 @@ describe('marts from a hand-written sync history', () => {
               health_status, health_issues, is_healthy
        from marts.fleet_health order by device_id`,
     );
-    const row = (device_id: string, device_name: string, platform: string, c1: boolean, c7: boolean, c30: boolean, behind: boolean, disk: number | null, full: boolean | null, removed: boolean, removedOn: string | null, status: string, issues: string[]) => ({
-      device_id, device_name, platform, snapshot_date: '2026-01-07', checked_in_1d: c1, checked_in_7d: c7, checked_in_30d: c30, is_os_behind: behind, disk, is_disk_almost_full: full,
-      is_removed: removed, removed_on: removedOn, health_status: status, health_issues: issues, is_healthy: status === 'healthy',
+    const row = (
+      device_id: string,
+      device_name: string,
+      platform: string,
+      c1: boolean,
+      c7: boolean,
+      c30: boolean,
+      behind: boolean,
+      disk: number | null,
+      full: boolean | null,
+      removed: boolean,
+      removedOn: string | null,
+      status: string,
+      issues: string[],
+    ) => ({
+      device_id,
+      device_name,
+      platform,
+      snapshot_date: '2026-01-07',
+      checked_in_1d: c1,
+      checked_in_7d: c7,
+      checked_in_30d: c30,
+      is_os_behind: behind,
+      disk,
+      is_disk_almost_full: full,
+      is_removed: removed,
+      removed_on: removedOn,
+      health_status: status,
+      health_issues: issues,
+      is_healthy: status === 'healthy',
     });
     expect(rows).toEqual([
       row('i1', 'i1', 'iPad', true, true, true, false, 30, false, false, null, 'critical', ['lost_mode']),
       row('m1', 'm1', 'Mac', true, true, true, false, 41, false, false, null, 'healthy', []),
-      row('m2', 'm2', 'Mac', true, true, true, true, 95, true, false, null, 'warning', ['agent_not_installed', 'os_behind', 'disk_almost_full']),
+      row('m2', 'm2', 'Mac', true, true, true, true, 95, true, false, null, 'warning', [
+        'agent_not_installed',
+        'os_behind',
+        'disk_almost_full',
+      ]),
       row('m3', 'm3', 'Mac', true, true, true, false, null, null, false, null, 'healthy', []),
       row('p1', 'p1', 'iPhone', false, false, true, false, 50, false, false, null, 'warning', ['no_check_in_7d']),
       row('p2', 'p2', 'iPhone', false, false, false, true, 20, false, true, '2026-01-07', 'removed', []),
       row('t1', 't1', 'AppleTV', true, true, true, false, null, null, false, null, 'healthy', []),
     ]);
     // Check-in age is measured from the snapshot's tenant clock: p1 checked in 12 days before day 3's sync.
-    expect(await query(result.dbPath, `select days_since_check_in from marts.fleet_health where device_id = 'p1'`)).toEqual([{ days_since_check_in: 12 }]);
+    expect(await query(result.dbPath, `select days_since_check_in from marts.fleet_health where device_id = 'p1'`)).toEqual([
+      { days_since_check_in: 12 },
+    ]);
   });
 
   it('fleet_health_daily: counts per day and platform', async () => {
@@ -256,7 +415,12 @@ describe('marts from a hand-written sync history', () => {
     );
     const macUnknown = ['filevault', 'gatekeeper', 'sip', 'firewall', 'recovery_lock'];
     const v = (day: string, device_id: string, failing: string[], unknown: string[] = []) => ({
-      day, device_id, is_compliant: failing.length === 0, failing_checks: failing, failing_checks_text: failing.join(', '), unknown_checks: unknown,
+      day,
+      device_id,
+      is_compliant: failing.length === 0,
+      failing_checks: failing,
+      failing_checks_text: failing.join(', '),
+      unknown_checks: unknown,
     });
     expect(rows).toEqual([
       v('2026-01-05', 'i1', []),
@@ -291,14 +455,44 @@ describe('marts from a hand-written sync history', () => {
        from marts.compliance_daily where snapshot_date = '2026-01-05' and device_id in ('m1', 'm2', 'p1') order by device_id`,
     );
     expect(checks).toEqual([
-      { device_id: 'm1', filevault_ok: true, gatekeeper_ok: true, sip_ok: true, firewall_ok: true, recovery_lock_ok: true, os_current_ok: true, blueprint_ok: true },
-      { device_id: 'm2', filevault_ok: true, gatekeeper_ok: true, sip_ok: true, firewall_ok: false, recovery_lock_ok: null, os_current_ok: false, blueprint_ok: true },
-      { device_id: 'p1', filevault_ok: null, gatekeeper_ok: null, sip_ok: null, firewall_ok: null, recovery_lock_ok: null, os_current_ok: true, blueprint_ok: true },
+      {
+        device_id: 'm1',
+        filevault_ok: true,
+        gatekeeper_ok: true,
+        sip_ok: true,
+        firewall_ok: true,
+        recovery_lock_ok: true,
+        os_current_ok: true,
+        blueprint_ok: true,
+      },
+      {
+        device_id: 'm2',
+        filevault_ok: true,
+        gatekeeper_ok: true,
+        sip_ok: true,
+        firewall_ok: false,
+        recovery_lock_ok: null,
+        os_current_ok: false,
+        blueprint_ok: true,
+      },
+      {
+        device_id: 'p1',
+        filevault_ok: null,
+        gatekeeper_ok: null,
+        sip_ok: null,
+        firewall_ok: null,
+        recovery_lock_ok: null,
+        os_current_ok: true,
+        blueprint_ok: true,
+      },
     ]);
   });
 
   it('compliance: the latest day of compliance_daily, enrolled devices only', async () => {
-    const rows = await query(result.dbPath, `select device_id, strftime(snapshot_date, '%Y-%m-%d') as day, is_compliant from marts.compliance order by device_id`);
+    const rows = await query(
+      result.dbPath,
+      `select device_id, strftime(snapshot_date, '%Y-%m-%d') as day, is_compliant from marts.compliance order by device_id`,
+    );
     expect(rows).toEqual([
       { device_id: 'i1', day: '2026-01-07', is_compliant: true },
       { device_id: 'm1', day: '2026-01-07', is_compliant: false },
@@ -317,7 +511,13 @@ describe('marts from a hand-written sync history', () => {
               round(compliance_rate, 4) as compliance_rate, round(health_rate, 4) as health_rate
        from marts.department order by day, department`,
     );
-    const r = (day: string, department: string, counts: number[], compliance_rate: number | null, health_rate: number | null) => ({ day, department, counts, compliance_rate, health_rate });
+    const r = (day: string, department: string, counts: number[], compliance_rate: number | null, health_rate: number | null) => ({
+      day,
+      department,
+      counts,
+      compliance_rate,
+      health_rate,
+    });
     expect(rows).toEqual([
       // m2 (u2, no department) and m3 (u4, not in the directory).
       r('2026-01-05', '(no department)', [2, 1, 2, 1, 1], 0.5, 0.5),
@@ -340,7 +540,17 @@ describe('marts from a hand-written sync history', () => {
 
   it('fleetSummary: the numbers of the summary table, equal to queries on the marts', async () => {
     const summary = await fleetSummary(result.dbPath);
-    expect(summary).toMatchObject({ snapshotDate: '2026-01-07', syncedAt: D3, days: 3, devices: 6, healthy: 3, healthyPct: 50, compliant: 3, compliantPct: 50, removed: 1 });
+    expect(summary).toMatchObject({
+      snapshotDate: '2026-01-07',
+      syncedAt: D3,
+      days: 3,
+      devices: 6,
+      healthy: 3,
+      healthyPct: 50,
+      compliant: 3,
+      compliantPct: 50,
+      removed: 1,
+    });
     expect(summary.platforms).toEqual([
       { platform: 'Mac', devices: 3, healthy: 2, healthyPct: 66.7, compliant: 1, compliantPct: 33.3 },
       { platform: 'AppleTV', devices: 1, healthy: 1, healthyPct: 100, compliant: 0, compliantPct: 0 },
@@ -363,17 +573,33 @@ describe('marts from a hand-written sync history', () => {
   it('a broken relationship fails the transform with a clear message and keeps the previous database', async () => {
     const bad = tempDir('kandji-marts-bad-');
     const dbPath = join(bad, 'kandji.duckdb');
-    writeRuns(bad, [{ syncedAt: D1, status: 'complete', streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } } }]);
+    writeRuns(bad, [
+      {
+        syncedAt: D1,
+        status: 'complete',
+        streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
+      },
+    ]);
     await runTransform({ dataDir: bad, dbPath });
     const good = readFileSync(dbPath);
     writeRuns(bad, [
-      { syncedAt: D1, status: 'complete', streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } } },
-      { syncedAt: D2, status: 'complete', streams: { devices: { rows: [{ ...devices(D2)[0], blueprint_id: 'bp-gone' }] }, blueprints: { rows: BLUEPRINTS } } },
+      {
+        syncedAt: D1,
+        status: 'complete',
+        streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
+      },
+      {
+        syncedAt: D2,
+        status: 'complete',
+        streams: { devices: { rows: [{ ...devices(D2)[0], blueprint_id: 'bp-gone' }] }, blueprints: { rows: BLUEPRINTS } },
+      },
     ]);
     const failure = await runTransform({ dataDir: bad, dbPath }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(TransformCheckError);
     expect((failure as Error).message).toMatch(/1 check failed; the previous database was kept/);
-    expect((failure as Error).message).toMatch(/checks\/blueprints_exist\.sql\): 1 row breaks it, e\.g\. \[\{"device_id":"m1".*"blueprint_id":"bp-gone"/);
+    expect((failure as Error).message).toMatch(
+      /checks\/blueprints_exist\.sql\): 1 row breaks it, e\.g\. \[\{"device_id":"m1".*"blueprint_id":"bp-gone"/,
+    );
     expect(readFileSync(dbPath).equals(good)).toBe(true);
   });
 

@@ -17,7 +17,10 @@ import { query, syncSim } from './helpers.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const skipNote = hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent; install it with: apt-get install -y chromium)`;
-if (!hasChromium) console.warn(`report.test.ts: ${CHROMIUM} is absent, so the report is not opened in a browser. Install it with: apt-get install -y chromium`);
+if (!hasChromium)
+  console.warn(
+    `report.test.ts: ${CHROMIUM} is absent, so the report is not opened in a browser. Install it with: apt-get install -y chromium`,
+  );
 
 describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`, () => {
   let sim: Simulator;
@@ -41,7 +44,16 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     // Offline: anything but the page's own file is refused, and remembered.
@@ -65,7 +77,9 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
 
   /** A chart's data as Chart.js holds it in the page. */
   const chartData = (id: string) =>
-    page.evaluate(`(() => { const c = window.kandjiCharts[${JSON.stringify(id)}]; return { labels: c.data.labels, datasets: c.data.datasets.map((d) => ({ label: d.label, data: d.data })) }; })()`) as Promise<{
+    page.evaluate(
+      `(() => { const c = window.kandjiCharts[${JSON.stringify(id)}]; return { labels: c.data.labels, datasets: c.data.datasets.map((d) => ({ label: d.label, data: d.data })) }; })()`,
+    ) as Promise<{
       labels: string[];
       datasets: { label: string; data: (number | null)[] }[];
     }>;
@@ -84,7 +98,15 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
       for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
       return { id: c.id, width: c.width, height: c.height, painted, share: painted / (c.width * c.height) };
     })`)) as { id: string; width: number; height: number; painted: number; share: number }[];
-    expect(canvases.map((c) => c.id)).toEqual(['health-status', 'health-rate', 'check-in', 'compliance-rate', 'failing-checks', 'department-compliance', 'department-latest']);
+    expect(canvases.map((c) => c.id)).toEqual([
+      'health-status',
+      'health-rate',
+      'check-in',
+      'compliance-rate',
+      'failing-checks',
+      'department-compliance',
+      'department-latest',
+    ]);
     for (const canvas of canvases) {
       expect(canvas.width, canvas.id).toBeGreaterThan(200);
       expect(canvas.height, canvas.id).toBeGreaterThan(100);
@@ -131,12 +153,19 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
     const overTime = await chartData('department-compliance');
     expect(overTime.datasets.map((d) => d.label).sort()).toEqual([...new Set(rows.map((r) => r.department as string))].sort());
     for (const dataset of overTime.datasets) {
-      const expected = overTime.labels.map((day) => rows.find((r) => r.department === dataset.label && r.day === day)?.compliance_rate ?? null);
+      const expected = overTime.labels.map(
+        (day) => rows.find((r) => r.department === dataset.label && r.day === day)?.compliance_rate ?? null,
+      );
       dataset.data.forEach((value, i) => (expected[i] === null ? expect(value).toBeNull() : expect(value).toBeCloseTo(expected[i], 12)));
     }
     const latest = await chartData('department-latest');
-    const lastDay = rows.map((r) => r.day as string).sort().at(-1);
-    const onLastDay = rows.filter((r) => r.day === lastDay).sort((a, b) => b.devices - a.devices || String(a.department).localeCompare(String(b.department)));
+    const lastDay = rows
+      .map((r) => r.day as string)
+      .sort()
+      .at(-1);
+    const onLastDay = rows
+      .filter((r) => r.day === lastDay)
+      .sort((a, b) => b.devices - a.devices || String(a.department).localeCompare(String(b.department)));
     expect(latest.labels).toEqual(onLastDay.map((r) => r.department));
     expect(latest.datasets[0]?.data).toEqual(onLastDay.map((r) => r.health_rate));
     expect(latest.datasets[1]?.data).toEqual(onLastDay.map((r) => r.compliance_rate));
@@ -160,6 +189,13 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
     expect(text.devices).toBe(String(counted?.devices));
     expect(text.healthy).toBe(`${summary.healthyPct.toFixed(1)}%`);
     expect(text.compliant).toBe(`${summary.compliantPct.toFixed(1)}%`);
-    expect(text.total).toEqual(['all', String(counted?.devices), String(counted?.healthy), `${summary.healthyPct.toFixed(1)}%`, String(counted?.compliant), `${summary.compliantPct.toFixed(1)}%`]);
+    expect(text.total).toEqual([
+      'all',
+      String(counted?.devices),
+      String(counted?.healthy),
+      `${summary.healthyPct.toFixed(1)}%`,
+      String(counted?.compliant),
+      `${summary.compliantPct.toFixed(1)}%`,
+    ]);
   });
 });

@@ -37,14 +37,22 @@ describe('transform on a simulated tenant', () => {
 
   beforeAll(async () => {
     // 600 devices delete at least one a day; a quarter of them change a day, so some Macs turn FileVault off.
-    sim = await startSimulator({ devices: 600, seed: 5, dailyChangeRate: 0.25, rateLimit: { perSecond: 100_000, perHour: 10_000_000 }, keepLog: false });
+    sim = await startSimulator({
+      devices: 600,
+      seed: 5,
+      dailyChangeRate: 0.25,
+      rateLimit: { perSecond: 100_000, perHour: 10_000_000 },
+      keepLog: false,
+    });
     dir = mkdtempSync(join(tmpdir(), 'kandji-transform-sim-'));
     const t = sim.tenant;
 
     statuses.push((await syncSim(sim, dir)).status);
     const wasOn = new Set([...t.deviceIndices()].filter((i) => t.device(i).filevault));
     const day2 = sim.advance(24);
-    fileVaultOff = day2.changed.filter((c) => c.kind === 'filevault' && wasOn.has(c.device) && t.exists(c.device) && !t.device(c.device).filevault).map((c) => t.deviceId(c.device));
+    fileVaultOff = day2.changed
+      .filter((c) => c.kind === 'filevault' && wasOn.has(c.device) && t.exists(c.device) && !t.device(c.device).filevault)
+      .map((c) => t.deviceId(c.device));
     deletedBeforeD2 = day2.deleted.map((i) => t.deviceId(i));
     statuses.push((await syncSim(sim, dir)).status);
 
@@ -116,12 +124,20 @@ describe('transform on a simulated tenant', () => {
         ['2026-01-08', true, '2026-01-06'],
       ]);
     }
-    const daily = await query(beforeRerun, `select strftime(snapshot_date, '%Y-%m-%d') as day, sum(removed)::integer as removed from marts.fleet_health_daily group by all order by day`);
+    const daily = await query(
+      beforeRerun,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, sum(removed)::integer as removed from marts.fleet_health_daily group by all order by day`,
+    );
     expect(daily.find((d) => d.day === '2026-01-07')?.removed).toBe(0);
     expect(daily.find((d) => d.day === '2026-01-06')?.removed).toBe(deletedBeforeD2.length);
-    const current = await query(beforeRerun, `select device_id, health_status from marts.fleet_health where device_id in (${list(deletedBeforeFailedSync)})`);
+    const current = await query(
+      beforeRerun,
+      `select device_id, health_status from marts.fleet_health where device_id in (${list(deletedBeforeFailedSync)})`,
+    );
     expect(current.map((r) => r.health_status)).toEqual(deletedBeforeFailedSync.map(() => 'removed'));
-    expect(await query(beforeRerun, `select count(*)::integer as n from marts.compliance where device_id in (${list(deletedBeforeFailedSync)})`)).toEqual([{ n: 0 }]);
+    expect(
+      await query(beforeRerun, `select count(*)::integer as n from marts.compliance where device_id in (${list(deletedBeforeFailedSync)})`),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('a rerun of the same sync adds no rows to staging, snapshots or marts', async () => {
@@ -132,10 +148,19 @@ describe('transform on a simulated tenant', () => {
     expect(first.tables['raw.devices']).toBeGreaterThan((await query(beforeRerun, `select count(*)::integer as n from raw.devices`))[0]?.n);
     // Models of one row per run (the base views' history, int_device_presence_tracked) gain the rerun's rows by
     // design; every model keyed by day or by key holds exactly the rows it held before the rerun.
-    const changed = await differences(beforeRerun, first.dbPath, ['marts', 'snapshots', 'intermediate', 'staging'], /^(run_id|run_seq|device_record_synced_at)$/);
+    const changed = await differences(
+      beforeRerun,
+      first.dbPath,
+      ['marts', 'snapshots', 'intermediate', 'staging'],
+      /^(run_id|run_seq|device_record_synced_at)$/,
+    );
     const perRun = /^(staging\.base_|intermediate\.int_device_presence_tracked$)/;
     expect(Object.keys(changed).filter((id) => !perRun.test(id))).toEqual([]);
-    expect(Object.keys(changed).every((id) => /only in the second/.test(changed[id] as string) && /^0 rows only in the first/.test(changed[id] as string))).toBe(true);
+    expect(
+      Object.keys(changed).every(
+        (id) => /only in the second/.test(changed[id] as string) && /^0 rows only in the first/.test(changed[id] as string),
+      ),
+    ).toBe(true);
   });
 
   it('builds the same database from JSONL as from Parquet', async () => {
@@ -143,7 +168,9 @@ describe('transform on a simulated tenant', () => {
     const fromParquet = afterRerun;
     const formats = await query(fromJsonl.dbPath, `select distinct file_format from raw.run_streams where file is not null`);
     expect(formats).toEqual([{ file_format: 'jsonl' }]);
-    expect(await query(fromParquet.dbPath, `select distinct file_format from raw.run_streams where file is not null`)).toEqual([{ file_format: 'parquet' }]);
+    expect(await query(fromParquet.dbPath, `select distinct file_format from raw.run_streams where file is not null`)).toEqual([
+      { file_format: 'parquet' },
+    ]);
     expect(fromJsonl.tables).toEqual(fromParquet.tables);
     expect(await differences(fromJsonl.dbPath, fromParquet.dbPath, ALL, /^(file|file_format)$/)).toEqual({});
   });
@@ -156,7 +183,10 @@ describe('transform on a simulated tenant', () => {
     const summary = await fleetSummary(db);
     expect(result.stdout).toContain(formatFleetSummary(summary));
     expect(result.stdout).toContain(`report: ${join(dir, 'cli-report.html')}`);
-    const [counted] = await query(db, `select count(*)::integer as devices, count(*) filter (where is_healthy)::integer as healthy from marts.fleet_health where not is_removed`);
+    const [counted] = await query(
+      db,
+      `select count(*)::integer as devices, count(*) filter (where is_healthy)::integer as healthy from marts.fleet_health where not is_removed`,
+    );
     expect({ devices: summary.devices, healthy: summary.healthy }).toEqual(counted);
     expect(summary.snapshotDate).toBe('2026-01-08');
   });

@@ -3,7 +3,11 @@ import { discoverCatalog, parseCatalog } from '../../source/catalog.ts';
 import { ConfigError } from '../../source/errors.ts';
 import { STREAMS } from '../../streams/index.ts';
 
-const configured = (name: string, sync_mode: string) => ({ stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] }, sync_mode, destination_sync_mode: 'append' });
+const configured = (name: string, sync_mode: string) => ({
+  stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'] },
+  sync_mode,
+  destination_sync_mode: 'append',
+});
 
 /** Walk a JSON Schema, calling `visit` on every subschema with its path. */
 function walk(schema: any, visit: (s: any, path: string) => void, path = '') {
@@ -23,7 +27,9 @@ describe('discover', () => {
   });
 
   it('declares incremental, cursors and keys where the API allows', () => {
-    const incremental = catalog.streams.filter((s) => s.supported_sync_modes.includes('incremental')).map((s) => `${s.name}:${s.default_cursor_field?.join('.')}`);
+    const incremental = catalog.streams
+      .filter((s) => s.supported_sync_modes.includes('incremental'))
+      .map((s) => `${s.name}:${s.default_cursor_field?.join('.')}`);
     expect(incremental.sort()).toEqual(
       [
         'application_firewall:updated_at',
@@ -58,7 +64,9 @@ describe('discover', () => {
         expect(s.type.length, path).toBe(2);
         expect(s.type[1], path).toBe('null');
       }
-      expect(['object', 'string', 'integer', 'number', 'boolean', 'array', undefined]).toContain(Array.isArray(s.type) ? s.type[0] : s.type);
+      expect(['object', 'string', 'integer', 'number', 'boolean', 'array', undefined]).toContain(
+        Array.isArray(s.type) ? s.type[0] : s.type,
+      );
       if (s.format) {
         expect(['date-time', 'date']).toContain(s.format);
         expect(s.airbyte_type).toBe('timestamp_with_timezone');
@@ -69,19 +77,38 @@ describe('discover', () => {
 
 describe('configured catalog', () => {
   it('keeps the connector’s order whatever the catalog says', () => {
-    const c = parseCatalog({ streams: [configured('device_details', 'incremental'), configured('devices', 'full_refresh'), configured('filevault', 'incremental')] });
-    expect(c.streams.map((s) => `${s.spec.name}:${s.syncMode}`)).toEqual(['devices:full_refresh', 'filevault:incremental', 'device_details:incremental']);
+    const c = parseCatalog({
+      streams: [configured('device_details', 'incremental'), configured('devices', 'full_refresh'), configured('filevault', 'incremental')],
+    });
+    expect(c.streams.map((s) => `${s.spec.name}:${s.syncMode}`)).toEqual([
+      'devices:full_refresh',
+      'filevault:incremental',
+      'device_details:incremental',
+    ]);
     expect(c.rejected).toEqual([]);
   });
 
   it('rejects unknown streams and impossible sync modes per stream, without failing the rest', () => {
-    const c = parseCatalog({ streams: [configured('__AIRBYTE__stream_that_does_not_exist', 'INVALID'), configured('users', 'incremental'), configured('tags', 'full_refresh')] });
+    const c = parseCatalog({
+      streams: [
+        configured('__AIRBYTE__stream_that_does_not_exist', 'INVALID'),
+        configured('users', 'incremental'),
+        configured('tags', 'full_refresh'),
+      ],
+    });
     expect(c.streams.map((s) => s.spec.name)).toEqual(['tags']);
     expect(c.rejected.map((r) => r.name)).toEqual(['__AIRBYTE__stream_that_does_not_exist', 'users']);
     expect(c.rejected[1]?.reason).toMatch(/users supports full_refresh only/);
   });
 
-  it.each([[null], [[]], [{}], [{ streams: {} }], [{ streams: [{}] }], [{ streams: [configured('tags', 'full_refresh'), configured('tags', 'full_refresh')] }]])('refuses %j as a config error', (input) => {
+  it.each([
+    [null],
+    [[]],
+    [{}],
+    [{ streams: {} }],
+    [{ streams: [{}] }],
+    [{ streams: [configured('tags', 'full_refresh'), configured('tags', 'full_refresh')] }],
+  ])('refuses %j as a config error', (input) => {
     expect(() => parseCatalog(input)).toThrow(ConfigError);
   });
 });

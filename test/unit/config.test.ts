@@ -44,28 +44,53 @@ describe('resolveConfig: the API host', () => {
   });
 
   it('reads a bare word in api_url as a subdomain in the configured region', () => {
-    expect(resolveConfig({ api_url: 'acme', region: 'eu', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.eu.kandji.io', region: 'eu' });
-    expect(resolveConfig({ api_url: 'ACME', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.kandji.io', region: 'us', subdomain: 'acme' });
+    expect(resolveConfig({ api_url: 'acme', region: 'eu', api_token: TOKEN })).toMatchObject({
+      baseUrl: 'https://acme.api.eu.kandji.io',
+      region: 'eu',
+    });
+    expect(resolveConfig({ api_url: 'ACME', api_token: TOKEN })).toMatchObject({
+      baseUrl: 'https://acme.api.kandji.io',
+      region: 'us',
+      subdomain: 'acme',
+    });
   });
 
   it('lets a full api_url name its own region, whatever region says', () => {
     // The Airbyte UI fills in region's default, so an EU user who pastes the EU URL also sends region "us".
-    expect(resolveConfig({ api_url: 'acme.api.eu.kandji.io', region: 'us', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.eu.kandji.io', region: 'eu' });
+    expect(resolveConfig({ api_url: 'acme.api.eu.kandji.io', region: 'us', api_token: TOKEN })).toMatchObject({
+      baseUrl: 'https://acme.api.eu.kandji.io',
+      region: 'eu',
+    });
   });
 
   it('builds the host from subdomain and region', () => {
-    expect(resolveConfig({ subdomain: 'acme', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.kandji.io', host: 'acme.api.kandji.io', region: 'us', subdomain: 'acme' });
-    expect(resolveConfig({ subdomain: 'acme', region: 'eu', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.eu.kandji.io', host: 'acme.api.eu.kandji.io', region: 'eu', subdomain: 'acme' });
+    expect(resolveConfig({ subdomain: 'acme', api_token: TOKEN })).toMatchObject({
+      baseUrl: 'https://acme.api.kandji.io',
+      host: 'acme.api.kandji.io',
+      region: 'us',
+      subdomain: 'acme',
+    });
+    expect(resolveConfig({ subdomain: 'acme', region: 'eu', api_token: TOKEN })).toMatchObject({
+      baseUrl: 'https://acme.api.eu.kandji.io',
+      host: 'acme.api.eu.kandji.io',
+      region: 'eu',
+      subdomain: 'acme',
+    });
     expect(resolveConfig({ subdomain: ' Acme ', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.kandji.io' });
   });
 
   it('accepts api_url and subdomain together when they name the same tenant', () => {
-    expect(resolveConfig({ api_url: 'https://ACME.api.eu.kandji.io', subdomain: 'acme', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.eu.kandji.io', subdomain: 'acme' });
+    expect(resolveConfig({ api_url: 'https://ACME.api.eu.kandji.io', subdomain: 'acme', api_token: TOKEN })).toMatchObject({
+      baseUrl: 'https://acme.api.eu.kandji.io',
+      subdomain: 'acme',
+    });
   });
 
   it('treats empty and null host fields as not set', () => {
     expect(resolveConfig({ api_url: '', subdomain: 'acme', api_token: TOKEN }).baseUrl).toBe('https://acme.api.kandji.io');
-    expect(resolveConfig({ api_url: 'acme.api.kandji.io', subdomain: null, region: null, api_token: TOKEN }).baseUrl).toBe('https://acme.api.kandji.io');
+    expect(resolveConfig({ api_url: 'acme.api.kandji.io', subdomain: null, region: null, api_token: TOKEN }).baseUrl).toBe(
+      'https://acme.api.kandji.io',
+    );
   });
 
   it('warns about the legacy host but uses it as configured', () => {
@@ -83,34 +108,59 @@ describe('resolveConfig: the API host', () => {
     ['http://127.1.2.3:80', 'http://127.1.2.3', '127.1.2.3'],
     ['https://localhost:8443', 'https://localhost:8443', 'localhost:8443'],
   ])('takes the simulator on loopback as given: %s → %s', (apiUrl, baseUrl, host) => {
-    expect(resolveConfig({ api_url: apiUrl, api_token: TOKEN })).toEqual(expect.objectContaining({ baseUrl, host, region: 'loopback', isLoopback: true, subdomain: undefined, warnings: [] }));
+    expect(resolveConfig({ api_url: apiUrl, api_token: TOKEN })).toEqual(
+      expect.objectContaining({ baseUrl, host, region: 'loopback', isLoopback: true, subdomain: undefined, warnings: [] }),
+    );
   });
 
   it('keeps a given subdomain next to a loopback URL', () => {
-    expect(resolveConfig({ api_url: 'http://127.0.0.1:4010', subdomain: 'acme', api_token: TOKEN })).toMatchObject({ baseUrl: 'http://127.0.0.1:4010', subdomain: 'acme' });
+    expect(resolveConfig({ api_url: 'http://127.0.0.1:4010', subdomain: 'acme', api_token: TOKEN })).toMatchObject({
+      baseUrl: 'http://127.0.0.1:4010',
+      subdomain: 'acme',
+    });
   });
 });
 
 describe('resolveConfig: host mistakes', () => {
   it.each([
-    ['acme.kandji.io', 'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.'],
-    ['https://acme.kandji.io/devices', 'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.'],
-    ['HTTPS://Acme.Kandji.IO/', 'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.'],
-    ['acme.iru.com', 'acme.iru.com is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.'],
+    [
+      'acme.kandji.io',
+      'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.',
+    ],
+    [
+      'https://acme.kandji.io/devices',
+      'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.',
+    ],
+    [
+      'HTTPS://Acme.Kandji.IO/',
+      'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.',
+    ],
+    [
+      'acme.iru.com',
+      'acme.iru.com is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.',
+    ],
     // Plain http to the console: the host is the bigger mistake, so that is what the message is about.
-    ['http://acme.kandji.io', 'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.'],
+    [
+      'http://acme.kandji.io',
+      'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.',
+    ],
   ])('refuses the console URL %j', (apiUrl, message) => {
     expect(configError(() => resolveConfig({ api_url: apiUrl, api_token: TOKEN })).message).toBe(message);
   });
 
-  it.each(['example.com', 'https://example.com/api/v1', 'api.kandji.io', 'www.kandji.io', 'acme.api.kandji.io.example.com', 'acme.api.kandji.com', 'acme.eu.kandji.io'])(
-    'refuses %j as not a Kandji API host',
-    (apiUrl) => {
-      expect(configError(() => resolveConfig({ api_url: apiUrl, api_token: TOKEN })).message).toMatch(
-        /^api_url host \S+ is not a Kandji API host\. Use the API URL shown under Settings → Access: \{subdomain\}\.api\.kandji\.io \(US\), \{subdomain\}\.api\.eu\.kandji\.io \(EU\) or \{subdomain\}\.api\.iru\.com\.$/,
-      );
-    },
-  );
+  it.each([
+    'example.com',
+    'https://example.com/api/v1',
+    'api.kandji.io',
+    'www.kandji.io',
+    'acme.api.kandji.io.example.com',
+    'acme.api.kandji.com',
+    'acme.eu.kandji.io',
+  ])('refuses %j as not a Kandji API host', (apiUrl) => {
+    expect(configError(() => resolveConfig({ api_url: apiUrl, api_token: TOKEN })).message).toMatch(
+      /^api_url host \S+ is not a Kandji API host\. Use the API URL shown under Settings → Access: \{subdomain\}\.api\.kandji\.io \(US\), \{subdomain\}\.api\.eu\.kandji\.io \(EU\) or \{subdomain\}\.api\.iru\.com\.$/,
+    );
+  });
 
   it('refuses plain http to anything but loopback', () => {
     expect(configError(() => resolveConfig({ api_url: 'http://acme.api.kandji.io/api/v1', api_token: TOKEN })).message).toBe(
@@ -130,11 +180,14 @@ describe('resolveConfig: host mistakes', () => {
     );
   });
 
-  it.each(['acme.api.kandji.io', 'https://acme.api.kandji.io', 'acme.kandji.io', 'localhost:8080'])('refuses a host or URL in subdomain: %j', (subdomain) => {
-    expect(configError(() => resolveConfig({ subdomain, api_token: TOKEN })).message).toBe(
-      `subdomain "${subdomain}" is not a subdomain: subdomain is just the first label, e.g. 'acme'; put full URLs in api_url.`,
-    );
-  });
+  it.each(['acme.api.kandji.io', 'https://acme.api.kandji.io', 'acme.kandji.io', 'localhost:8080'])(
+    'refuses a host or URL in subdomain: %j',
+    (subdomain) => {
+      expect(configError(() => resolveConfig({ subdomain, api_token: TOKEN })).message).toBe(
+        `subdomain "${subdomain}" is not a subdomain: subdomain is just the first label, e.g. 'acme'; put full URLs in api_url.`,
+      );
+    },
+  );
 
   it('refuses a subdomain with characters no host name has', () => {
     expect(configError(() => resolveConfig({ subdomain: 'acme_corp', api_token: TOKEN })).message).toBe(
@@ -144,7 +197,8 @@ describe('resolveConfig: host mistakes', () => {
   });
 
   it('refuses a configuration with neither api_url nor subdomain', () => {
-    const message = 'Neither api_url nor subdomain is set. Set api_url to the API URL shown in Kandji under Settings → Access, e.g. acme.api.kandji.io (or set subdomain and region).';
+    const message =
+      'Neither api_url nor subdomain is set. Set api_url to the API URL shown in Kandji under Settings → Access, e.g. acme.api.kandji.io (or set subdomain and region).';
     expect(configError(() => resolveConfig({ api_token: TOKEN })).message).toBe(message);
     expect(configError(() => resolveConfig({ api_url: '  ', subdomain: '', api_token: TOKEN })).message).toBe(message);
   });
@@ -158,16 +212,28 @@ describe('resolveConfig: host mistakes', () => {
 
 describe('isConsoleHost', () => {
   it('knows the web app hosts, with any case, port or trailing dot', () => {
-    for (const host of ['acme.kandji.io', 'ACME.KANDJI.IO', 'acme.kandji.io:443', 'acme.kandji.io.', 'acme.iru.com']) expect(isConsoleHost(host), host).toBe(true);
+    for (const host of ['acme.kandji.io', 'ACME.KANDJI.IO', 'acme.kandji.io:443', 'acme.kandji.io.', 'acme.iru.com'])
+      expect(isConsoleHost(host), host).toBe(true);
   });
 
   it('is not fooled by API hosts or bare vendor domains', () => {
-    for (const host of ['acme.api.kandji.io', 'acme.api.eu.kandji.io', 'acme.api.iru.com', 'api.kandji.io', 'www.kandji.io', 'kandji.io', 'iru.com', 'acme.kandji.io.evil.com'])
+    for (const host of [
+      'acme.api.kandji.io',
+      'acme.api.eu.kandji.io',
+      'acme.api.iru.com',
+      'api.kandji.io',
+      'www.kandji.io',
+      'kandji.io',
+      'iru.com',
+      'acme.kandji.io.evil.com',
+    ])
       expect(isConsoleHost(host), host).toBe(false);
   });
 
   it('has a message that names the API host to use instead', () => {
-    expect(consoleHostMessage('Acme.Kandji.io:443')).toBe('acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.');
+    expect(consoleHostMessage('Acme.Kandji.io:443')).toBe(
+      'acme.kandji.io is the Kandji web app, not the API. Use the API URL shown under Settings → Access, e.g. acme.api.kandji.io.',
+    );
   });
 });
 
@@ -209,7 +275,9 @@ describe('resolveConfig: the token', () => {
   });
 
   it('refuses a token of the wrong type without quoting it', () => {
-    expect(configError(() => resolveConfig({ api_url: 'acme', api_token: 1234567890123 })).message).toBe('The configuration is invalid: api_token must be a string.');
+    expect(configError(() => resolveConfig({ api_url: 'acme', api_token: 1234567890123 })).message).toBe(
+      'The configuration is invalid: api_token must be a string.',
+    );
   });
 
   describe('never puts the token, or what was pasted as one, in a message', () => {
@@ -334,12 +402,21 @@ describe('resolveConfig: the other fields', () => {
   });
 
   it('refuses a subdomain or api_url that is not a string', () => {
-    expect(configError(() => resolveConfig({ api_url: 42, api_token: TOKEN })).message).toBe('The configuration is invalid: api_url must be a string, not 42.');
-    expect(configError(() => resolveConfig({ subdomain: ['acme'], api_token: TOKEN })).message).toBe('The configuration is invalid: subdomain must be a string, not ["acme"].');
+    expect(configError(() => resolveConfig({ api_url: 42, api_token: TOKEN })).message).toBe(
+      'The configuration is invalid: api_url must be a string, not 42.',
+    );
+    expect(configError(() => resolveConfig({ subdomain: ['acme'], api_token: TOKEN })).message).toBe(
+      'The configuration is invalid: subdomain must be a string, not ["acme"].',
+    );
   });
 
   it('refuses a configuration that is not an object', () => {
-    for (const [raw, kind] of [[null, 'null'], [[], 'an array'], ['acme', 'a string'], [7, 'a number']] as const)
+    for (const [raw, kind] of [
+      [null, 'null'],
+      [[], 'an array'],
+      ['acme', 'a string'],
+      [7, 'a number'],
+    ] as const)
       expect(configError(() => resolveConfig(raw)).message).toBe(
         `The configuration is ${kind}, not a JSON object. It should hold a JSON object like {"api_url": "acme.api.kandji.io", "api_token": "<the API token from Settings → Access>"}.`,
       );
@@ -385,7 +462,9 @@ describe('loadConfig', () => {
   it('says when the path is a directory', async () => {
     const path = join(dir, 'a-directory');
     await mkdir(path);
-    expect((await loadError(path)).message).toBe(`The config path ${path} is a directory, not a file. Pass --config with the path of your configuration file.`);
+    expect((await loadError(path)).message).toBe(
+      `The config path ${path} is a directory, not a file. Pass --config with the path of your configuration file.`,
+    );
   });
 
   it.skipIf(process.getuid?.() === 0)('says when the file cannot be read', async () => {
@@ -404,7 +483,11 @@ describe('loadConfig', () => {
   it('says when the file is not JSON, with the position and no quote of its text', async () => {
     const missingComma = await file('comma.json', `{"api_url": "acme"\n "api_token": "${TOKEN}"}`);
     const error = await loadError(missingComma);
-    expect(error.message).toMatch(new RegExp(`^The config file ${missingComma} is not valid JSON \\(.*line 2 column 2\\)\\)\\. Look for a missing comma or quote, a trailing comma, or a comment \\(JSON allows none\\)\\.$`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The config file ${missingComma} is not valid JSON \\(.*line 2 column 2\\)\\)\\. Look for a missing comma or quote, a trailing comma, or a comment \\(JSON allows none\\)\\.$`,
+      ),
+    );
     expect(error.message).not.toContain(TOKEN);
 
     // V8 quotes the text around an unexpected token (`..."i_token": x0f8fad5b-"... is not valid JSON`): the
@@ -415,7 +498,9 @@ describe('loadConfig', () => {
     );
     const trailing = await file('trailing.json', `{"api_token": "${TOKEN}"} and more`);
     const trailingError = await loadError(trailing);
-    expect(trailingError.message).toMatch(/ is not valid JSON \(Unexpected non-whitespace character after JSON at position \d+ \(line 1 column \d+\)\)\. /);
+    expect(trailingError.message).toMatch(
+      / is not valid JSON \(Unexpected non-whitespace character after JSON at position \d+ \(line 1 column \d+\)\)\. /,
+    );
     expect(trailingError.message).not.toContain(TOKEN.slice(0, 8));
   });
 

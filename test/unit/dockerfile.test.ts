@@ -65,10 +65,14 @@ describe('Dockerfile', () => {
     expect(stages).toHaveLength(2);
     expect(build[0]!.args).toMatch(/^node:24-slim AS build$/i);
     expect(runtime[0]!.args).toBe('node:24-slim');
-    const buildRuns = all(build, 'RUN').map((i) => i.args).join('\n');
+    const buildRuns = all(build, 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     expect(buildRuns).toMatch(/npm ci\b/);
     expect(buildRuns).toMatch(/tsc -p tsconfig\.build\.json/);
-    const runtimeRuns = all(runtime, 'RUN').map((i) => i.args).join('\n');
+    const runtimeRuns = all(runtime, 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     expect(runtimeRuns).toMatch(/npm ci --omit=dev/);
     expect(all(runtime, 'COPY').map((i) => i.args)).toContain('--from=build /build/dist ./dist');
   });
@@ -89,7 +93,9 @@ describe('Dockerfile', () => {
     expect(users.at(-1)!.args).toBe('airbyte');
     // The USER comes before the ENTRYPOINT, so the connector never runs as root.
     expect(runtime.indexOf(users.at(-1)!)).toBeLessThan(runtime.findIndex((i) => i.keyword === 'ENTRYPOINT'));
-    const runs = all(runtime, 'RUN').map((i) => i.args).join('\n');
+    const runs = all(runtime, 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     expect(runs).toMatch(/useradd\b[^&]*\bairbyte\b/);
     expect(runs).toMatch(/mkdir -p \/airbyte/);
     expect(runs).toMatch(/chown airbyte:airbyte \/airbyte\b/);
@@ -136,7 +142,9 @@ describe('integration_tests/ (acceptance-test inputs)', () => {
     expect(validate(catalog), ajv.errorsText(validate.errors)).toBe(true);
     const parsed = parseCatalog(catalog);
     expect(parsed.rejected).toEqual([]);
-    expect(parsed.streams.map((s) => [s.spec.name, s.syncMode])).toEqual(STREAMS.map((s) => [s.name, s.cursorField ? 'incremental' : 'full_refresh']));
+    expect(parsed.streams.map((s) => [s.spec.name, s.syncMode])).toEqual(
+      STREAMS.map((s) => [s.name, s.cursorField ? 'incremental' : 'full_refresh']),
+    );
     // Each entry carries the stream's key and cursor with their discovered schemas: what CAT reads cursor types from.
     const discovered = new Map(discoverCatalog().streams.map((s) => [s.name, s]));
     for (const entry of catalog.streams) {
@@ -144,7 +152,8 @@ describe('integration_tests/ (acceptance-test inputs)', () => {
       expect(entry.stream.source_defined_primary_key).toEqual(stream.source_defined_primary_key);
       expect(entry.cursor_field).toEqual(stream.default_cursor_field);
       const properties = (stream.json_schema as { properties: Record<string, unknown> }).properties;
-      for (const [field, schema] of Object.entries(entry.stream.json_schema.properties)) expect(schema, `${entry.stream.name}.${field}`).toEqual(properties[field]);
+      for (const [field, schema] of Object.entries(entry.stream.json_schema.properties))
+        expect(schema, `${entry.stream.name}.${field}`).toEqual(properties[field]);
     }
   });
 

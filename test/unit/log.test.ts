@@ -27,14 +27,21 @@ describe('Logger', () => {
     log.debug('not shown');
     log.info('retry 1 of GET /devices in 0.3 s: server error 503');
     log.warn('skipped a device');
-    expect(text()).toBe('2026-01-05T12:00:00Z INFO retry 1 of GET /devices in 0.3 s: server error 503\n2026-01-05T12:00:00Z WARN skipped a device\n');
+    expect(text()).toBe(
+      '2026-01-05T12:00:00Z INFO retry 1 of GET /devices in 0.3 s: server error 503\n2026-01-05T12:00:00Z WARN skipped a device\n',
+    );
   });
 
   it('writes one JSON object per line with fields', () => {
     const { out, lines } = capture();
     const log = new Logger({ out, clock: () => T0, format: 'json' });
     log.info('progress: 10 records', { records: 10 });
-    expect(JSON.parse(lines[0] as string)).toEqual({ time: '2026-01-05T12:00:00.250Z', level: 'info', message: 'progress: 10 records', records: 10 });
+    expect(JSON.parse(lines[0] as string)).toEqual({
+      time: '2026-01-05T12:00:00.250Z',
+      level: 'info',
+      message: 'progress: 10 records',
+      records: 10,
+    });
   });
 
   it('--log-level error keeps only errors', () => {
@@ -99,7 +106,9 @@ describe('mirrorLogs', () => {
     mirrored.write(message.error('Kandji rejected the token', 'config_error', { stream: 'users' }));
     mirrored.write(message.record('tags', { id: 'a' }, T0));
     expect(sink.messages.map((m) => m.type)).toEqual(['LOG', 'TRACE', 'RECORD']);
-    expect(text()).toBe('2026-01-05T12:00:00Z WARN devices: skipped 1 device\n2026-01-05T12:00:00Z ERROR users: Kandji rejected the token\n');
+    expect(text()).toBe(
+      '2026-01-05T12:00:00Z WARN devices: skipped 1 device\n2026-01-05T12:00:00Z ERROR users: Kandji rejected the token\n',
+    );
   });
 });
 

@@ -85,7 +85,14 @@ describe('toIsoUtc: the timestamp formats of kandji-api.md §5', () => {
   });
 
   it('refuses near misses rather than guessing', () => {
-    for (const text of ['2023-01-18T21:46Z', '2023-1-18', '18/01/2023', '2023-01-18T21:46:26.Z', '2023-01-18T21:46:26+00', '2023-01-18T21:46:26.1234567890Z'])
+    for (const text of [
+      '2023-01-18T21:46Z',
+      '2023-1-18',
+      '18/01/2023',
+      '2023-01-18T21:46:26.Z',
+      '2023-01-18T21:46:26+00',
+      '2023-01-18T21:46:26.1234567890Z',
+    ])
       expect(parseTimestamp(text), text).toMatchObject({ ok: false });
   });
 
@@ -117,8 +124,13 @@ describe('isCanonicalUtc: the fast path for timestamps already in the output for
     // Any string of the right length and alphabet: accepted only if parsing gives the same string back.
     const lookalike = fc.string({ minLength: 27, maxLength: 27, unit: fc.constantFrom(...'0123456789-T:.Z ') });
     fc.assert(fc.property(lookalike, (text) => !isCanonicalUtc(text) || toIsoUtc(text) === text));
-    const mutated = fc.tuple(canonical, fc.nat(26), fc.constantFrom(...'0123456789-T:.Z')).map(([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1));
-    fc.assert(fc.property(mutated, (text) => isCanonicalUtc(text) === (toIsoUtc(text) === text)), { numRuns: 2000 });
+    const mutated = fc
+      .tuple(canonical, fc.nat(26), fc.constantFrom(...'0123456789-T:.Z'))
+      .map(([t, i, c]) => t.slice(0, i) + c + t.slice(i + 1));
+    fc.assert(
+      fc.property(mutated, (text) => isCanonicalUtc(text) === (toIsoUtc(text) === text)),
+      { numRuns: 2000 },
+    );
   });
 });
 

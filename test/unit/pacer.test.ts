@@ -72,7 +72,12 @@ describe('Pacer', () => {
     const clock = fakeClock();
     const pacer = new Pacer({ share: 0.5, now: clock.now, sleep: clock.sleep });
     // Someone else used 5,990 of 10,000: we may use only what keeps 5,000 for the others.
-    pacer.observe({ 'x-ratelimit-limit-hour': '10000', 'x-ratelimit-remaining-hour': '5010', 'ratelimit-limit': '10000', 'ratelimit-reset': '600' });
+    pacer.observe({
+      'x-ratelimit-limit-hour': '10000',
+      'x-ratelimit-remaining-hour': '5010',
+      'ratelimit-limit': '10000',
+      'ratelimit-reset': '600',
+    });
     expect(pacer.remainingBudget).toBe(10);
     pacer.observe({ 'x-ratelimit-remaining-hour': '5000' });
     await expect(pacer.acquire()).rejects.toBeInstanceOf(BudgetExhaustedError);

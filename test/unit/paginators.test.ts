@@ -37,7 +37,10 @@ describe('stableOffset (/devices)', () => {
 describe('followNext and prismCursor', () => {
   it('follows next links until null', () => {
     const p = followNext({ style: 'cursor envelope', first: {} });
-    expect(p.read({ next: 'https://acme.kandji.io/api/v1/users?cursor=cD0x', previous: null, results: [1, 2] }, {})).toEqual({ rows: [1, 2], next: { link: 'https://acme.kandji.io/api/v1/users?cursor=cD0x' } });
+    expect(p.read({ next: 'https://acme.kandji.io/api/v1/users?cursor=cD0x', previous: null, results: [1, 2] }, {})).toEqual({
+      rows: [1, 2],
+      next: { link: 'https://acme.kandji.io/api/v1/users?cursor=cD0x' },
+    });
     expect(p.read({ next: null, results: [] }, {}).next).toBeUndefined();
     expect(() => p.read([1], {})).toThrow(/"results" list/);
   });

@@ -40,7 +40,8 @@ interface SchemaNode {
 /** Every schema node: the root, each property, array items, combinator options and additionalProperties schemas. */
 function* schemaNodes(schema: Schema, path = '', name: string | undefined = undefined): Generator<SchemaNode> {
   yield { schema, path, name, isRoot: path === '' };
-  for (const [key, child] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) yield* schemaNodes(child, `${path}/properties/${key}`, key);
+  for (const [key, child] of Object.entries((schema.properties ?? {}) as Record<string, Schema>))
+    yield* schemaNodes(child, `${path}/properties/${key}`, key);
   const items = schema.items;
   if (Array.isArray(items)) for (const [i, item] of items.entries()) yield* schemaNodes(item as Schema, `${path}/items/${i}`, name);
   else if (items && typeof items === 'object') yield* schemaNodes(items as Schema, `${path}/items`, name);
@@ -53,26 +54,65 @@ function* schemaNodes(schema: Schema, path = '', name: string | undefined = unde
 const typesOf = (schema: Schema): unknown[] => (Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type]);
 
 // S6: names CAT expects to be secret (test_core.py, test_secret_is_properly_marked).
-const SECRET_NAMES = ['client_token', 'access_token', 'api_token', 'token', 'secret', 'client_secret', 'password', 'key', 'service_account_info', 'service_account', 'tenant_id', 'certificate', 'jwt', 'credentials', 'app_id', 'appid', 'refresh_token'];
+const SECRET_NAMES = [
+  'client_token',
+  'access_token',
+  'api_token',
+  'token',
+  'secret',
+  'client_secret',
+  'password',
+  'key',
+  'service_account_info',
+  'service_account',
+  'tenant_id',
+  'certificate',
+  'jwt',
+  'credentials',
+  'app_id',
+  'appid',
+  'refresh_token',
+];
 // S10: keywords CAT forbids anywhere in a spec.
-const FORBIDDEN = ['not', 'anyOf', 'patternProperties', 'prefixItems', 'allOf', 'if', 'then', 'else', 'dependentSchemas', 'dependentRequired'];
+const FORBIDDEN = [
+  'not',
+  'anyOf',
+  'patternProperties',
+  'prefixItems',
+  'allOf',
+  'if',
+  'then',
+  'else',
+  'dependentSchemas',
+  'dependentRequired',
+];
 
 function specViolations(root: Schema): string[] {
   const out: string[] = [];
   for (const { schema, path, name, isRoot } of schemaNodes(root)) {
     const at = path || '/';
     const types = typesOf(schema);
-    if (Array.isArray(schema.enum) && new Set(schema.enum.map((v) => JSON.stringify(v))).size !== schema.enum.length) out.push(`S4 ${at}: enum values repeat`);
+    if (Array.isArray(schema.enum) && new Set(schema.enum.map((v) => JSON.stringify(v))).size !== schema.enum.length)
+      out.push(`S4 ${at}: enum values repeat`);
     const canHoldSecret = types.some((t) => t === 'string' || t === 'integer' || t === 'number') && !('const' in schema);
-    if (name !== undefined && SECRET_NAMES.includes(name.toLowerCase()) && canHoldSecret && schema.airbyte_secret !== true) out.push(`S6 ${at}: ${name} must be airbyte_secret`);
+    if (name !== undefined && SECRET_NAMES.includes(name.toLowerCase()) && canHoldSecret && schema.airbyte_secret !== true)
+      out.push(`S6 ${at}: ${name} must be airbyte_secret`);
     if (schema.airbyte_secret !== undefined && !canHoldSecret) out.push(`S6 ${at}: airbyte_secret on a field that cannot hold a secret`);
-    if (Array.isArray(schema.type) && !(schema.type.length === 1 || (schema.type.length === 2 && schema.type[0] !== 'null' && schema.type[1] === 'null')))
+    if (
+      Array.isArray(schema.type) &&
+      !(schema.type.length === 1 || (schema.type.length === 2 && schema.type[0] !== 'null' && schema.type[1] === 'null'))
+    )
       out.push(`S7 ${at}: type ${JSON.stringify(schema.type)} is not [T] or [T, "null"]`);
-    if (!isRoot && types.includes('object') && Object.keys((schema.properties ?? {}) as object).length === 0 && !schema.oneOf) out.push(`S8 ${at}: object without properties`);
+    if (!isRoot && types.includes('object') && Object.keys((schema.properties ?? {}) as object).length === 0 && !schema.oneOf)
+      out.push(`S8 ${at}: object without properties`);
     if (types.includes('array')) {
       const items = schema.items as Schema | Schema[] | undefined;
       const itemTypes = items && !Array.isArray(items) ? typesOf(items) : [];
-      if (!items || Array.isArray(items) || !(itemTypes.some((t) => ['object', 'string', 'number', 'integer'].includes(t as string)) || Array.isArray(items.enum)))
+      if (
+        !items ||
+        Array.isArray(items) ||
+        !(itemTypes.some((t) => ['object', 'string', 'number', 'integer'].includes(t as string)) || Array.isArray(items.enum))
+      )
         out.push(`S9 ${at}: array items must be one schema of type object, string, number or integer, or an enum`);
     }
     for (const keyword of FORBIDDEN) if (keyword in schema) out.push(`S10 ${at}: forbidden keyword ${keyword}`);
@@ -86,7 +126,8 @@ function specViolations(root: Schema): string[] {
       }
     }
     if ('$ref' in schema) out.push(`S15 ${at}: $ref`);
-    if ('additionalProperties' in schema && schema.additionalProperties !== true) out.push(`S17 ${at}: additionalProperties must be exactly true`);
+    if ('additionalProperties' in schema && schema.additionalProperties !== true)
+      out.push(`S17 ${at}: additionalProperties must be exactly true`);
   }
   return out;
 }
@@ -138,7 +179,8 @@ describe('the spec passes Airbyte’s spec checks', () => {
   });
 
   it('names each default in its description', () => {
-    for (const [name, field] of Object.entries(properties)) if ('default' in field) expect(field.description, name).toContain(`Default: ${String(field.default)}`);
+    for (const [name, field] of Object.entries(properties))
+      if ('default' in field) expect(field.description, name).toContain(`Default: ${String(field.default)}`);
   });
 
   it('is a valid draft-07 schema whose examples and defaults it accepts itself (S2)', () => {
@@ -149,7 +191,8 @@ describe('the spec passes Airbyte’s spec checks', () => {
     expect(validate({ api_url: 'acme.api.kandji.io' })).toBe(false);
     for (const [name, field] of Object.entries(properties)) {
       const one = (value: unknown) => validate({ api_token: '0f8fad5b-d9cb-469f-a165-70867728950e', [name]: value });
-      for (const example of (field.examples ?? []) as unknown[]) expect(one(example), `${name} example ${JSON.stringify(example)}`).toBe(true);
+      for (const example of (field.examples ?? []) as unknown[])
+        expect(one(example), `${name} example ${JSON.stringify(example)}`).toBe(true);
       if ('default' in field) expect(one(field.default), `${name} default`).toBe(true);
     }
   });
@@ -243,7 +286,12 @@ function codeOnly(text: string): string {
       i++;
       out += ' ';
       skipTemplateText();
-    } else if (c === '/' && (lastSignificant === '' || '(,=:[!&|?{};+-*%<>~^'.includes(lastSignificant) || /\b(?:return|typeof|case|in|of|throw|yield|await)$/.test(out.trimEnd()))) {
+    } else if (
+      c === '/' &&
+      (lastSignificant === '' ||
+        '(,=:[!&|?{};+-*%<>~^'.includes(lastSignificant) ||
+        /\b(?:return|typeof|case|in|of|throw|yield|await)$/.test(out.trimEnd()))
+    ) {
       // A regex literal: a slash where no value precedes it.
       for (i++; i < text.length && text[i] !== '/'; i++) {
         if (text[i] === '\\') i++;
@@ -282,19 +330,24 @@ describe('every spec field is read by the connector', () => {
         'const c = /api_token"/.test(s) ? config.token : 0;',
       ].join('\n'),
     );
-    for (const gone of ['maxConcurrency', 'device_details_max_per_sync', 'startDate', 'requestBudgetShare', 'api_token']) expect(code).not.toContain(gone);
+    for (const gone of ['maxConcurrency', 'device_details_max_per_sync', 'startDate', 'requestBudgetShare', 'api_token'])
+      expect(code).not.toContain(gone);
     for (const kept of ['config.deviceAppsSource', '{ k: 1 }.k', 'config.token', 'const c =']) expect(code).toContain(kept);
   });
 
   it('maps every field to names ResolvedConfig has', () => {
     const resolved = resolveConfig({ api_url: 'acme', api_token: '0f8fad5b-d9cb-469f-a165-70867728950e' });
-    for (const field of Object.keys(properties)) for (const name of resolvedNames(field)) expect(Object.keys(resolved), `${field} → ${name}`).toContain(name);
+    for (const field of Object.keys(properties))
+      for (const name of resolvedNames(field)) expect(Object.keys(resolved), `${field} → ${name}`).toContain(name);
   });
 
   it.each(Object.keys(properties))('%s', (field) => {
     const names = [field, ...resolvedNames(field)];
     const pattern = new RegExp(`(?<![\\w$])(?:${names.join('|')})(?![\\w$])`);
     const readers = files.filter(({ code }) => pattern.test(code)).map(({ path }) => path);
-    expect(readers, `nothing outside source/spec.ts and source/config.ts reads ${names.join(' or ')}: use the field, or remove it from the spec`).not.toEqual([]);
+    expect(
+      readers,
+      `nothing outside source/spec.ts and source/config.ts reads ${names.join(' or ')}: use the field, or remove it from the spec`,
+    ).not.toEqual([]);
   });
 });

@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { isoMicros, readAuditBookmark, readDetailsBookmark, readPrismBookmark, writeAuditBookmark, writeDetailsBookmark, writePrismBookmark } from '../../state/bookmarks.ts';
+import {
+  isoMicros,
+  readAuditBookmark,
+  readDetailsBookmark,
+  readPrismBookmark,
+  writeAuditBookmark,
+  writeDetailsBookmark,
+  writePrismBookmark,
+} from '../../state/bookmarks.ts';
 import { parseState } from '../../state/input.ts';
 import { ConfigError } from '../../source/errors.ts';
 
-const stream = (name: string, streamState: unknown) => ({ type: 'STREAM', stream: { stream_descriptor: { name }, stream_state: streamState } });
+const stream = (name: string, streamState: unknown) => ({
+  type: 'STREAM',
+  stream: { stream_descriptor: { name }, stream_state: streamState },
+});
 
 describe('state input', () => {
   it('reads the array of STREAM states Airbyte passes', () => {
-    const state = parseState([stream('audit_events', { occurred_at: '2026-01-01T00:00:00.000000Z' }), stream('filevault', { updated_at: null })]);
+    const state = parseState([
+      stream('audit_events', { occurred_at: '2026-01-01T00:00:00.000000Z' }),
+      stream('filevault', { updated_at: null }),
+    ]);
     expect([...state.keys()]).toEqual(['audit_events', 'filevault']);
     expect(state.get('audit_events')).toEqual({ occurred_at: '2026-01-01T00:00:00.000000Z' });
   });
@@ -43,7 +57,11 @@ describe('bookmarks', () => {
     const audit = writeAuditBookmark({ since: at, idsAtCursor: ['01A'] });
     expect(readAuditBookmark('audit_events', audit)).toEqual({ since: at, idsAtCursor: ['01A'] });
     const details = writeDetailsBookmark({ refreshedAt: at, pendingAfter: 'f0', pendingSince: at + 5 });
-    expect(details).toEqual({ refreshed_at: '2026-01-05T12:00:00.123000Z', pending_after: 'f0', pending_since: '2026-01-05T12:00:00.128000Z' });
+    expect(details).toEqual({
+      refreshed_at: '2026-01-05T12:00:00.123000Z',
+      pending_after: 'f0',
+      pending_since: '2026-01-05T12:00:00.128000Z',
+    });
     expect(readDetailsBookmark('device_details', details)).toEqual({ refreshedAt: at, pendingAfter: 'f0', pendingSince: at + 5 });
   });
 
