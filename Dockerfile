@@ -1,5 +1,5 @@
 # source-kandji as an Airbyte custom connector (docs/airbyte.md).
-#   docker build --platform linux/amd64 -t source-kandji:0.1.0 .
+#   docker build --platform linux/amd64 -t source-kandji:0.2.0 .
 # amd64: the DuckDB binding in package-lock.json is built for linux-x64 only.
 # What Airbyte requires of a connector image (airbyte-protocol.md §1.2): ENTRYPOINT as absolute paths and
 # AIRBYTE_ENTRYPOINT equal to it, a non-root user named airbyte, a writable /airbyte. test/unit/dockerfile.test.ts
@@ -35,7 +35,7 @@ ENV AIRBYTE_ENTRYPOINT="/usr/local/bin/node /airbyte/integration_code/dist/sourc
 ENTRYPOINT ["/usr/local/bin/node", "/airbyte/integration_code/dist/source/cli.js"]
 
 LABEL io.airbyte.name="source-kandji" \
-      io.airbyte.version="0.1.0" \
+      io.airbyte.version="0.2.0" \
       org.opencontainers.image.title="source-kandji" \
       org.opencontainers.image.description="Airbyte source for the Kandji (Iru) device-management API" \
       org.opencontainers.image.licenses="MIT"

@@ -44,7 +44,7 @@ export async function measurePipeline(
   const parse = () => (JSON.parse(body.toString('utf8')) as { data: Record<string, unknown>[] }).data;
   const emitInto = (out: Writable) => async (pages: number) => {
     const sink = new LineWriter(out);
-    const run = new StreamRun(spec, sink);
+    const run = new StreamRun(spec, sink, 'bench');
     for (let i = 0; i < pages; i++) await run.emitAll(parse());
     await sink.flush();
   };

@@ -12,8 +12,22 @@ export interface StreamManifest {
   files: string[];
 }
 
+/** Why a stream, or the whole run, failed: the TRACE ERROR the read emitted (message redacted). */
+export interface RunFailure {
+  /** The stream that failed; absent when the whole run failed. */
+  stream?: string;
+  /** config_error (needs a person: a revoked token, a missing permission), transient_error, system_error. */
+  failure_type: string;
+  message: string;
+}
+
 export interface RunManifest {
   run_id: string;
+  /**
+   * The tenant the run read (the configuration's `tenant`, by default the subdomain): the `tenant_id` on each of its
+   * records. Absent in manifests of versions before 0.2.0.
+   */
+  tenant?: string;
   /** The server's clock at the sync's first response (ISO-8601 UTC): the time the data describes. */
   synced_at: string;
   started_at: string;
@@ -23,4 +37,6 @@ export interface RunManifest {
   format: OutputFormat;
   requests: number;
   streams: Record<string, StreamManifest>;
+  /** Why the run failed, one entry per failure in the order they happened; empty or absent when nothing failed. */
+  failures?: RunFailure[];
 }

@@ -36,9 +36,23 @@ export const json = (description?: string) =>
     ...(description ? { description } : {}),
   });
 
-/** The root schema of a stream's records. */
+/** The field every record carries: the tenant it was read from (the connector stamps it; the API has no such field). */
+export const TENANT_FIELD = 'tenant_id';
+
+/**
+ * The root schema of a stream's records: `tenant_id` first, then the stream's own properties. Every stream's schema is
+ * built here, so every record type, catalog schema and DuckDB table has the tenant column.
+ */
 export const record = <P extends TProperties>(properties: P) =>
-  Type.Object(optional(properties), { additionalProperties: true, $schema: 'http://json-schema.org/draft-07/schema#' });
+  Type.Object(optional({ [TENANT_FIELD]: tenantId(), ...properties } as { tenant_id: ReturnType<typeof tenantId> } & P), {
+    additionalProperties: true,
+    $schema: 'http://json-schema.org/draft-07/schema#',
+  });
+
+const tenantId = () =>
+  string(
+    "The tenant the record was read from: the configuration's `tenant`, by default the API host's subdomain. Part of every primary key.",
+  );
 
 type Optionalize<P extends TProperties> = { [K in keyof P]: ReturnType<typeof Type.Optional<P[K]>> };
 

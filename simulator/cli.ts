@@ -46,6 +46,11 @@ export function simulateCommand(): Command {
         .argParser(share)
         .default(0),
     )
+    .option(
+      '--subdomain <name>',
+      "the tenant's subdomain (in console-host links; put it in the config as subdomain to name the tenant)",
+      'accuhive',
+    )
     .option('--windows-android', 'also enroll Windows and Android devices', false)
     .action(async (opts) => {
       const rate = opts.faultRate as number;
@@ -56,6 +61,7 @@ export function simulateCommand(): Command {
         epoch: opts.epoch,
         port: opts.port,
         host: opts.host,
+        subdomain: opts.subdomain,
         windowsAndAndroid: opts.windowsAndroid,
         latencyMs: opts.latencyMs,
         keepLog: false,
@@ -74,7 +80,7 @@ export function simulateCommand(): Command {
           `Simulated Kandji tenant: ${sim.tenant.liveDevices} devices, seed ${opts.seed}, clock ${new Date(sim.tenant.now).toISOString()}`,
           `  api_url    ${sim.url}`,
           `  api_token  ${sim.token}`,
-          `  control    ${sim.url}/_sim/advance?hours=24 · ${sim.url}/_sim/stats`,
+          `  control    ${sim.url}/_sim/advance?hours=24 · ${sim.url}/_sim/stats · ${sim.url}/_sim/revoke?hours=24`,
           'Press Ctrl-C to stop.',
           '',
         ].join('\n'),

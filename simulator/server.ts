@@ -82,8 +82,11 @@ export interface Simulator {
   readonly drifted: ReadonlyMap<string, DriftedRecord>;
   /** Issue another token with only these permissions (an under-permitted token, as users create by mistake). */
   addToken(permissions: readonly Permission[]): string;
-  /** Revoke a token: it then gets 401, like a deleted token. */
-  revokeToken(token: string): void;
+  /**
+   * Revoke a token: it then gets 401, like a deleted token. With `forHours`, only until the tenant's clock has moved
+   * that many hours on (`advance`): a token revoked by mistake and reissued with the same value the next day.
+   */
+  revokeToken(token: string, options?: { forHours?: number }): void;
   advance(hours: number): AdvanceSummary;
   stats(): SimulatorStats;
   resetStats(): void;
@@ -98,6 +101,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const tenant = new Tenant(options);
   const limiter = new RateLimiter(options.rateLimit);
   const tokens = new Map<string, ReadonlySet<Permission>>();
+  /** Tokens refused until the tenant's clock reaches the time (ms) given. */
+  const suspended = new Map<string, number>();
+  const refused = (token: string) => {
+    const until = suspended.get(token);
+    if (until === undefined) return false;
+    if (tenant.now < until) return true;
+    suspended.delete(token);
+    return false;
+  };
   const mainToken = uuid(tenant.seed, 'api-token');
   tokens.set(mainToken, new Set(PERMISSIONS));
   let faults: FaultOptions = options.faults ?? {};
@@ -168,6 +180,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
           users_moved: summary.usersMoved.length,
         });
       }
+      case '/_sim/revoke': {
+        // The main token, refused until the tenant's clock has moved `hours` on (absent: for good).
+        const given = url.searchParams.get('hours');
+        const hours = given === null ? undefined : Number(given);
+        if (hours !== undefined && !(hours > 0)) return reply(400, { detail: 'hours must be a positive number' });
+        if (hours === undefined) tokens.delete(mainToken);
+        else suspended.set(mainToken, tenant.now + hours * 3_600_000);
+        return reply(200, { revoked: true, until: hours === undefined ? null : new Date(tenant.now + hours * 3_600_000).toISOString() });
+      }
       case '/_sim/stats':
         return reply(200, { ...stats, now: new Date(tenant.now).toISOString(), devices: tenant.liveDevices });
       case '/_sim/reset-stats':
@@ -203,7 +224,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const endpoint = matched ? matched.route.name : 'unmatched';
     const auth = req.headers.authorization ?? '';
     const presented = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
-    const permissions = presented ? tokens.get(presented) : undefined;
+    const permissions = presented && !refused(presented) ? tokens.get(presented) : undefined;
     const tokenState: RequestLogEntry['token'] = presented === undefined ? 'missing' : permissions ? 'valid' : 'invalid';
     const finish = (status: RequestLogEntry['status'], fault = false) => {
       count(endpoint, status, fault);
@@ -345,8 +366,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       tokens.set(token, new Set(permissions));
       return token;
     },
-    revokeToken(token) {
-      tokens.delete(token);
+    revokeToken(token, revoke) {
+      if (revoke?.forHours === undefined) tokens.delete(token);
+      else suspended.set(token, tenant.now + revoke.forHours * 3_600_000);
     },
     advance: (hours) => tenant.advance(hours),
     stats: () => structuredClone(stats),

@@ -203,20 +203,28 @@ withLogging(program.command('read'))
   });
 
 withLogging(program.command('sync'))
-  .description('Read into files: DIR/<stream>/<run>.jsonl|.parquet, a manifest per run in DIR/_runs, the state in DIR/state.json')
+  .description(
+    'Read into files: DIR/<stream>/<run>.jsonl|.parquet, a manifest per run in DIR/_runs, the state in DIR/state.json; with --root, DIR is ROOT/<tenant>',
+  )
   .requiredOption('--config <file>', 'connector configuration (JSON)')
-  .requiredOption('--out <dir>', 'output directory; state and history accumulate there across syncs')
+  .option('--out <dir>', 'output directory; state and history accumulate there across syncs')
+  .option('--root <dir>', "data root of many tenants: write to ROOT/<tenant>, the tenant named by the config's tenant (default: subdomain)")
   .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'parquet', 'both']).default('both'))
   .option('--catalog <file>', 'configured catalog (default: every stream, incremental where it can be)')
-  .action(async (opts: { config: string; out: string; format: OutputFormat; catalog?: string }) => {
+  .action(async (opts: { config: string; out?: string; root?: string; format: OutputFormat; catalog?: string }, command: Command) => {
+    if ((opts.out === undefined) === (opts.root === undefined))
+      command.error(
+        "error: give either --out <dir> (one tenant's folder) or --root <dir> (a folder per tenant under it), not both or neither",
+      );
     try {
-      const { sync } = await import('./sync.ts');
+      const { sync, tenantDir } = await import('./sync.ts');
       const config = await loadConfig(opts.config);
       for (const warning of config.warnings) log.warn(warning);
       const catalog = opts.catalog ? await loadCatalog(opts.catalog) : undefined;
-      const { manifest } = await sync({ config, outDir: opts.out, format: opts.format, ...(catalog ? { catalog } : {}), log });
+      const outDir = opts.out ?? tenantDir(opts.root as string, config.tenant);
+      const { manifest } = await sync({ config, outDir, format: opts.format, ...(catalog ? { catalog } : {}), log });
       const records = Object.values(manifest.streams).reduce((n, s) => n + s.records, 0);
-      process.stdout.write(`${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${opts.out}\n`);
+      process.stdout.write(`${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${outDir}\n`);
       process.exitCode = manifest.status === 'failed' ? 1 : 0;
     } catch (error) {
       log.error((error as Error)?.message ?? String(error), { failure_type: failureTypeOf(error) });

@@ -39,9 +39,17 @@ export interface ResolvedConfig {
   deviceDetailsMaxPerSync: number;
   /** How device_apps is read. Default `prism`. */
   deviceAppsSource: 'prism' | 'per_device';
+  /**
+   * The tenant's name, stamped on every record as `tenant_id` and the first part of every primary key: the `tenant`
+   * field, else the subdomain, else `local` (the simulator on loopback without a subdomain).
+   */
+  tenant: string;
   /** Things the user should know but that do not stop the sync (a legacy host, a start date in the future). */
   warnings: string[];
 }
+
+/** The tenant name of a loopback URL (the simulator) when neither `tenant` nor `subdomain` names it. */
+export const LOOPBACK_TENANT = 'local';
 
 const EXAMPLE =
   'It should hold a JSON object like {"api_url": "acme.api.kandji.io", "api_token": "<the API token from Settings → Access>"}.';
@@ -97,8 +105,10 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
   const config = validate(given);
   const token = resolveToken(config.api_token);
   const warnings: string[] = [];
+  const host = resolveHost(config, warnings);
   return {
-    ...resolveHost(config, warnings),
+    ...host,
+    tenant: config.tenant ?? host.subdomain ?? LOOPBACK_TENANT,
     token,
     startDate: resolveStartDate(config.start_date, now, warnings),
     requestBudgetShare: config.request_budget_share,

@@ -129,6 +129,21 @@ export const configSchema = Type.Object(
         order: 9,
       }),
     ),
+    tenant: Type.Optional(
+      Type.String({
+        title: 'Tenant',
+        description:
+          'A short name for this tenant, stamped on every record as tenant_id and part of every primary key, so the ' +
+          "data of many tenants (an MSP's customers, an enterprise's several Kandji instances) can share one " +
+          'destination and one set of marts. Lower-case letters, digits, - and _, up to 63 characters; it also names ' +
+          "the tenant's folder under `sync --root`. Keep it stable: changing it changes every key. Default: the " +
+          "tenant's subdomain (acme for acme.api.kandji.io); local for the simulator on loopback without a subdomain.",
+        pattern: '^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$',
+        pattern_descriptor: 'a lower-case name like acme or acme-eu',
+        examples: ['acme', 'acme-eu'],
+        order: 10,
+      }),
+    ),
   },
   {
     $schema: 'http://json-schema.org/draft-07/schema#',

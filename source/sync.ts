@@ -27,8 +27,8 @@ import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
 import { read, type ReadResult } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
 
-export type { OutputFormat, RunManifest, StreamManifest } from '../core/run_manifest.ts';
-import type { OutputFormat, RunManifest, StreamManifest } from '../core/run_manifest.ts';
+export type { OutputFormat, RunFailure, RunManifest, StreamManifest } from '../core/run_manifest.ts';
+import type { OutputFormat, RunFailure, RunManifest, StreamManifest } from '../core/run_manifest.ts';
 
 export interface SyncOptions {
   config: ResolvedConfig;
@@ -66,6 +66,8 @@ class FileSink implements MessageSink {
   private readonly files = new Map<string, WriteStream>();
   readonly counts = new Map<string, number>();
   readonly states = new Map<string, AirbyteMessage & { type: 'STATE' }>();
+  /** The read's TRACE ERRORs: the run manifest's failure reasons. */
+  readonly failures: RunFailure[] = [];
 
   constructor(dir: string, log: SyncLog) {
     this.dir = dir;
@@ -91,7 +93,15 @@ class FileSink implements MessageSink {
         else this.log.info(msg.log.message);
         return;
       case 'TRACE':
-        if (msg.trace.type === 'ERROR') this.log.error(msg.trace.error.message);
+        if (msg.trace.type === 'ERROR') {
+          this.log.error(msg.trace.error.message);
+          const stream = msg.trace.error.stream_descriptor?.name;
+          this.failures.push({
+            ...(stream ? { stream } : {}),
+            failure_type: msg.trace.error.failure_type,
+            message: redact(msg.trace.error.message),
+          });
+        }
         return;
       default:
         return;
@@ -187,7 +197,7 @@ async function placeFiles(
 }
 
 /** A sync that crashed left its records in DIR/_inflight: keep them as a failed run's partial files. */
-async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: SyncLog): Promise<void> {
+async function recoverCrashedRuns(outDir: string, format: OutputFormat, tenant: string, log: SyncLog): Promise<void> {
   const root = join(outDir, '_inflight');
   if (!(await exists(root))) return;
   for (const id of await readdir(root)) {
@@ -199,6 +209,7 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
     for (const [stream, files] of placed) streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, files };
     const manifest: RunManifest = {
       run_id: runId,
+      tenant,
       synced_at: new Date(started).toISOString(),
       started_at: new Date(started).toISOString(),
       finished_at: new Date().toISOString(),
@@ -206,6 +217,7 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
       format,
       requests: -1,
       streams,
+      failures: [{ failure_type: 'system_error', message: 'The sync did not finish: its process crashed or was killed.' }],
     };
     await mkdir(join(outDir, '_runs'), { recursive: true });
     await writeAtomically(join(outDir, '_runs', `${runId}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -213,6 +225,14 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
       `A previous sync did not finish; its records are kept as run ${runId} (partial). The state was not advanced, so this sync reads them again.`,
     );
   }
+}
+
+/**
+ * The folder of a tenant under a data root that holds many: `ROOT/<tenant>`. `tenant` is already a safe folder name
+ * (source/spec.ts allows lower-case letters, digits, - and _ only). `transform --data ROOT` reads every such folder.
+ */
+export function tenantDir(root: string, tenant: string): string {
+  return join(root, tenant);
 }
 
 export interface SyncResult {
@@ -224,7 +244,7 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
   const log = options.log ?? silent;
   const { outDir, format } = options;
   await mkdir(outDir, { recursive: true });
-  await recoverCrashedRuns(outDir, format, log);
+  await recoverCrashedRuns(outDir, format, options.config.tenant, log);
   const statePath = join(outDir, 'state.json');
   const state = (await exists(statePath)) ? await loadState(statePath) : new Map();
   const catalog = options.catalog ?? defaultCatalog();
@@ -251,6 +271,7 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
   }
   const manifest: RunManifest = {
     run_id: runId,
+    tenant: options.config.tenant,
     synced_at: new Date(result.anchor).toISOString(),
     started_at: new Date(startedAt).toISOString(),
     finished_at: new Date().toISOString(),
@@ -258,6 +279,7 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
     format,
     requests: result.requests,
     streams,
+    failures: sink.failures,
   };
   await mkdir(join(outDir, '_runs'), { recursive: true });
   await writeAtomically(join(outDir, '_runs', `${runId}.json`), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -8,7 +8,16 @@ import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
 import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
 import { prismStreams } from './prism.ts';
+import { TENANT_FIELD } from '../schemas/schema.ts';
 import type { StreamDeclaration } from './declaration.ts';
+
+/**
+ * A declaration as the connector offers it: its key led by `tenant_id`, which every record carries (the read stamps
+ * it, schemas/schema.ts declares it), so records of many tenants never collide in one destination.
+ */
+function tenantScoped(stream: StreamDeclaration): StreamDeclaration {
+  return { ...stream, primaryKey: [[TENANT_FIELD], ...stream.primaryKey] };
+}
 
 export const STREAMS: readonly StreamDeclaration[] = [
   devicesStream,
@@ -20,7 +29,7 @@ export const STREAMS: readonly StreamDeclaration[] = [
   tagsStream,
   auditEventsStream,
   deviceDetailsStream,
-];
+].map(tenantScoped);
 
 export function streamByName(name: string): StreamDeclaration | undefined {
   return STREAMS.find((s) => s.name === name);

@@ -9,6 +9,8 @@ import type { KandjiClient } from '../../core/http/client.ts';
 
 /** What the read needs from the configuration (source/config.ts resolves the user's file into this). */
 export interface ReadConfig {
+  /** Stamped on every record as `tenant_id` (source/config.ts: `tenant`, else the subdomain). */
+  tenant: string;
   /** audit_events starts here on a first sync; default 30 days before the sync. */
   startDate: number | undefined;
   maxConcurrency: number;

@@ -85,7 +85,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   const planOf = (spec: StreamDeclaration) => (spec.fallback?.preferredWhen?.(settings) ? spec.fallback.plan : spec.plan);
 
   const runStream = async (spec: StreamDeclaration, syncMode: SyncMode): Promise<void> => {
-    const run = new StreamRun(spec, sink);
+    const run = new StreamRun(spec, sink, settings.tenant);
     await run.start();
     let status: StreamOutcome['status'] = 'complete';
     const preferred = planOf(spec);

@@ -5,6 +5,7 @@
  * previous STATE (airbyte-protocol.md §1.5).
  */
 import { normalizeRecord } from '../../schemas/normalize.ts';
+import { TENANT_FIELD } from '../../schemas/schema.ts';
 import type { StreamDeclaration } from '../../streams/declaration.ts';
 import { message, type MessageSink } from '../../core/protocol.ts';
 
@@ -22,9 +23,13 @@ export class StreamRun {
   /** The last state emitted, or undefined. */
   lastState: Record<string, unknown> | undefined;
 
-  constructor(spec: StreamDeclaration, sink: MessageSink) {
+  /** Stamped on every record as `tenant_id`: the one place records get it. */
+  private readonly tenant: string;
+
+  constructor(spec: StreamDeclaration, sink: MessageSink, tenant: string) {
     this.spec = spec;
     this.sink = sink;
+    this.tenant = tenant;
   }
 
   start(): void | Promise<void> {
@@ -43,6 +48,7 @@ export class StreamRun {
     }
     const mapped = this.spec.map ? this.spec.map(row) : row;
     const { data, changes } = normalizeRecord(this.spec.schema as never, tag ? { ...mapped, ...tag } : mapped);
+    data[TENANT_FIELD] = this.tenant;
     this.nulledFields += changes.length;
     this.records++;
     this.sinceState++;

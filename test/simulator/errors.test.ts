@@ -59,6 +59,28 @@ describe('errors', () => {
       expect(await get(sim(), '/api/v1/devices?limit=1', extra)).toMatchObject({ status: 401, body: { detail: 'Invalid token.' } });
     });
 
+    describe('a token revoked for a while', () => {
+      const own = useSimulator({ devices: 20, seed: 5, ...UNLIMITED });
+
+      it('is refused until the tenant clock has moved that long, then works again; the control endpoint does the same', async () => {
+        const extra = own().addToken([...PERMISSIONS]);
+        own().revokeToken(extra, { forHours: 24 });
+        expect(await get(own(), '/api/v1/devices?limit=1', extra)).toMatchObject({ status: 401, body: { detail: 'Invalid token.' } });
+        expect((await get(own(), '/api/v1/devices?limit=1')).status).toBe(200); // other tokens are untouched
+        own().advance(23);
+        expect((await get(own(), '/api/v1/devices?limit=1', extra)).status).toBe(401);
+        own().advance(1);
+        expect((await get(own(), '/api/v1/devices?limit=1', extra)).status).toBe(200);
+
+        const control = await get(own(), '/_sim/revoke?hours=12', null);
+        expect(control.body).toEqual({ revoked: true, until: new Date(own().tenant.now + 12 * 3_600_000).toISOString() });
+        expect((await get(own(), '/api/v1/devices?limit=1')).status).toBe(401);
+        own().advance(12);
+        expect((await get(own(), '/api/v1/devices?limit=1')).status).toBe(200);
+        expect((await get(own(), '/_sim/revoke?hours=-1', null)).status).toBe(400);
+      });
+    });
+
     it('treats an Authorization header that is not Bearer as no token', async () => {
       const res = await fetch(`${sim().url}/api/v1/devices`, { headers: { Authorization: `Token ${sim().token}` } });
       expect(res.status).toBe(401);

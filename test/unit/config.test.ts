@@ -318,9 +318,27 @@ describe('resolveConfig: the other fields', () => {
       requestTimeoutMs: 30_000,
       deviceDetailsMaxPerSync: 2000,
       deviceAppsSource: 'prism',
+      tenant: 'acme',
       warnings: [],
     });
   });
+
+  it('names the tenant after the subdomain unless tenant is set; loopback without a subdomain is local', () => {
+    expect(resolveConfig({ api_url: 'https://acme.api.eu.kandji.io', api_token: TOKEN }).tenant).toBe('acme');
+    expect(resolveConfig({ subdomain: 'globex', api_token: TOKEN }).tenant).toBe('globex');
+    expect(resolveConfig({ api_url: 'acme', tenant: 'acme-eu_2', api_token: TOKEN }).tenant).toBe('acme-eu_2');
+    expect(resolveConfig({ api_url: 'acme', tenant: ' ', api_token: TOKEN }).tenant).toBe('acme');
+    expect(resolveConfig({ api_url: 'http://127.0.0.1:4010', api_token: TOKEN }).tenant).toBe('local');
+    expect(resolveConfig({ api_url: 'http://127.0.0.1:4010', subdomain: 'initech', api_token: TOKEN }).tenant).toBe('initech');
+  });
+
+  it.each(['Acme', 'acme corp', 'acme/eu', '-acme', 'a'.repeat(64), '../acme'])(
+    'refuses tenant %j, saying what a tenant name is',
+    (tenant) => {
+      const error = configError(() => resolveConfig({ api_url: 'acme', tenant, api_token: TOKEN }));
+      expect(error.message).toContain('tenant must be a string of the form a lower-case name like acme or acme-eu');
+    },
+  );
 
   it('takes every field as given, and allows unknown keys', () => {
     const config = resolveConfig({
