@@ -234,24 +234,29 @@ withLogging(program.command('sync'))
 
 withLogging(program.command('transform'))
   .description('Build the DuckDB marts from a sync output directory (JSONL or Parquet), print the fleet summary, write the HTML report')
-  .requiredOption('--data <dir>', "a sync's output directory (its --out)")
+  .requiredOption('--data <dir>', "a sync's output directory (its --out), or a data root with a folder per tenant (sync --root)")
+  .option('--tenant-groups <file>', 'CSV tenant_id,tenant_group mapping tenants to groups (default: DIR/tenants.csv when it exists)')
   .option('--db <file>', 'database to build, rebuilt whole each run (default: DIR/kandji.duckdb)')
   .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
   .option('--no-report', 'do not write the HTML report')
-  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
+  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean; tenantGroups?: string }) => {
     try {
-      const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
+      const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }, { formatTenantSummary }] = await Promise.all([
         import('../transforms/run.ts'),
         import('../transforms/report.ts'),
+        import('../transforms/tenants.ts'),
       ]);
       const { dbPath } = await runTransform({
         dataDir: opts.data,
         ...(opts.db ? { dbPath: opts.db } : {}),
         ...(opts.format ? { format: opts.format } : {}),
+        ...(opts.tenantGroups ? { tenantGroups: opts.tenantGroups } : {}),
         say,
       });
       process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
+      const tenants = await formatTenantSummary(dbPath);
+      if (tenants !== '') process.stdout.write(`\n${tenants}\n`);
       if (opts.report !== false) {
         const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
         await writeReport({ dbPath, outFile });

@@ -10,6 +10,11 @@
  *   -- keys: a, b                  the grain's columns: unique together and, unless listed below, never null
  *   -- nullable keys: b            (optional) key columns that may be null (an iPhone app has no install path)
  *   -- materialized: view | table
+ *   -- scope: all tenants          (optional) built once over every tenant's rows, after the per-tenant models
+ *
+ * A model is built once per tenant, in that tenant's own catalog over that tenant's raw rows (transforms/tenants.ts),
+ * so its SQL never names a tenant; the tenants' rows are then combined with `tenant_id` leading every key. A model
+ * with `scope: all tenants` is built after that, over the combined rows (cross-tenant rollups, sync status).
  *
  * Models reference each other and the raw layer as `<schema>.<name>`; those references decide the build order.
  * Checks (`transforms/checks/*.sql`) are SELECTs that return the rows breaking a rule; none may return a row.
@@ -34,6 +39,8 @@ export interface Model {
   materialized: 'view' | 'table';
   /** Models and raw tables it reads, as `schema.name`. */
   refs: string[];
+  /** `tenant`: built per tenant, then combined; `all`: built once over the combined rows (header `scope: all tenants`). */
+  scope: 'tenant' | 'all';
 }
 
 export interface Check {
@@ -118,6 +125,9 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
       if (keys.length === 0) throw new Error(`${where}: the header has no "-- keys:" line`);
       if (materialized !== 'view' && materialized !== 'table')
         throw new Error(`${where}: materialized must be view or table, not ${materialized}`);
+      const scope = directive(lines, 'scope');
+      if (scope !== undefined && scope !== 'all tenants')
+        throw new Error(`${where}: scope must be "all tenants" or left out, not ${scope}`);
       const refs = [
         ...new Set(
           [...codeOnly(sql).matchAll(/\b(raw|staging|intermediate|snapshots|marts)\.([a-z_][a-z0-9_]*)/gi)].map((m) =>
@@ -136,14 +146,19 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
         nullableKeys: list(directive(lines, 'nullable keys')),
         materialized,
         refs,
+        scope: scope === undefined ? 'tenant' : 'all',
       });
     }
   }
   return models;
 }
 
-/** Models in an order where each comes after everything it references; unknown references and cycles are errors. */
-export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Model[] {
+/**
+ * Models in an order where each comes after everything it references; unknown references and cycles are errors.
+ * `rawTables` are the raw layer's tables; `built` names models that already exist (the per-tenant models, for the
+ * cross-tenant ones).
+ */
+export function buildOrder(models: Model[], rawTables: ReadonlySet<string>, built: ReadonlySet<string> = new Set()): Model[] {
   const byId = new Map(models.map((m) => [m.id, m]));
   const done = new Set<string>();
   const visiting = new Set<string>();
@@ -153,6 +168,7 @@ export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Mod
     if (visiting.has(model.id)) throw new Error(`models reference each other in a cycle: ${[...path, model.id].join(' → ')}`);
     visiting.add(model.id);
     for (const ref of model.refs) {
+      if (built.has(ref) && !ref.startsWith('raw.')) continue;
       if (ref.startsWith('raw.')) {
         if (!rawTables.has(ref)) throw new Error(`${relative(TRANSFORMS_DIR, model.file)} reads ${ref}, which the raw layer does not have`);
         continue;

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbColumns, duckdbColumnsLiteral } from '../schemas/duckdb.ts';
 import type { RunManifest } from '../core/run_manifest.ts';
+import { TENANT_FIELD } from '../schemas/schema.ts';
 import { STREAMS } from '../streams/index.ts';
 
 /** Which file to read for a run that wrote both formats. */
@@ -25,6 +26,10 @@ export type InputFormat = 'jsonl' | 'parquet';
 
 export interface LoadedRun {
   manifest: RunManifest;
+  /** The tenant the run read (transforms/tenants.ts decides it per folder); its rows get this tenant_id. */
+  tenant: string;
+  /** The tenant's folder, which the manifest's file paths are relative to. */
+  dir: string;
   /** 1 for the earliest run by the tenant's clock. */
   seq: number;
   /** The UTC date of synced_at: the day the run's data describes. */
@@ -40,7 +45,7 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * synced_at is the wall clock when the crashed sync started, not the tenant's, so it cannot be placed in the
  * tenant's history, and the state it left unadvanced makes the next sync read its records again.
  */
-export async function readRuns(dataDir: string): Promise<{ runs: LoadedRun[]; skipped: string[] }> {
+export async function readRuns(dataDir: string, tenant = ''): Promise<{ runs: LoadedRun[]; skipped: string[] }> {
   const dir = join(dataDir, '_runs');
   if (!existsSync(dir)) return { runs: [], skipped: [] };
   const manifests: RunManifest[] = [];
@@ -59,6 +64,8 @@ export async function readRuns(dataDir: string): Promise<{ runs: LoadedRun[]; sk
   );
   const runs = manifests.map((manifest, i) => ({
     manifest,
+    tenant,
+    dir: dataDir,
     seq: i + 1,
     syncedDate: new Date(manifest.synced_at).toISOString().slice(0, 10),
   }));
@@ -83,18 +90,19 @@ function pickFile(
 /** Create and fill raw.runs, raw.run_streams and raw.<stream>; returns the raw tables as `raw.<name>`. */
 export async function loadRaw(
   connection: DuckDBConnection,
-  dataDir: string,
   runs: readonly LoadedRun[],
   prefer: InputFormat | undefined,
   say: (line: string) => void,
 ): Promise<Set<string>> {
   await connection.run(`create schema if not exists raw`);
+  // run_seq counts within a tenant; run ids are unique only within one (two tenants synced in the same second share one).
   await connection.run(`create or replace table raw.runs (
-    run_id varchar primary key, run_seq integer not null, synced_at timestamptz not null, synced_date date not null,
-    started_at timestamptz, finished_at timestamptz, status varchar not null, format varchar, requests bigint)`);
+    tenant_id varchar not null, run_id varchar not null, run_seq integer not null, synced_at timestamptz not null, synced_date date not null,
+    started_at timestamptz, finished_at timestamptz, status varchar not null, format varchar, requests bigint,
+    failure_type varchar, failure_reason varchar, primary key (tenant_id, run_id))`);
   await connection.run(`create or replace table raw.run_streams (
-    run_id varchar not null, run_seq integer not null, stream varchar not null, sync_mode varchar, status varchar not null,
-    records bigint, file varchar, file_format varchar, is_partial boolean, primary key (run_id, stream))`);
+    tenant_id varchar not null, run_id varchar not null, run_seq integer not null, stream varchar not null, sync_mode varchar, status varchar not null,
+    records bigint, file varchar, file_format varchar, is_partial boolean, primary key (tenant_id, run_id, stream))`);
 
   const tables = new Set(['raw.runs', 'raw.run_streams']);
   const columnsOf = new Map<string, StreamColumns>();
@@ -110,18 +118,26 @@ export async function loadRaw(
 
   let files = 0;
   const fellBack = new Set<string>();
-  for (const { manifest, seq, syncedDate } of runs) {
-    await connection.run(`insert into raw.runs values ($1, $2, $3::timestamptz, $4::date, $5::timestamptz, $6::timestamptz, $7, $8, $9)`, [
-      manifest.run_id,
-      seq,
-      manifest.synced_at,
-      syncedDate,
-      manifest.started_at ?? null,
-      manifest.finished_at ?? null,
-      manifest.status,
-      manifest.format ?? null,
-      manifest.requests ?? null,
-    ]);
+  for (const { manifest, seq, syncedDate, tenant, dir: dataDir } of runs) {
+    // The first failure says why the run failed (a 401 names the revoked token): what sync_status shows.
+    const failure = manifest.failures?.[0];
+    await connection.run(
+      `insert into raw.runs values ($1, $2, $3, $4::timestamptz, $5::date, $6::timestamptz, $7::timestamptz, $8, $9, $10, $11, $12)`,
+      [
+        tenant,
+        manifest.run_id,
+        seq,
+        manifest.synced_at,
+        syncedDate,
+        manifest.started_at ?? null,
+        manifest.finished_at ?? null,
+        manifest.status,
+        manifest.format ?? null,
+        manifest.requests ?? null,
+        failure?.failure_type ?? null,
+        failure ? `${failure.stream ? `${failure.stream}: ` : ''}${failure.message}` : null,
+      ],
+    );
     for (const [stream, entry] of Object.entries(manifest.streams ?? {})) {
       const columns = columnsOf.get(stream);
       const picked = entry.files.length > 0 ? pickFile(dataDir, entry.files, prefer) : undefined;
@@ -130,7 +146,8 @@ export async function loadRaw(
           `run ${manifest.run_id}: none of its ${stream} files is in ${dataDir} (${entry.files.join(', ')}); restore them or remove _runs/${manifest.run_id}.json`,
         );
       }
-      await connection.run(`insert into raw.run_streams values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      await connection.run(`insert into raw.run_streams values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+        tenant,
         manifest.run_id,
         seq,
         stream,
@@ -148,6 +165,7 @@ export async function loadRaw(
       }
       if (prefer && picked.format !== prefer) fellBack.add(manifest.run_id);
       await loadFile(connection, stream, columns, join(dataDir, picked.file), picked.format, {
+        tenant,
         runId: manifest.run_id,
         seq,
         syncedAt: manifest.synced_at,
@@ -174,14 +192,16 @@ async function loadFile(
   { types: columns, literal: typed }: StreamColumns,
   path: string,
   format: InputFormat,
-  run: { runId: string; seq: number; syncedAt: string; syncedDate: string },
+  run: { tenant: string; runId: string; seq: number; syncedAt: string; syncedDate: string },
 ): Promise<void> {
   const meta = `${literal(run.runId)}, ${run.seq}, ${literal(run.syncedAt)}::timestamptz, ${literal(run.syncedDate)}::date`;
   const names = Object.keys(columns);
+  // Every row gets its folder's tenant: files written before 0.2.0 have no tenant_id, and a folder holds one tenant.
+  const tenantId = `${literal(run.tenant)} as ${ident(TENANT_FIELD)}`;
   if (format === 'jsonl') {
     // The same read_json call `sync` converts JSONL to Parquet with, so both formats give the same typed values.
     await connection.run(
-      `insert into raw.${ident(stream)} select ${names.map(ident).join(', ')}, ${meta}, row_number() over () from read_json(${literal(path)}, format = 'newline_delimited', columns = ${typed}, timestampformat = 'iso')`,
+      `insert into raw.${ident(stream)} select ${names.map((n) => (n === TENANT_FIELD ? tenantId : ident(n))).join(', ')}, ${meta}, row_number() over () from read_json(${literal(path)}, format = 'newline_delimited', columns = ${typed}, timestampformat = 'iso')`,
     );
     return;
   }
@@ -190,7 +210,11 @@ async function loadFile(
     (await connection.runAndReadAll(`select name from parquet_schema(${literal(path)})`)).getRowObjectsJson().map((r) => String(r.name)),
   );
   const select = names.map((n) =>
-    present.has(n) ? `cast(${ident(n)} as ${columns[n]}) as ${ident(n)}` : `cast(null as ${columns[n]}) as ${ident(n)}`,
+    n === TENANT_FIELD
+      ? tenantId
+      : present.has(n)
+        ? `cast(${ident(n)} as ${columns[n]}) as ${ident(n)}`
+        : `cast(null as ${columns[n]}) as ${ident(n)}`,
   );
   await connection.run(
     `insert into raw.${ident(stream)} select ${select.join(', ')}, ${meta}, file_row_number + 1 from read_parquet(${literal(path)}, file_row_number = true)`,

@@ -10,12 +10,18 @@ import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check } from './models.ts';
-import { loadRaw, readRuns, type InputFormat } from './raw.ts';
+import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check, type Model } from './models.ts';
+import { loadRaw, type InputFormat } from './raw.ts';
+import { buildPerTenant, combined, loadTenantGroups, readTenants } from './tenants.ts';
 
 export interface TransformOptions {
-  /** The `sync` output directory: DIR/<stream>/<run>.jsonl|.parquet and DIR/_runs/<run>.json. */
+  /**
+   * One tenant's `sync` output directory (DIR/<stream>/<run>.jsonl|.parquet and DIR/_runs/<run>.json), or a data root
+   * with one such folder per tenant (`sync --root`): transforms/tenants.ts.
+   */
   dataDir: string;
+  /** CSV `tenant_id,tenant_group` mapping tenants to groups. Default: DATA/tenants.csv when it exists. */
+  tenantGroups?: string;
   /** The database file to build. Default: DATA/kandji.duckdb. Replaced whole on every run. */
   dbPath?: string;
   /** The format to read where a run wrote both. Default: parquet, falling back to JSONL run by run. */
@@ -34,10 +40,10 @@ export interface TransformResult {
 export class TransformCheckError extends Error {
   readonly failures: { check: Check; rows: number; examples: Record<string, unknown>[] }[];
 
-  constructor(failures: TransformCheckError['failures']) {
+  constructor(failures: TransformCheckError['failures'], where = '') {
     super(
       [
-        `transform: ${failures.length} check${failures.length === 1 ? '' : 's'} failed; the previous database was kept.`,
+        `transform: ${failures.length} check${failures.length === 1 ? '' : 's'} failed${where}; the previous database was kept.`,
         ...failures.map(
           (f) =>
             `  - ${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`,
@@ -68,17 +74,30 @@ async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise
   return failures;
 }
 
+async function buildModel(connection: DuckDBConnection, model: Model, label: string): Promise<void> {
+  try {
+    await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);
+  } catch (error) {
+    throw new Error(`transform: ${relative(TRANSFORMS_DIR, model.file)} does not build${label}: ${(error as Error).message}`);
+  }
+}
+
 export async function runTransform(options: TransformOptions): Promise<TransformResult> {
   const say = options.say ?? (() => {});
   const dataDir = resolve(options.dataDir);
   const dbPath = resolve(options.dbPath ?? join(dataDir, 'kandji.duckdb'));
-  const { runs, skipped } = await readRuns(dataDir);
+  const tenants = await readTenants(dataDir);
+  const runs = tenants.flatMap((t) => t.runs);
+  const skipped = tenants.flatMap((t) => t.skipped.map((id) => (tenants.length > 1 ? `${t.tenant}/${id}` : id)));
   if (skipped.length > 0)
     say(
       `raw: skipping crashed run${skipped.length === 1 ? '' : 's'} ${skipped.join(', ')} (their clock is not the tenant's; the next sync re-read their records)`,
     );
   if (runs.length === 0)
-    throw new Error(`transform: ${dataDir} has no sync runs (no _runs/*.json); run \`source-kandji sync --out ${options.dataDir}\` first`);
+    throw new Error(
+      `transform: ${dataDir} has no sync runs (no _runs/*.json, nor a folder per tenant holding one); run \`source-kandji sync --out ${options.dataDir}\` (one tenant) or \`source-kandji sync --root ${options.dataDir}\` (a folder per tenant) first`,
+    );
+  if (tenants.length > 1) say(`tenants: ${tenants.map((t) => `${t.tenant} (${t.runs.length} runs)`).join(', ')}`);
 
   const building = `${dbPath}.building-${process.pid}`;
   const discard = async () => {
@@ -90,23 +109,49 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   const db = await DuckDBInstance.create(building);
   let connection: DuckDBConnection | undefined;
   try {
-    connection = await db.connect();
-    const rawTables = await loadRaw(connection, dataDir, runs, options.format, say);
-    const models = buildOrder(loadModels(), rawTables);
+    const conn = (connection = await db.connect());
+    const rawTables = await loadRaw(conn, runs, options.format, say);
+    const groups = options.tenantGroups ?? join(dataDir, 'tenants.csv');
+    const unknown = await loadTenantGroups(
+      connection,
+      groups,
+      tenants.map((t) => t.tenant),
+    );
+    if (unknown.length > 0) say(`warning: ${groups} maps tenants with no data here: ${unknown.join(', ')}`);
+    rawTables.add('raw.tenant_groups');
+    const all = loadModels();
+    // Per tenant, in its own catalog (transforms/tenants.ts); then, over every tenant's rows, the cross-tenant models.
+    const perTenant = buildOrder(
+      all.filter((m) => m.scope === 'tenant'),
+      rawTables,
+    );
+    const across = buildOrder(
+      all.filter((m) => m.scope === 'all'),
+      rawTables,
+      new Set(perTenant.map((m) => m.id)),
+    );
+    const tenantChecks = loadChecks();
     for (const schema of LAYERS) await connection.run(`create schema if not exists ${schema}`);
-    for (const model of models) {
-      try {
-        await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);
-      } catch (error) {
-        throw new Error(`transform: ${relative(TRANSFORMS_DIR, model.file)} does not build: ${(error as Error).message}`);
-      }
-    }
+    await buildPerTenant(connection, {
+      tenants: tenants.map((t) => t.tenant),
+      rawTables,
+      models: perTenant,
+      build: async (tenant) => {
+        const label = tenants.length > 1 ? ` for tenant ${tenant}` : '';
+        for (const schema of LAYERS) await conn.run(`create schema if not exists ${schema}`);
+        for (const model of perTenant) await buildModel(conn, model, label);
+        const failures = await runChecks(conn, tenantChecks);
+        if (failures.length > 0) throw new TransformCheckError(failures, label);
+      },
+    });
+    for (const model of across) await buildModel(connection, model, '');
+    const models = [...perTenant.map(combined), ...across];
     say(`models: ${models.length} built (${LAYERS.map((l) => `${models.filter((m) => m.schema === l).length} ${l}`).join(', ')})`);
 
-    const checks = [...models.flatMap(keyChecks), ...loadChecks()];
+    const checks = models.flatMap(keyChecks);
     const failures = await runChecks(connection, checks);
     if (failures.length > 0) throw new TransformCheckError(failures);
-    say(`checks: ${checks.length} passed`);
+    say(`checks: ${checks.length + tenantChecks.length * tenants.length} passed`);
 
     for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(connection, `select * from ${id}`);
     await connection.run('checkpoint');
@@ -171,7 +216,7 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
         count(*) filter (where h.is_healthy)::integer as healthy,
         count(c.device_id) filter (where c.is_compliant)::integer as compliant
       from marts.fleet_health as h
-      left join marts.compliance as c on c.device_id = h.device_id
+      left join marts.compliance as c on c.tenant_id = h.tenant_id and c.device_id = h.device_id
       group by h.platform
       having count(*) filter (where not h.is_removed) > 0
       order by devices desc, h.platform`);

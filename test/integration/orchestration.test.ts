@@ -221,7 +221,7 @@ describe('the other orchestration examples', () => {
   });
 
   it.skipIf(!hasPython)('the Python examples compile', () => {
-    for (const file of ['dagster_kandji.py', 'airflow_kandji_dag.py']) {
+    for (const file of ['dagster_kandji.py', 'dagster_kandji_tenants.py', 'airflow_kandji_dag.py']) {
       const out = spawnSync('python3', ['-m', 'py_compile', join(REPO, 'examples', file)], {
         encoding: 'utf8',
         env: { ...process.env, PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'pyc-')) },
