@@ -3,14 +3,45 @@
  * tenant its own folder under one root, and a tenant whose token is refused for a day leaves a failed run whose
  * manifest says why, on the tenant's clock, while its state waits for the next good day.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { runCli } from '../support/cli.ts';
+import { CLI, REPO, runCli } from '../support/cli.ts';
 import { allOutputs, configFile, expectNoToken } from '../support/connector.ts';
+
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+/** A stand-in for Dagster's API: Failure is real, anything else accepts any call and leaves a decorated function as it is. */
+const DAGSTER_STUB = `
+class Failure(Exception):
+    def __init__(self, description=None, metadata=None):
+        super().__init__(description)
+        self.description = description
+class _Any:
+    def __init__(self, *args, **kwargs): pass
+    def __call__(self, *args, **kwargs):
+        return args[0] if len(args) == 1 and callable(args[0]) and not kwargs else _Any()
+    def __getattr__(self, name): return _Any()
+def __getattr__(name): return _Any()
+`;
+
+/** examples/dagster_kandji_tenants.py's sync_tenant for one config: its manifest, or the dg.Failure's description. */
+const RUN_SYNC = `
+import json, sys
+from pathlib import Path
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import dagster_kandji_tenants as k
+class Log:
+    def __getattr__(self, level): return lambda text: print(level, text, file=sys.stderr)
+try:
+    print(json.dumps({"manifest": k.sync_tenant(Path(sys.argv[3]), Log())}))
+except k.dg.Failure as e:
+    print(json.dumps({"failure": e.description}))
+`;
 
 const FAST = { rateLimit: { perSecond: 100_000, perHour: 1_000_000 }, keepLog: false };
 
@@ -119,4 +150,46 @@ describe('many tenants', () => {
     expect(manifests(dir).map((m) => m.status)).toEqual(['complete', 'failed', 'complete']);
     expect(manifests(dir).at(-1).synced_at).toBe(new Date(acme.tenant.now).toISOString());
   });
+
+  it.skipIf(!hasPython)(
+    'examples/dagster_kandji_tenants.py: a partition fails with the 401 from its manifest, then syncs the next day',
+    async () => {
+      const stub = mkdtempSync(join(tmpdir(), 'dagster-stub-'));
+      mkdirSync(join(stub, 'dagster'));
+      writeFileSync(join(stub, 'dagster', '__init__.py'), DAGSTER_STUB);
+      const configs = mkdtempSync(join(tmpdir(), 'kandji-configs-'));
+      writeFileSync(join(configs, 'globex.json'), readFileSync(configFile(globex, { tenant: 'globex-eu' })));
+      const env = {
+        ...process.env,
+        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+        SOURCE_KANDJI: `${process.execPath} ${CLI}`,
+        KANDJI_CONFIGS: configs,
+        KANDJI_DATA_ROOT: root,
+        PYTHONDONTWRITEBYTECODE: '1',
+      };
+      // Not spawnSync: the simulator runs in this process and must keep answering while Python waits on it.
+      const partition = () =>
+        new Promise<any>((resolve, reject) => {
+          const child = spawn('python3', ['-c', RUN_SYNC, stub, join(REPO, 'examples'), join(configs, 'globex.json')], { env });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+          child.on('error', reject);
+          child.on('close', (code) => {
+            allOutputs.push(stdout, stderr);
+            expect(code, stderr).toBe(0);
+            resolve(JSON.parse(stdout));
+          });
+        });
+      globex.advance(24);
+      globex.revokeToken(globex.token, { forHours: 24 });
+      const bad = await partition();
+      expect(bad.failure).toMatch(/^tenant globex-eu: sync failed: devices: Kandji rejected the API token \(HTTP 401\)/);
+      globex.advance(24);
+      const good = await partition();
+      expect(good.manifest).toMatchObject({ tenant: 'globex-eu', status: 'complete', failures: [] });
+      expect(manifests(join(root, 'globex-eu')).map((m) => m.status)).toEqual(['complete', 'failed', 'complete']);
+    },
+  );
 });
