@@ -266,7 +266,8 @@ export function parseProtocolOutput(stdout: string, options: HarnessOptions = {}
     switch (message.type) {
       case 'RECORD':
         out.records.push(message.record);
-        (out.recordsByStream[message.record.stream] ??= []).push(message.record);
+        out.recordsByStream[message.record.stream] ??= [];
+        out.recordsByStream[message.record.stream]?.push(message.record);
         break;
       case 'STATE':
         out.states.push(message.state);
