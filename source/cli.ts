@@ -16,7 +16,7 @@ import { Progress } from './progress.ts';
 import { LineWriter, message, type MessageSink } from '../core/protocol.ts';
 import { read } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
-import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type JsonLines, type Protocol } from './singer.ts';
+import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
 import type { InputFormat } from '../transforms/raw.ts';
@@ -72,8 +72,9 @@ async function discoverCommand(opts: { config: string; protocol: Protocol }): Pr
   // The catalog does not depend on the tenant, but a broken config should fail here, not at the first sync.
   await loadConfig(opts.config);
   if (opts.protocol === 'singer') {
-    const out: JsonLines = stdout;
-    await out.write(singerCatalog());
+    // Indented, not one line: Meltano reads discovery output line by line with asyncio's 64 KiB line limit, and the
+    // catalog on one line is larger than that ("Separator is found, but chunk is longer than limit").
+    await new Promise<void>((done) => process.stdout.write(redact(`${JSON.stringify(singerCatalog(), null, 2)}\n`), () => done()));
   } else {
     await stdout.write({ type: 'CATALOG', catalog: discoverCatalog() });
   }
