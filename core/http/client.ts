@@ -69,9 +69,8 @@ export class KandjiClient {
   private readonly slots: Slots;
   /** Counters per stream, then per endpoint. */
   readonly counters = new Map<string, Map<string, EndpointCounters>>();
-  /** The server's clock (its `Date` header) at the first response, and at the latest. */
+  /** The server's clock (its `Date` header) at the first response. */
   firstServerTime: number | undefined;
-  lastServerTime: number | undefined;
 
   constructor(options: ClientOptions) {
     this.options = { maxAttempts: 8, retryBaseMs: 250, maxWaitMs: 120_000, ...options };
@@ -187,7 +186,6 @@ export class KandjiClient {
     const ms = Date.parse(Array.isArray(date) ? (date[0] ?? '') : (date ?? ''));
     if (Number.isNaN(ms)) return;
     this.firstServerTime ??= ms;
-    this.lastServerTime = ms;
   }
 
   /** Requests made so far, all streams. */

@@ -47,8 +47,6 @@ export class Pacer {
   private tenantResetAt: number | undefined;
   /** Requests this run has started, all told. */
   started = 0;
-  /** Time spent waiting for the per-second spacing, ms. */
-  waitedMs = 0;
 
   constructor(options: PacerOptions) {
     this.share = options.share;
@@ -86,7 +84,6 @@ export class Pacer {
       this.dispatchSoon();
     });
     const waited = this.now() - now;
-    this.waitedMs += waited;
     // While this request waited its turn, others spent budget or a response revealed the real limits: the check
     // and the count must happen together, or every stream waiting at the boundary would slip through.
     this.checkBudget();
