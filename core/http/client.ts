@@ -11,7 +11,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
-import { SystemError } from '../errors.ts';
+import { SystemError, type ConnectorError } from '../errors.ts';
 import {
   BAD_JSON,
   BudgetExhaustedError,
@@ -134,8 +134,11 @@ export class KandjiClient {
   firstServerTime: number | undefined;
   /** Some request has been answered 2xx: a later 401 is about a permission, not the token. */
   private tokenProven = false;
-  /** Set once the token is refused: every later request fails with it, unsent. */
-  private refused: TokenRejectedError | undefined;
+  /**
+   * The error of a condition that belongs to the connection (a refused token, a host that does not resolve, a
+   * certificate; rows with `stopsRun`): once set, every request fails with it, unsent.
+   */
+  stopped: ConnectorError | undefined;
 
   constructor(options: ClientOptions) {
     this.options = { maxAttempts: 8, retryBaseMs: 250, maxWaitMs: 120_000, resolves: lookupResolves, ...options };
@@ -168,7 +171,7 @@ export class KandjiClient {
 
   /** One request: wait for a slot, send, read, and look the answer up in the error table. */
   private async attempt(path: string, meta: RequestMeta, counters: EndpointCounters, attempt: number): Promise<Attempt> {
-    if (this.refused) throw this.refused;
+    if (this.stopped) throw this.stopped;
     counters.waitedMs += await this.pacer.acquire(meta.kind);
     const started = Date.now();
     let condition: Condition;
@@ -176,8 +179,8 @@ export class KandjiClient {
     let serverWaitMs: number | undefined;
     let text = '';
     try {
-      // A request that waited for its slot while another found the token refused is not sent.
-      if (this.refused) throw this.refused;
+      // A request that waited for its slot while another found the connection unusable is not sent.
+      if (this.stopped) throw this.stopped;
       counters.requests++;
       const res = await this.dispatcher.request({
         origin: this.origin.origin,
@@ -203,7 +206,7 @@ export class KandjiClient {
         }
       }
     } catch (error) {
-      if (error instanceof BudgetExhaustedError || error instanceof TokenRejectedError) throw error;
+      if (error instanceof BudgetExhaustedError || error === this.stopped) throw error;
       condition = conditionOf(error);
     } finally {
       this.pacer.release();
@@ -239,11 +242,12 @@ export class KandjiClient {
     return situation;
   }
 
-  /** The error of a `fail` or `skip` row. A refused token also refuses every later request of this client. */
-  private failure(row: ErrorRow, situation: Situation, condition: Condition): Error {
+  /** The error of a `fail` or `skip` row. A row that stops the run stops every later request of this client with the same error. */
+  private failure(row: ErrorRow, situation: Situation, condition: Condition): ConnectorError {
     const error = row.error?.(situation, condition) ?? new SystemError(`No error for the row "${row.when}"`);
-    if (error instanceof TokenRejectedError) this.refused ??= error;
-    return error;
+    if (!row.stopsRun) return error;
+    this.stopped ??= error;
+    return this.stopped;
   }
 
   /** Sit out the wait before the next attempt: the server's, when it named one, else our backoff. */

@@ -53,6 +53,11 @@ export interface ErrorRow {
   error?: (situation: Situation, condition: Condition) => ConnectorError;
   /** Why a retry happens, for the log. */
   why?: (condition: Condition) => string;
+  /**
+   * The condition belongs to the connection, not to the endpoint (the token, the host's name, its certificate):
+   * every other request would meet it too, so the client sends no more and the read reports it once.
+   */
+  stopsRun?: true;
 }
 
 /** A device (or other object) that went away between the list and the detail call: callers skip it. */
@@ -83,11 +88,7 @@ export class PermissionError extends ConfigError {
   }
 }
 
-/**
- * The token itself is refused: a 401 before any request of the run was answered. Every later request would be
- * refused the same way, so the client sends none (`KandjiClient.get` throws this one again) and the read reports it
- * once for the whole connection.
- */
+/** The token itself is refused: a 401 before any request of the run was answered (a row that stops the run). */
 export class TokenRejectedError extends ConfigError {
   constructor(internal: string) {
     super(
@@ -201,6 +202,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     matches: (c, s) => status((n) => n === 401)(c) && !s.tokenProven,
     action: 'fail',
     failureType: 'config_error',
+    stopsRun: true,
     error: (s, c) => new TokenRejectedError(internal(c, s)),
   },
   {
@@ -259,6 +261,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     matches: (c, s) => code('ENOTFOUND')(c) && s.otherHostResolves === true,
     action: 'fail',
     failureType: 'config_error',
+    stopsRun: true,
     error: (s, c) =>
       new ConfigError(
         `The host ${s.host} does not exist: its DNS lookup failed while ${s.probeHost} resolves, so this is most likely a typo. Check the subdomain and the region in api_url: US tenants use SUBDOMAIN.api.kandji.io, EU tenants SUBDOMAIN.api.eu.kandji.io, as shown in Kandji under Settings → Access.`,
@@ -270,6 +273,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     matches: code('ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL'),
     action: 'fail',
     failureType: 'transient_error',
+    stopsRun: true,
     error: (s, c) =>
       new TransientError(
         `Could not look up ${s.host}${s.probeHost ? `, nor ${s.probeHost}` : ''}: DNS does not answer from here, so the network may be down, or only a proxy reaches outside (set HTTPS_PROXY). If the network is fine, check the subdomain and region in api_url for a typo.`,
@@ -281,6 +285,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     matches: code(PROXY_AUTH),
     action: 'fail',
     failureType: 'config_error',
+    stopsRun: true,
     error: (s, c) =>
       new ConfigError(
         `The proxy ${s.proxy ?? ''} asks for credentials (HTTP 407). Put them in the proxy URL: HTTPS_PROXY=http://USER:PASSWORD@proxy:port.`,
@@ -304,6 +309,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     matches: code(...TLS_UNTRUSTED),
     action: 'fail',
     failureType: 'config_error',
+    stopsRun: true,
     error: (s, c) =>
       new ConfigError(
         `The TLS certificate of ${s.host}${via(s)} could not be verified (${describe(c)}). Check api_url points at your Kandji API host; behind a TLS-inspecting proxy, give Node its CA with NODE_EXTRA_CA_CERTS.`,
@@ -315,6 +321,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     matches: code(...NOT_TLS),
     action: 'fail',
     failureType: 'config_error',
+    stopsRun: true,
     error: (s, c) =>
       new ConfigError(
         `${s.host} does not speak HTTPS (${describe(c)}). An api_url without a scheme means https://; for a plain-HTTP server such as the local simulator, write the scheme: http://${s.host}.`,

@@ -27,6 +27,7 @@ export interface PacerOptions {
 }
 
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
 /** `chain`: a request the next one waits on (a page of a cursor chain). `bulk`: one of many independent calls. */
 export type RequestKind = 'chain' | 'bulk';
@@ -165,9 +166,11 @@ export class Pacer {
   }
 
   /**
-   * When enough budget is back to resume. The gateway's hour window, when its reset is known (`RateLimit-Reset` while
-   * the hour is the tighter limit) and still ahead: then the tenant has its whole limit again, and a new run its
-   * share. Otherwise when our oldest minute leaves the sliding hour, at most an hour on.
+   * When enough budget is back to resume: when the gateway's hour window resets, for then the tenant has its whole
+   * limit again, and a new run its share. That reset is `RateLimit-Reset` when it last described the hour (the
+   * tighter limit), else, once the gateway has shown its hourly headers, the next whole hour: Kong's rate-limiting
+   * plugin counts in fixed windows that start on the clock hour (kandji-api.md §2). Without any gateway headers, when
+   * our oldest minute leaves the sliding hour, at most an hour on.
    */
   resumeAt(): number {
     const now = this.now();
@@ -175,11 +178,12 @@ export class Pacer {
     for (let i = 0; i < 60; i++)
       if (this.minutes[i]! > 0 && now - this.minuteStamp[i]! < 60 * MINUTE) oldest = Math.min(oldest, this.minuteStamp[i]!);
     const ours = oldest + 60 * MINUTE;
-    if (this.tenantResetAt === undefined || this.tenantResetAt <= now) return ours;
-    const tenantShort = this.tenantRemaining !== undefined && this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share));
+    if (this.tenantRemaining === undefined) return ours;
+    const reset = this.tenantResetAt !== undefined && this.tenantResetAt > now ? this.tenantResetAt : (Math.floor(now / HOUR) + 1) * HOUR;
+    const tenantShort = this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share));
     // Stopped by the tenant's reserve: nothing frees up before the gateway's reset. Stopped by our own count: a new
     // run after the reset starts with a fresh count and a full tenant.
-    return tenantShort ? this.tenantResetAt : Math.min(this.tenantResetAt, ours);
+    return tenantShort ? reset : Math.min(reset, ours);
   }
 
   private count(now: number): void {

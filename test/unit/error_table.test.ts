@@ -91,6 +91,15 @@ describe('the error table', () => {
       if (row.action === 'retry' || row.action === 'wait') expect(row.why, row.when).toBeDefined();
       if (row.action !== 'return') expect(row.error, row.when).toBeDefined();
     }
+    // Only what belongs to the connection, not to one endpoint, stops the whole read.
+    expect(ERROR_TABLE.filter((row) => row.stopsRun).map((row) => row.when)).toEqual([
+      '401 before any request of the run was answered (the token)',
+      'DNS lookup fails while the domain apex resolves (a typo)',
+      'DNS lookup fails for every host (no network or no DNS)',
+      'the proxy asks for credentials (407)',
+      'TLS certificate not trusted',
+      'the host answers plain HTTP to HTTPS',
+    ]);
     // The last row catches everything, so every condition has a decision.
     expect(ERROR_TABLE.at(-1)?.matches({ code: 'x' }, BASE)).toBe(true);
   });
@@ -127,6 +136,11 @@ describe('docs/airbyte.md', () => {
   it("lists every row of the table by its `when`, so the documented table is the code's", async () => {
     const { readFileSync } = await import('node:fs');
     const doc = readFileSync(new URL('../../docs/airbyte.md', import.meta.url), 'utf8');
-    for (const row of ERROR_TABLE) expect(doc, row.when).toContain(`| ${row.when} `);
+    for (const row of ERROR_TABLE) {
+      const line = doc.split('\n').find((l) => l.startsWith(`| ${row.when} `));
+      expect(line, row.when).toBeDefined();
+      expect(line?.includes('send no more'), row.when).toBe(row.stopsRun === true);
+      if (row.failureType) expect(line, row.when).toContain(row.failureType);
+    }
   });
 });
