@@ -63,6 +63,17 @@ describe('network behaviour', () => {
     expect(printed(out)).not.toContain(bad);
   });
 
+  it('a token that is not a UUID is sent, with a warning, not refused before any request', async () => {
+    const odd = 'kandji-token-of-another-shape-0123456789';
+    sim.resetStats();
+    const out = await runCli(['read', '--config', config(sim, { api_token: odd }), '--catalog', catalogFile('full_refresh', ['tags'])]);
+    const warnings = out.messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => m.log.message);
+    expect(warnings.some((w) => /api_token is not shaped like a Kandji API token.*sent as given/.test(w))).toBe(true);
+    expect(sim.stats().requests).toBe(1);
+    expect(errors(out).map((e) => e.failure_type)).toEqual(['config_error']);
+    expect(printed(out)).not.toContain(odd);
+  });
+
   it('a loopback api_url without its scheme is read as https: the message says the host speaks plain HTTP', async () => {
     const host = new URL(sim.url).host;
     const out = await runCli(['read', '--config', config(sim, { api_url: host }), '--catalog', catalogFile('full_refresh', ['tags'])]);
