@@ -20,11 +20,6 @@ export interface ResolvedConfig {
   baseUrl: string;
   /** The host of `baseUrl`, with the port when it is not the scheme's default, e.g. `acme.api.kandji.io`. */
   host: string;
-  region: Region;
-  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
-  subdomain: string | undefined;
-  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
-  isLoopback: boolean;
   /** The API token (a UUID for every Kandji token seen), without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
   token: string;
   /** Where audit_events starts on a first sync, ms since epoch; undefined: `START_DATE_DEFAULT_DAYS` before the sync. */
@@ -97,8 +92,10 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
   const config = validate(given);
   const warnings: string[] = [];
   const token = resolveToken(config.api_token, warnings);
+  const { baseUrl, host } = resolveHost(config, warnings);
   return {
-    ...resolveHost(config, warnings),
+    baseUrl,
+    host,
     token,
     startDate: resolveStartDate(config.start_date, now, warnings),
     requestBudgetShare: config.request_budget_share,
@@ -227,7 +224,14 @@ function resolveToken(value: string, warnings: string[]): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Host
 
-type Host = Pick<ResolvedConfig, 'baseUrl' | 'host' | 'region' | 'subdomain' | 'isLoopback'>;
+/** What the address resolves to; only `baseUrl` and `host` leave this file (the rest decides them). */
+interface Host extends Pick<ResolvedConfig, 'baseUrl' | 'host'> {
+  region: Region;
+  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
+  subdomain: string | undefined;
+  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
+  isLoopback: boolean;
+}
 
 // A DNS label, which is all a Kandji subdomain is.
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';

@@ -24,34 +24,31 @@ function configError(fn: () => unknown): ConfigError {
 
 describe('resolveConfig: the API host', () => {
   it.each([
-    // [api_url as pasted, baseUrl, region, subdomain]
-    ['acme', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['acme.api.kandji.io', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['https://acme.api.kandji.io', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['https://acme.api.kandji.io/api/v1/', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['https://acme.api.kandji.io/api/v1/devices?limit=1#top', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['ACME.API.KANDJI.IO/', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['  acme.api.kandji.io.  ', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['https://acme.api.kandji.io:443', 'https://acme.api.kandji.io', 'us', 'acme'],
-    ['https://acme.api.eu.kandji.io/api/v1/', 'https://acme.api.eu.kandji.io', 'eu', 'acme'],
-    ['acme.api.eu.kandji.io', 'https://acme.api.eu.kandji.io', 'eu', 'acme'],
-    ['acme.api.iru.com', 'https://acme.api.iru.com', 'iru', 'acme'],
-    ['https://my-org2.api.iru.com/api/v1', 'https://my-org2.api.iru.com', 'iru', 'my-org2'],
-    ['https://acme.clients.us-1.kandji.io', 'https://acme.clients.us-1.kandji.io', 'legacy', 'acme'],
-  ])('api_url %j → %s', (apiUrl, baseUrl, region, subdomain) => {
+    // [api_url as pasted, baseUrl]
+    ['acme', 'https://acme.api.kandji.io'],
+    ['acme.api.kandji.io', 'https://acme.api.kandji.io'],
+    ['https://acme.api.kandji.io', 'https://acme.api.kandji.io'],
+    ['https://acme.api.kandji.io/api/v1/', 'https://acme.api.kandji.io'],
+    ['https://acme.api.kandji.io/api/v1/devices?limit=1#top', 'https://acme.api.kandji.io'],
+    ['ACME.API.KANDJI.IO/', 'https://acme.api.kandji.io'],
+    ['  acme.api.kandji.io.  ', 'https://acme.api.kandji.io'],
+    ['https://acme.api.kandji.io:443', 'https://acme.api.kandji.io'],
+    ['https://acme.api.eu.kandji.io/api/v1/', 'https://acme.api.eu.kandji.io'],
+    ['acme.api.eu.kandji.io', 'https://acme.api.eu.kandji.io'],
+    ['acme.api.iru.com', 'https://acme.api.iru.com'],
+    ['https://my-org2.api.iru.com/api/v1', 'https://my-org2.api.iru.com'],
+    ['https://acme.clients.us-1.kandji.io', 'https://acme.clients.us-1.kandji.io'],
+  ])('api_url %j → %s', (apiUrl, baseUrl) => {
     const config = resolveConfig({ api_url: apiUrl, api_token: TOKEN });
-    expect(config).toMatchObject({ baseUrl, host: new URL(baseUrl).host, region, subdomain, isLoopback: false });
+    expect(config).toMatchObject({ baseUrl, host: new URL(baseUrl).host });
   });
 
   it('reads a bare word in api_url as a subdomain in the configured region', () => {
     expect(resolveConfig({ api_url: 'acme', region: 'eu', api_token: TOKEN })).toMatchObject({
       baseUrl: 'https://acme.api.eu.kandji.io',
-      region: 'eu',
     });
     expect(resolveConfig({ api_url: 'ACME', api_token: TOKEN })).toMatchObject({
       baseUrl: 'https://acme.api.kandji.io',
-      region: 'us',
-      subdomain: 'acme',
     });
   });
 
@@ -59,7 +56,6 @@ describe('resolveConfig: the API host', () => {
     // The Airbyte UI fills in region's default, so an EU user who pastes the EU URL also sends region "us".
     expect(resolveConfig({ api_url: 'acme.api.eu.kandji.io', region: 'us', api_token: TOKEN })).toMatchObject({
       baseUrl: 'https://acme.api.eu.kandji.io',
-      region: 'eu',
     });
   });
 
@@ -67,14 +63,10 @@ describe('resolveConfig: the API host', () => {
     expect(resolveConfig({ subdomain: 'acme', api_token: TOKEN })).toMatchObject({
       baseUrl: 'https://acme.api.kandji.io',
       host: 'acme.api.kandji.io',
-      region: 'us',
-      subdomain: 'acme',
     });
     expect(resolveConfig({ subdomain: 'acme', region: 'eu', api_token: TOKEN })).toMatchObject({
       baseUrl: 'https://acme.api.eu.kandji.io',
       host: 'acme.api.eu.kandji.io',
-      region: 'eu',
-      subdomain: 'acme',
     });
     expect(resolveConfig({ subdomain: ' Acme ', api_token: TOKEN })).toMatchObject({ baseUrl: 'https://acme.api.kandji.io' });
   });
@@ -82,7 +74,6 @@ describe('resolveConfig: the API host', () => {
   it('accepts api_url and subdomain together when they name the same tenant', () => {
     expect(resolveConfig({ api_url: 'https://ACME.api.eu.kandji.io', subdomain: 'acme', api_token: TOKEN })).toMatchObject({
       baseUrl: 'https://acme.api.eu.kandji.io',
-      subdomain: 'acme',
     });
   });
 
@@ -108,15 +99,12 @@ describe('resolveConfig: the API host', () => {
     ['http://127.1.2.3:80', 'http://127.1.2.3', '127.1.2.3'],
     ['https://localhost:8443', 'https://localhost:8443', 'localhost:8443'],
   ])('takes the simulator on loopback as given: %s → %s', (apiUrl, baseUrl, host) => {
-    expect(resolveConfig({ api_url: apiUrl, api_token: TOKEN })).toEqual(
-      expect.objectContaining({ baseUrl, host, region: 'loopback', isLoopback: true, subdomain: undefined, warnings: [] }),
-    );
+    expect(resolveConfig({ api_url: apiUrl, api_token: TOKEN })).toEqual(expect.objectContaining({ baseUrl, host, warnings: [] }));
   });
 
-  it('keeps a given subdomain next to a loopback URL', () => {
+  it('takes a loopback URL as given, whatever subdomain says', () => {
     expect(resolveConfig({ api_url: 'http://127.0.0.1:4010', subdomain: 'acme', api_token: TOKEN })).toMatchObject({
       baseUrl: 'http://127.0.0.1:4010',
-      subdomain: 'acme',
     });
   });
 });
@@ -324,9 +312,6 @@ describe('resolveConfig: the other fields', () => {
     expect(resolveConfig({ api_url: 'acme', api_token: TOKEN })).toEqual({
       baseUrl: 'https://acme.api.kandji.io',
       host: 'acme.api.kandji.io',
-      region: 'us',
-      subdomain: 'acme',
-      isLoopback: false,
       token: TOKEN,
       startDate: undefined,
       requestBudgetShare: 0.5,
