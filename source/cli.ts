@@ -14,7 +14,7 @@ import { ConnectorError, failureTypeOf } from '../core/errors.ts';
 import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
 import { Progress } from './progress.ts';
 import { LineWriter, message, type MessageSink } from '../core/protocol.ts';
-import { read } from './read/engine.ts';
+import { logSummary, read } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
@@ -107,6 +107,8 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
       state,
       sink: progress.watch(sink),
       say,
+      debug: log.enabled('debug') ? (line) => log.debug(line) : undefined,
+      report: (result) => logSummary(result, log),
       onRequests: (count) => (progress.requests = count),
     });
     return result.failed ? 1 : 0;
