@@ -14,6 +14,7 @@ import { BudgetExhaustedError, PermissionError } from '../../core/http/errors.ts
 import { message, type MessageSink } from '../../core/protocol.ts';
 import { redact } from '../../core/redact.ts';
 import type { InputState } from '../../state/input.ts';
+import { checkStateOwner, stampOwner, type StateOwner } from '../../state/owner.ts';
 import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream_run.ts';
@@ -49,11 +50,17 @@ export interface ReadOptions {
   say?: (line: string) => void;
   /** Called once the HTTP client exists, with a live count of its requests: the CLI's progress display reads it. */
   onRequests?: (count: () => number) => void;
+  /** Called once the read has begun, with its anchor (the server's clock at the first response, else ours): `sync` reads it when interrupted. */
+  onAnchor?: (anchor: () => number) => void;
 }
 
 export async function read(options: ReadOptions): Promise<ReadResult> {
-  const { settings, catalog, state, sink } = options;
+  const { settings, catalog, state } = options;
   const say = options.say ?? (() => {});
+  // Another tenant's state would make the incremental streams read nothing and call it complete: refuse it first.
+  const owner: StateOwner = { api_host: settings.host, ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }) };
+  checkStateOwner(state, owner);
+  const sink = ownedStates(options.sink, owner);
   const started = Date.now();
   const client = new KandjiClient({
     ...settings,
@@ -61,6 +68,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   });
   options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
+  options.onAnchor?.(() => ctx.anchor());
   const outcomes: StreamOutcome[] = [];
 
   // State for a stream this connector does not have is ignored, as airbyte-protocol.md §1.5 recommends, but said:
@@ -170,6 +178,21 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   };
   for (const line of summary(result)) say(line);
   return result;
+}
+
+/** Every STATE passed on with the host (and tenant) it was read from. */
+function ownedStates(sink: MessageSink, owner: StateOwner): MessageSink {
+  return {
+    write: (msg) => {
+      if (msg.type !== 'STATE' || msg.state.stream.stream_state === null) return sink.write(msg);
+      const { stream } = msg.state;
+      return sink.write({
+        ...msg,
+        state: { ...msg.state, stream: { ...stream, stream_state: stampOwner(stream.stream_state as Record<string, unknown>, owner) } },
+      });
+    },
+    flush: () => sink.flush(),
+  };
 }
 
 function sumCounters(client: KandjiClient, stream: string): EndpointCounters {
