@@ -341,6 +341,9 @@ function resolveStartDate(value: string | undefined, now: number, warnings: stri
   const parsed = parseTimestamp(value);
   if (!parsed.ok || parsed.value === null)
     throw new ConfigError(`start_date ${value} is not a real date. Use YYYY-MM-DD or YYYY-MM-DDTHH:mm:ssZ (UTC).`);
-  if (parsed.epochMs > now) warnings.push(`start_date ${value} is in the future: audit_events will read nothing before then.`);
+  if (parsed.epochMs > now)
+    warnings.push(
+      `start_date ${value} is in the future by this machine's clock: if it is also after the tenant's clock, audit_events fails with a config error.`,
+    );
   return parsed.epochMs;
 }

@@ -65,6 +65,14 @@ export function readAuditBookmark(stream: string, state: Record<string, unknown>
   return { since: when(stream, 'occurred_at', state?.occurred_at), idsAtCursor: (ids as string[] | undefined) ?? [] };
 }
 
+/**
+ * A bookmark past the sync's anchor (written under a clock that ran ahead, or edited by hand) is pulled back to the
+ * anchor, as a Prism bookmark is at the end of its read: kept, it would skip every event until that time arrives.
+ */
+export function pullBackAudit(b: AuditBookmark, anchor: number): AuditBookmark {
+  return b.since !== undefined && b.since > anchor ? { since: anchor, idsAtCursor: [] } : b;
+}
+
 export function writeAuditBookmark(b: AuditBookmark): Record<string, unknown> {
   return { occurred_at: b.since === undefined ? null : isoMicros(b.since), ids_at_cursor: b.idsAtCursor };
 }
