@@ -3,6 +3,7 @@
  * `source-kandji`: the connector's command line. Protocol commands print Airbyte messages on stdout, one per line
  * (Singer messages with `--protocol singer`); everything meant for people goes to stderr, as structured log lines.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { simulateCommand } from '../simulator/cli.ts';
@@ -24,6 +25,13 @@ import { OutputBusyError } from './out_dir.ts';
 import type { InputFormat } from '../transforms/raw.ts';
 // sync, transform and simulate load DuckDB and the simulator only when they run (see their actions): `spec` or
 // `read` should not pay for them in start-up time and memory.
+
+// `read | head`: the reader has gone, so nothing more can reach it; leave quietly, with the code of a process ended
+// by SIGPIPE (128 + 13), as `cat` in the same pipe would.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+  throw error;
+});
 
 const stdout = new LineWriter(process.stdout);
 /** People's lines on stderr; protocol commands set its level, format and (Airbyte mode) the LOG channel on stdout. */
@@ -155,8 +163,20 @@ function protocolOption(): Option {
     .default('airbyte');
 }
 
+/** The package's version: package.json is one folder up from source/cli.ts, two from the built dist/source/cli.js. */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    const path = new URL(relative, import.meta.url);
+    if (!existsSync(path)) continue;
+    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'source-kandji' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
 const program = new Command()
   .name('source-kandji')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .description('Airbyte source for the Kandji (Iru) device-management API, with an embedded simulated tenant')
   .showHelpAfterError()
   // Usage mistakes exit 2, as Airbyte's own connectors (argparse) do; 1 is for failed syncs.
