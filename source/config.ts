@@ -96,7 +96,7 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
   }
   const config = validate(given);
   const token = resolveToken(config.api_token);
-  const warnings: string[] = [];
+  const warnings: string[] = unknownKeys(given);
   return {
     ...resolveHost(config, warnings),
     token,
@@ -156,6 +156,42 @@ function validate(given: Record<string, unknown>): Defaulted {
   }
   if (problems.length > 0) throw new ConfigError(`The configuration is invalid: ${problems.join(' ')}`);
   return Value.Default(configSchema, copy) as Defaulted;
+}
+
+/**
+ * A key the spec does not have is allowed (Airbyte UIs may add their own) but said, with the closest known key: a
+ * typo such as `api_tokn` or `start_data` would otherwise be silently ignored.
+ */
+function unknownKeys(given: Record<string, unknown>): string[] {
+  const known = Object.keys(configSchema.properties as Record<string, unknown>);
+  return Object.keys(given)
+    .filter((key) => !known.includes(key) && key !== '__proto__' && !key.startsWith('_')) // `_note`: a comment, as CAT's configs use
+    .map((key) => {
+      const [closest] = known
+        .map((k) => ({ k, d: editDistance(key.toLowerCase(), k) }))
+        .filter(({ k, d }) => d <= Math.max(2, Math.floor(k.length / 4)))
+        .sort((a, b) => a.d - b.d);
+      // The key's name only, never its value: it may be a secret under a misspelled name.
+      return closest
+        ? `${key}: unknown key; did you mean ${closest.k}?`
+        : `${key}: unknown key; ignored (the known keys are in spec.json).`;
+    });
+}
+
+/** Levenshtein distance: the fewest single-character edits from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 function fieldSchema(field: string): Record<string, unknown> {

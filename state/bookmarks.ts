@@ -107,3 +107,15 @@ export function writeDetailsBookmark(b: DetailsBookmark): Record<string, unknown
 
 /** Full-refresh streams keep no cursor; their final state says the stream was read to the end. */
 export const FULL_REFRESH_DONE = { __ab_no_cursor_state_message: true };
+
+/** Every key a bookmark above writes: a state key outside these (and state/owner.ts's) is a typo or another connector's. */
+export const BOOKMARK_KEYS: ReadonlySet<string> = new Set([
+  'updated_at',
+  'resume',
+  'occurred_at',
+  'ids_at_cursor',
+  'refreshed_at',
+  'pending_after',
+  'pending_since',
+  '__ab_no_cursor_state_message',
+]);

@@ -14,7 +14,8 @@ import { BudgetExhaustedError, PermissionError } from '../../core/http/errors.ts
 import { message, type MessageSink } from '../../core/protocol.ts';
 import { redact } from '../../core/redact.ts';
 import type { InputState } from '../../state/input.ts';
-import { checkStateOwner, stampOwner, type StateOwner } from '../../state/owner.ts';
+import { BOOKMARK_KEYS } from '../../state/bookmarks.ts';
+import { checkStateOwner, OWNER_KEYS, stampOwner, type StateOwner } from '../../state/owner.ts';
 import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream_run.ts';
@@ -74,7 +75,15 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   // State for a stream this connector does not have is ignored, as airbyte-protocol.md §1.5 recommends, but said:
   // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
   // simply unused (a stream the user deselected).
-  for (const name of state.keys()) {
+  for (const [name, blob] of state) {
+    const unknown = Object.keys(blob).filter((key) => !BOOKMARK_KEYS.has(key) && !(OWNER_KEYS as readonly string[]).includes(key));
+    if (streamByName(name) && unknown.length > 0)
+      await sink.write(
+        message.log(
+          'WARN',
+          `The state of ${name} has ${unknown.map((k) => `"${k}"`).join(', ')}, which this connector does not use; ignored. A typo, or the state of another connector?`,
+        ),
+      );
     if (!streamByName(name))
       await sink.write(
         message.log(
