@@ -93,6 +93,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
       );
   }
 
+  for (const warning of catalog.warnings ?? []) await sink.write(message.log('WARN', warning));
   for (const rejected of catalog.rejected) {
     await sink.write(message.status(rejected.name, 'STARTED'));
     await sink.write(message.error(rejected.reason, 'config_error', { stream: rejected.name }));

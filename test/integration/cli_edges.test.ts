@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, REPO, runCli } from '../support/cli.ts';
-import { allOutputs, catalogFile, configFile, expectNoToken } from '../support/connector.ts';
+import { CLI, REPO, runCli, tempFile } from '../support/cli.ts';
+import { allOutputs, catalogFile, configFile, expectNoToken, run, stateFile } from '../support/connector.ts';
 import { useSimulator } from '../support/simulator.ts';
 
 describe('command-line edges', () => {
@@ -63,5 +63,25 @@ describe('command-line edges', () => {
     allOutputs.push(stderr);
     expect(code).toBe(141);
     expect(stderr).not.toMatch(/EPIPE|    at /);
+  });
+
+  it('read warns of a state key no bookmark uses and of a cursor_field the stream does not have', async () => {
+    const catalog = tempFile('catalog.json', {
+      streams: [
+        { stream: { name: 'audit_events' }, sync_mode: 'incremental', cursor_field: ['created_at'], destination_sync_mode: 'append' },
+      ],
+    });
+    const state = stateFile([
+      {
+        type: 'STREAM',
+        stream: { stream_descriptor: { name: 'audit_events' }, stream_state: { ocurred_at: '2026-01-01T00:00:00.000000Z' } },
+      },
+    ]);
+    const out = await run(['read', '--config', configFile(sim()), '--catalog', catalog, '--state', state]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => m.log.message)).toEqual([
+      'The state of audit_events has "ocurred_at", which this connector does not use; ignored. A typo, or the state of another connector?',
+      'Stream audit_events has cursor_field ["created_at"], which it does not have: its cursor is source-defined, ["occurred_at"], and that is used.',
+    ]);
   });
 });
