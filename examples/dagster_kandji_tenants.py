@@ -8,7 +8,7 @@ tenant fails only its own partition, with the reason from its run manifest (a re
 sync_status showing each tenant's last complete sync and last failure.
 
     pip install dagster dagster-webserver
-    npm install -g source-kandji
+    npm install -g ./source-kandji-0.2.0.tgz    # the release tarball: docs/orchestration.md#install
     mkdir -p kandji/configs && cp acme.json globex.json kandji/configs/     # one connector configuration per tenant
     KANDJI_CONFIGS=kandji/configs KANDJI_DATA_ROOT=kandji/data dagster dev -f examples/dagster_kandji_tenants.py
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
-#: The connector command, e.g. "npx --yes source-kandji".
+#: The connector command, e.g. "/opt/source-kandji/node_modules/.bin/source-kandji" (never `npx --yes`: the registry name is not ours).
 CONNECTOR = shlex.split(os.environ.get("SOURCE_KANDJI", "source-kandji"))
 #: One connector configuration per tenant; the file name (without .json) is the partition key.
 CONFIGS = Path(os.environ.get("KANDJI_CONFIGS", "kandji/configs"))

@@ -185,7 +185,7 @@ describe('many tenants', () => {
       globex.advance(24);
       globex.revokeToken(globex.token, { forHours: 24 });
       const bad = await partition();
-      expect(bad.failure).toMatch(/^tenant globex-eu: sync failed: devices: Kandji rejected the API token \(HTTP 401\)/);
+      expect(bad.failure).toMatch(/^tenant globex-eu: sync failed: run: Kandji rejected the API token \(HTTP 401\)/);
       globex.advance(24);
       const good = await partition();
       expect(good.manifest).toMatchObject({ tenant: 'globex-eu', status: 'complete', failures: [] });
