@@ -112,7 +112,7 @@ describe('sync and read --state: a folder and a state belong to one API host', (
       .map((l) => JSON.parse(l));
     expect(line.failure_type).toBe('config_error');
     expect(line.message).toContain(
-      `${out} holds the data of ${hostOf(simulated)} (see its state.json): it was read from ${hostOf(simulated)}, but the configuration points at ${hostOf(other)}. A folder holds one tenant: sync ${hostOf(other)} into a new --out folder`,
+      `${out} holds the data of ${hostOf(simulated)} (tenant "local") (see its state.json): it was read from ${hostOf(simulated)}, but the configuration points at ${hostOf(other)}. A folder holds one tenant: sync ${hostOf(other)} into a new --out folder`,
     );
     expect(readFileSync(join(out, 'state.json'), 'utf8')).toBe(before);
     expect(manifests(out)).toHaveLength(1);
