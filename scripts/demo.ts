@@ -6,7 +6,8 @@
  *      update, change posture, enrol and leave), so incremental reads and history are real;
  *   3. `source-kandji transform`: the DuckDB marts, the fleet summary, the HTML report.
  *
- * Options: --devices N (default 2000), --days N (default 7), --out DIR (default out/demo, emptied first).
+ * Options: --devices N (default 2000), --days N (default 7), --out DIR (default out/demo, emptied first),
+ * --tenants N (default 1): N simulated tenants of different sizes synced side by side (scripts/demo_tenants.ts).
  */
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '2000' },
     days: { type: 'string', default: '7' },
     out: { type: 'string', default: 'out/demo' },
+    tenants: { type: 'string', default: '1' },
   },
 });
 const devices = Number(values.devices);
@@ -48,6 +50,10 @@ function progress(day: number, note: string): void {
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+if (Number(values.tenants) > 1) {
+  const { tenantsDemo } = await import('./demo_tenants.ts');
+  process.exit(await tenantsDemo({ tenants: Number(values.tenants), devices, days, out }));
+}
 const sim = await startSimulator({ devices, seed: 42, keepLog: false });
 const data = join(out, 'data');
 const config = join(out, 'config.json');
