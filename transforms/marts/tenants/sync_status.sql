@@ -52,7 +52,7 @@ select
     l.last_synced_at,
     c.last_complete_run_id,
     c.last_complete_at,
-    floor((epoch((select max(synced_at) from raw.runs)) - epoch(c.last_complete_at)) / 86400)::integer as days_since_complete,
+    floor((epoch((select max(r.synced_at) from raw.runs as r)) - epoch(c.last_complete_at)) / 86400)::integer as days_since_complete,
     f.last_failure_run_id,
     f.last_failure_at,
     f.last_failure_type,

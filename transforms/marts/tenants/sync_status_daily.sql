@@ -13,7 +13,11 @@ with days as (
 
 tenant_days as (
     select t.tenant_id, d.synced_date
-    from (select tenant_id, min(synced_date) as first_date from raw.runs group by tenant_id) as t
+    from (
+        select tenant_id, min(synced_date) as first_date
+        from raw.runs
+        group by tenant_id
+    ) as t
     inner join days as d on d.synced_date >= t.first_date
 ),
 

@@ -21,7 +21,7 @@ with controls as (
             os_current_ok as os_current,
             blueprint_ok as blueprint
         from marts.compliance
-    )
+    ) as checks
     unpivot include nulls (passed for control in (filevault, gatekeeper, sip, firewall, recovery_lock, os_current, blueprint))
 )
 
