@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { fleetSummary, type FleetSummary } from './run.ts';
+import { openMarts, tenantsOf } from './tenants.ts';
 
 export interface ReportOptions {
   /** A database built by runTransform. */
@@ -35,6 +35,24 @@ export interface ChartSpec {
 export interface ReportData {
   summary: FleetSummary;
   charts: ChartSpec[];
+  /**
+   * With more than one tenant, each tenant's own summary and charts (the page's tenant selector switches to them; the
+   * top level is the view of all tenants) and its sync status; empty for a single tenant.
+   */
+  tenants: TenantView[];
+}
+
+/** One tenant's part of the report: its summary and charts as for a report of it alone, and its syncs. */
+export interface TenantView {
+  tenant: string;
+  group: string | null;
+  summary: FleetSummary;
+  charts: ChartSpec[];
+  /** From marts.sync_status: the latest run's status, the last complete sync, and the last failure with its reason. */
+  lastStatus: string;
+  lastCompleteAt: string | null;
+  lastFailureAt: string | null;
+  lastFailureReason: string | null;
 }
 
 type Row = Record<string, string | number | boolean | null>;
@@ -66,9 +84,41 @@ function columns(rows: Row[], x: string, series: Record<string, string>): Pick<C
 
 /** Every chart of the report, queried from the marts. Exported so tests compare the page with the database. */
 export async function reportData(dbPath: string): Promise<ReportData> {
-  const summary = await fleetSummary(dbPath);
-  const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
-  const connection = await db.connect();
+  const tenants = await tenantsOf(dbPath);
+  const views: TenantView[] = [];
+  if (tenants.length > 1) {
+    const { connection, close } = await openMarts(dbPath);
+    let status: Row[];
+    try {
+      status = (
+        await connection.runAndReadAll(`
+          select tenant_id, tenant_group, last_status, strftime(last_complete_at, '%Y-%m-%dT%H:%M:%SZ') as last_complete_at,
+              strftime(last_failure_at, '%Y-%m-%dT%H:%M:%SZ') as last_failure_at, last_failure_reason
+          from marts.sync_status order by tenant_id`)
+      ).getRowObjectsJson() as Row[];
+    } finally {
+      close();
+    }
+    for (const row of status) {
+      const tenant = String(row.tenant_id);
+      views.push({
+        tenant,
+        group: row.tenant_group === null ? null : String(row.tenant_group),
+        ...(await viewData(dbPath, tenant)),
+        lastStatus: String(row.last_status),
+        lastCompleteAt: row.last_complete_at === null ? null : String(row.last_complete_at),
+        lastFailureAt: row.last_failure_at === null ? null : String(row.last_failure_at),
+        lastFailureReason: row.last_failure_reason === null ? null : String(row.last_failure_reason),
+      });
+    }
+  }
+  return { ...(await viewData(dbPath)), tenants: views };
+}
+
+/** The summary and charts of every tenant together, or of `tenant` alone. */
+async function viewData(dbPath: string, tenant?: string): Promise<Pick<ReportData, 'summary' | 'charts'>> {
+  const summary = await fleetSummary(dbPath, tenant);
+  const { connection, close } = await openMarts(dbPath, tenant);
   const query = async (sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Row[];
   try {
     const day = `strftime(snapshot_date, '%Y-%m-%d')`;
@@ -164,8 +214,7 @@ export async function reportData(dbPath: string): Promise<ReportData> {
     ];
     return { summary, charts };
   } finally {
-    connection.closeSync();
-    db.closeSync();
+    close();
   }
 }
 
@@ -199,6 +248,36 @@ function summaryTable(summary: FleetSummary): string {
 </table>`;
 }
 
+/** With many tenants: the selector (all tenants, or one) and a table of each tenant's fleet and syncs. */
+function tenantsSection(data: ReportData): string {
+  if (data.tenants.length < 2) return '';
+  const options = data.tenants
+    .map((t) => `<option value="${escapeHtml(t.tenant)}">${escapeHtml(t.tenant)}${t.group ? ` (${escapeHtml(t.group)})` : ''}</option>`)
+    .join('');
+  const cell = (text: string, num = false) => `<td${num ? ' class="num"' : ''}>${escapeHtml(text)}</td>`;
+  const rows = data.tenants
+    .map(
+      (t) =>
+        `<tr class="${t.lastStatus === 'failed' ? 'failing' : ''}">${[
+          cell(t.tenant),
+          cell(t.group ?? ''),
+          cell(String(t.summary.devices), true),
+          cell(`${t.summary.healthyPct.toFixed(1)}%`, true),
+          cell(`${t.summary.compliantPct.toFixed(1)}%`, true),
+          cell(t.summary.snapshotDate),
+          cell(t.lastStatus),
+          cell(t.lastCompleteAt ?? ''),
+          cell(t.lastFailureAt ? `${t.lastFailureAt}: ${t.lastFailureReason ?? ''}` : ''),
+        ].join('')}</tr>`,
+    )
+    .join('\n');
+  return `<p class="selector"><label for="tenant">Show</label> <select id="tenant"><option value="">All ${data.tenants.length} tenants</option>${options}</select></p>
+<table id="tenants">
+<thead><tr><th>tenant</th><th>group</th><th class="num">devices</th><th class="num">healthy</th><th class="num">compliant</th><th>latest day</th><th>last sync</th><th>last complete sync</th><th>last failure</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>`;
+}
+
 export function renderReport(data: ReportData): string {
   const { summary } = data;
   const figures = data.charts
@@ -229,6 +308,8 @@ export function renderReport(data: ReportData): string {
   figure h2 { font-size: 1.05rem; margin: 0 0 .5rem; }
   .chart { position: relative; height: 300px; }
   figcaption { color: #667; font-size: .85rem; margin-top: .35rem; }
+  .selector select { font: inherit; padding: .2rem .4rem; }
+  #tenants tr.failing td { color: #b42323; }
 </style>
 </head>
 <body>
@@ -240,6 +321,7 @@ export function renderReport(data: ReportData): string {
   <div><b id="n-compliant">${summary.compliantPct.toFixed(1)}%</b>compliant (${summary.compliant})</div>
   <div><b id="n-removed">${summary.removed}</b>removed so far</div>
 </div>
+${tenantsSection(data)}
 ${summaryTable(summary)}
 <div class="grid">
 ${figures}
@@ -252,7 +334,31 @@ ${figures}
   var palette = ['#2f6fde', '#e8833a', '#3aa55d', '#d64545', '#8a5cd6', '#1fa3a3', '#c9a227', '#d25fa6', '#6b7a8f', '#7bbf3a', '#a0522d', '#4b5bd6', '#888888'];
   var fixed = { healthy: '#3aa55d', warning: '#e8a33a', critical: '#d64545', compliant: '#2f6fde' };
   window.kandjiCharts = {};
-  data.charts.forEach(function (spec) {
+  // With many tenants, the selector redraws the page from one tenant's view (data.tenants) or all of them (data).
+  function pct(n) { return n.toFixed(1) + '%'; }
+  function showSummary(summary) {
+    document.getElementById('n-devices').textContent = summary.devices;
+    document.getElementById('n-healthy').textContent = pct(summary.healthyPct);
+    document.getElementById('n-compliant').textContent = pct(summary.compliantPct);
+    document.getElementById('n-removed').textContent = summary.removed;
+    var table = document.getElementById('summary');
+    function row(p) {
+      var tr = document.createElement('tr');
+      [p.platform, p.devices, p.healthy, pct(p.healthyPct), p.compliant, pct(p.compliantPct)].forEach(function (v, i) {
+        var td = document.createElement('td');
+        td.textContent = v;
+        if (i > 0) td.className = 'num';
+        tr.appendChild(td);
+      });
+      return tr;
+    }
+    table.tBodies[0].replaceChildren.apply(table.tBodies[0], summary.platforms.map(row));
+    table.tFoot.replaceChildren(row(Object.assign({}, summary, { platform: 'all' })));
+  }
+  function draw(view) {
+  Object.keys(window.kandjiCharts).forEach(function (id) { window.kandjiCharts[id].destroy(); });
+  window.kandjiCharts = {};
+  view.charts.forEach(function (spec) {
     var percent = !!spec.percent;
     window.kandjiCharts[spec.id] = new Chart(document.getElementById(spec.id), {
       type: spec.type,
@@ -283,6 +389,17 @@ ${figures}
       }
     });
   });
+  }
+  draw(data);
+  var selector = document.getElementById('tenant');
+  if (selector) {
+    selector.addEventListener('change', function () {
+      var chosen = data.tenants.filter(function (t) { return t.tenant === selector.value; })[0] || data;
+      showSummary(chosen.summary);
+      draw(chosen);
+      window.kandjiView = selector.value;
+    });
+  }
   window.kandjiReportReady = true;
 })();
 </script>

@@ -12,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check, type Model } from './models.ts';
 import { loadRaw, type InputFormat } from './raw.ts';
-import { buildPerTenant, combined, loadTenantGroups, readTenants } from './tenants.ts';
+import { buildPerTenant, combined, loadTenantGroups, openMarts, readTenants } from './tenants.ts';
 
 export interface TransformOptions {
   /**
@@ -202,10 +202,10 @@ export interface FleetSummary {
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
 
-/** The numbers of the fleet summary, read from the marts of a built database. */
-export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
-  const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
-  const connection = await db.connect();
+/** The numbers of the fleet summary, read from the marts of a built database: every tenant's, or `tenant`'s alone. */
+export async function fleetSummary(dbPath: string, tenant?: string): Promise<FleetSummary> {
+  // One tenant's marts, or every tenant's (transforms/tenants.ts).
+  const { connection, close } = await openMarts(dbPath, tenant);
   try {
     const query = async (sql: string) =>
       (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, string | number | null>[];
@@ -251,8 +251,7 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
       platforms: rows,
     };
   } finally {
-    connection.closeSync();
-    db.closeSync();
+    close();
   }
 }
 

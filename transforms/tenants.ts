@@ -215,3 +215,48 @@ export async function formatTenantSummary(dbPath: string): Promise<string> {
     db.closeSync();
   }
 }
+
+/**
+ * A read-only view of a built database for one tenant: a connection whose `marts.*` hold only that tenant's rows (all
+ * tenants' when `tenant` is undefined), so the fleet summary and the report's queries run unchanged per tenant.
+ */
+export async function openMarts(dbPath: string, tenant?: string): Promise<{ connection: DuckDBConnection; close(): void }> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const close = () => {
+    connection.closeSync();
+    db.closeSync();
+  };
+  try {
+    await connection.run(`attach ${literal(dbPath)} as src (read_only)`);
+    if (tenant === undefined) await connection.run('use src');
+    else {
+      await connection.run('create schema marts');
+      const tables = (
+        await connection.runAndReadAll(
+          `select table_name from information_schema.tables where table_catalog = 'src' and table_schema = 'marts' order by 1`,
+        )
+      ).getRowObjectsJson();
+      for (const { table_name } of tables) {
+        const name = ident(String(table_name));
+        await connection.run(`create view marts.${name} as select * from src.marts.${name} where ${TENANT_FIELD} = ${literal(tenant)}`);
+      }
+    }
+    return { connection, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+/** The tenants of a built database, in name order. */
+export async function tenantsOf(dbPath: string): Promise<string[]> {
+  const { connection, close } = await openMarts(dbPath);
+  try {
+    return (await connection.runAndReadAll('select tenant_id from marts.tenants order by tenant_id'))
+      .getRowObjectsJson()
+      .map((r) => String(r.tenant_id));
+  } finally {
+    close();
+  }
+}

@@ -9,14 +9,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { combined } from '../../transforms/tenants.ts';
 import { loadModels } from '../../transforms/models.ts';
 import { CLI, REPO, runCli } from '../support/cli.ts';
 import { allOutputs, configFile, expectNoToken } from '../support/connector.ts';
+import { fleetSummary } from '../../transforms/run.ts';
 import { query } from './helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
 
 const SCRIPT = join(REPO, 'examples', 'sync_tenants.sh');
 const FAST = { rateLimit: { perSecond: 100_000, perHour: 1_000_000 }, keepLog: false };
@@ -204,4 +210,45 @@ describe('three tenants over three days, one token revoked for a day', () => {
     const blueprint = controls.filter((c) => c.control === 'blueprint').map((c) => c.passed + c.failed);
     expect(blueprint).toEqual(tenants.map((t) => t.devices));
   });
+
+  it.skipIf(!existsSync(CHROMIUM))(
+    'the report: all tenants, a table of their syncs, and a selector that redraws one tenant alone',
+    async () => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      try {
+        const page = await browser.newPage();
+        await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+        await page.goto(pathToFileURL(join(root, 'report.html')).href);
+        await page.waitForFunction('window.kandjiReportReady === true', undefined, { timeout: 15_000 });
+        const text = (selector: string) => page.locator(selector).innerText();
+        const options = await page.locator('#tenant option').allInnerTexts();
+        expect(options).toEqual(['All 3 tenants', 'acme (EMEA)', 'globex (Americas, North)', 'initech']);
+        const rows = await page.locator('#tenants tbody tr').allInnerTexts();
+        expect(rows[1]).toContain('HTTP 401');
+        expect(rows[0]).not.toContain('HTTP 401');
+        const all = await fleetSummary(db);
+        const globex = await fleetSummary(db, 'globex');
+        expect(globex.devices).toBeLessThan(all.devices);
+        expect(await text('#n-devices')).toBe(String(all.devices));
+        const healthStatus = () =>
+          page.evaluate(`window.kandjiCharts['health-status'].data.datasets.map((d) => d.data.reduce((a, b) => a + (b ?? 0), 0))`);
+        const allBars = (await healthStatus()) as number[];
+        await page.selectOption('#tenant', 'globex');
+        expect(await text('#n-devices')).toBe(String(globex.devices));
+        expect(await text('#n-compliant')).toBe(`${globex.compliantPct.toFixed(1)}%`);
+        expect(await text('#summary tfoot')).toContain(String(globex.devices));
+        const [row] = await query(
+          db,
+          `select sum(healthy)::integer as healthy, sum(warning)::integer as warning, sum(critical)::integer as critical
+         from marts.fleet_health_daily where tenant_id = 'globex'`,
+        );
+        expect(await healthStatus()).toEqual([row?.healthy, row?.warning, row?.critical]);
+        await page.selectOption('#tenant', '');
+        expect(await text('#n-devices')).toBe(String(all.devices));
+        expect(await healthStatus()).toEqual(allBars);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });
