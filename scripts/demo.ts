@@ -110,7 +110,7 @@ try {
     progress(day, note);
     const lines: string[] = [];
     for (let attempt = 0; ; attempt++) {
-      const result = await cliRun(['sync', '--config', config, '--out', data, '--format', 'both']);
+      const result = await cliRun(['sync', '--config', config, '--out', data]);
       const run = runOf(result.stdout);
       lines.push(result.stdout.trim());
       if (result.code === 0 && run?.status === 'complete') break;
@@ -153,5 +153,5 @@ process.stdout.write(`\nSyncs (requests per day: the first reads everything, the
 for (const { day, line } of syncs) process.stdout.write(`  day ${day}: ${line}\n`);
 process.stdout.write(`\n${transform.stdout}`);
 process.stdout.write(
-  `\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Files: ${data}/<stream>/ (JSONL and Parquet per run), ${data}/_runs/ (manifests)\n`,
+  `\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Files: ${data}/<stream>/ (Parquet per run), ${data}/_runs/ (manifests)\n`,
 );
