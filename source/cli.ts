@@ -254,11 +254,15 @@ withLogging(program.command('sync'))
 withLogging(program.command('transform'))
   .description('Build the DuckDB marts from a sync output directory (JSONL or Parquet), print the fleet summary, write the HTML report')
   .requiredOption('--data <dir>', "a sync's output directory (its --out)")
-  .option('--db <file>', 'database to build, rebuilt whole each run (default: DIR/kandji.duckdb)')
+  .option(
+    '--db <file>',
+    'database to build (default: DIR/kandji.duckdb); replaced each run, its raw layer reused: only new or changed runs are read from their files',
+  )
+  .option('--full-rebuild', 'read every run from its files, ignoring the raw layer of the last database')
   .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
   .option('--no-report', 'do not write the HTML report')
-  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
+  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean; fullRebuild?: boolean }) => {
     try {
       const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
         import('../transforms/run.ts'),
@@ -268,6 +272,7 @@ withLogging(program.command('transform'))
         dataDir: opts.data,
         ...(opts.db ? { dbPath: opts.db } : {}),
         ...(opts.format ? { format: opts.format } : {}),
+        full: opts.fullRebuild === true,
         say,
       });
       process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
