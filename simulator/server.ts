@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { driftBody, type DriftedRecord, type DriftOptions } from './drift.ts';
 import { drawFault, type Fault, type FaultOptions } from './faults.ts';
 import { uuid } from './random.ts';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { RateLimiter, type RateLimitOptions } from './rate_limit.ts';
 import { matchRoute, PERMISSIONS, type Permission, type Reply, type RouteContext } from './routes.ts';
 import { Tenant, type AdvanceSummary, type TenantOptions } from './tenant.ts';
 

@@ -36,7 +36,8 @@ export interface TenantOptions {
   dailyChangeRate?: number;
 }
 
-export const DEFAULT_EPOCH = Date.UTC(2026, 0, 5, 12, 0, 0);
+export { DEFAULT_EPOCH } from './epoch.ts';
+import { DEFAULT_EPOCH } from './epoch.ts';
 
 /** What a change event touches; `device` touches every Prism category (name, blueprint and user columns). */
 export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper';

@@ -3,13 +3,13 @@
  * configured catalog it is given against them, refusing what it cannot honour with a config error that says why.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { STREAMS, streamByName, type StreamSpec } from '../streams/index.ts';
-import { ConfigError } from './errors.ts';
-import type { AirbyteStream } from './protocol.ts';
+import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { AirbyteStream } from '../core/protocol.ts';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
-export function airbyteStream(spec: StreamSpec): AirbyteStream {
+export function airbyteStream(spec: StreamDeclaration): AirbyteStream {
   const incremental = spec.cursorField !== undefined;
   return {
     name: spec.name,
@@ -26,7 +26,7 @@ export function discoverCatalog(): { streams: AirbyteStream[] } {
 }
 
 export interface ConfiguredStream {
-  spec: StreamSpec;
+  spec: StreamDeclaration;
   syncMode: SyncMode;
 }
 

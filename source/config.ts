@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import Value from 'typebox/value';
-import { parseTimestamp } from '../catalog/normalize.ts';
-import { ConfigError } from './errors.ts';
-import { registerSecret } from './redact.ts';
+import { parseTimestamp } from '../schemas/values.ts';
+import { ConfigError } from '../core/errors.ts';
+import { registerSecret } from '../core/redact.ts';
 import { configSchema, SECRET_FIELDS, type Config } from './spec.ts';
 
 /** Which kind of host the connector talks to. `iru` is `{sub}.api.iru.com`; `legacy` is `{sub}.clients.us-1.kandji.io`. */
@@ -25,7 +25,7 @@ export interface ResolvedConfig {
   subdomain: string | undefined;
   /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
   isLoopback: boolean;
-  /** The API token, a UUID, without whitespace or a `Bearer ` prefix. Registered with source/redact.ts. */
+  /** The API token, a UUID, without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
   token: string;
   /** Where audit_events starts on a first sync, ms since epoch; undefined: `START_DATE_DEFAULT_DAYS` before the sync. */
   startDate: number | undefined;

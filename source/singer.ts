@@ -19,12 +19,12 @@
  * incrementally where it can be.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { STREAMS, streamByName, type StreamSpec } from '../streams/index.ts';
+import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
 import { parseState, type InputState } from '../state/input.ts';
 import { parseCatalog, type ConfiguredCatalog } from './catalog.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { levelOf, type Logger } from './log.ts';
-import type { AirbyteMessage, MessageSink } from './protocol.ts';
+import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
 
 export type Protocol = 'airbyte' | 'singer';
 export const PROTOCOLS = ['airbyte', 'singer'] as const;
@@ -45,7 +45,7 @@ export interface JsonLines {
 }
 
 /** Top-level field names of a primary key: Singer's key_properties cannot name nested fields, and ours never do. */
-export function keyProperties(spec: StreamSpec): string[] {
+export function keyProperties(spec: StreamDeclaration): string[] {
   return spec.primaryKey.map((path) => {
     if (path.length !== 1) throw new Error(`${spec.name}: primary key ${path.join('.')} is nested; Singer key_properties are top-level`);
     return path[0] as string;

@@ -4,7 +4,7 @@
  * refused with a config error that says what was expected, never a stack trace.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { ConfigError } from '../source/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 
 /** The last known state of each stream, by stream name. */
 export type InputState = Map<string, Record<string, unknown>>;

@@ -3,7 +3,7 @@
  * that walking a list to its end yields every record exactly once.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LIBRARY_SIZES } from '../../simulator/records.ts';
+import { LIBRARY_SIZES } from '../../simulator/bodies.ts';
 import { BLUEPRINTS, TAGS } from '../../simulator/vocabulary.ts';
 import { get, useSimulator } from '../support/simulator.ts';
 import { allDevices, allPrism, followNext, ok, onSimulator, prismRowKey, UNLIMITED } from './helpers.ts';

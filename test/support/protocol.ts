@@ -8,7 +8,7 @@
  * 3. a RECORD names a stream of the configured catalog, and its `emitted_at` falls inside the run;
  * 4. a TRACE ERROR has a `failure_type`.
  *
- * The types below are written here rather than imported from source/protocol.ts on purpose: the judge should not
+ * The types below are written here rather than imported from core/protocol.ts on purpose: the judge should not
  * share the assumptions of the code it judges.
  */
 import { readFileSync } from 'node:fs';

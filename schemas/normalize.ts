@@ -12,8 +12,8 @@
  * converted becomes null and is reported as a record change (NULLED, SOURCE_SERIALIZATION_ERROR) with the field's
  * path, so the loss is visible downstream instead of failing the sync.
  */
-import type { RecordChange } from '../source/protocol.ts';
-import { isCanonicalUtc, parseTimestamp, toBool, toNumber, type ParsedTimestamp } from './normalize.ts';
+import type { RecordChange } from '../core/protocol.ts';
+import { isCanonicalUtc, parseTimestamp, toBool, toNumber, type ParsedTimestamp } from './values.ts';
 import { baseType as typeOf, type SchemaNode as Schema } from './schema.ts';
 
 export interface Normalized {

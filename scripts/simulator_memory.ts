@@ -10,8 +10,8 @@
  * RSS grows with the traffic a process has served (V8 sizes its heap to the allocation rate), not with the fleet, and
  * that row shows it.
  *
- *   node scripts/simulator-memory.ts                       # sizes 1000, 10000, 100000
- *   node scripts/simulator-memory.ts --sizes 1000,100000 --apps-pages 20
+ *   node scripts/simulator_memory.ts                       # sizes 1000, 10000, 100000
+ *   node scripts/simulator_memory.ts --sizes 1000,100000 --apps-pages 20
  *
  * Linux only (RSS comes from /proc/<pid>/status).
  */
