@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunManifest } from '../source/sync.ts';
+import type { RunManifest } from '../core/run_manifest.ts';
 import { startSimulator } from '../simulator/server.ts';
 
 const { values } = parseArgs({

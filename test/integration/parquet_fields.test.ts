@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import type { RunManifest } from '../../source/sync.ts';
+import type { RunManifest } from '../../core/run_manifest.ts';
 import { streamByName } from '../../streams/index.ts';
 import { syncSim } from '../transforms/helpers.ts';
 
