@@ -130,6 +130,7 @@ const points: Point[] = [];
 const jsonl = { first: 0, daily: 0 };
 const parquet = { first: 0, daily: 0 };
 let syncSeconds = 0;
+let syncedDays = 0;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The report
@@ -153,7 +154,7 @@ function writeReport(final: boolean): string {
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}.`,
-    `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}. Seed ${values.seed}. ${lastDay} daily syncs took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
+    `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}. Seed ${values.seed}. ${syncedDays} daily syncs took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
     '',
     `### transform after N daily syncs (${devices.toLocaleString('en-US')} devices)`,
     '',
@@ -180,6 +181,7 @@ function writeReport(final: boolean): string {
         p.full ? s1(p.full.wallS) : '',
         p.full ? s1(p.full.rawS) : '',
         p.full ? mb(p.full.maxRssMb * 1024 ** 2) : '',
+        p.full ? s1(p.full.cpuS) : '',
         mb(p.dbBytes),
         mb(p.filesBytes),
         base ? `${(p.incremental.wallS / base.incremental.wallS).toFixed(2)}×` : '',
@@ -237,6 +239,7 @@ try {
     const t0 = performance.now();
     const { manifest } = await sync({ config, outDir: DATA, format });
     syncSeconds += (performance.now() - t0) / 1000;
+    syncedDays = day;
     if (manifest.status !== 'complete') throw new Error(`day ${day}: the sync ended ${manifest.status}`);
     if (day <= 2) {
       // What this run costs in each format; then its JSONL files go (its Parquet files and manifest stay).
