@@ -184,7 +184,9 @@ function writeReport(final: boolean): string {
         p.full ? s1(p.full.cpuS) : '',
         mb(p.dbBytes),
         mb(p.filesBytes),
-        base ? `${(p.incremental.wallS / base.incremental.wallS).toFixed(2)}×` : '',
+        base
+          ? `${(p.incremental.wallS / base.incremental.wallS).toFixed(2)}×, ${(p.incremental.cpuS / base.incremental.cpuS).toFixed(2)}×`
+          : '',
       ]),
     ),
     '',
