@@ -99,7 +99,7 @@ function why(run: RunManifest | undefined, code: number | null, stdout: string):
 let stopped: string | undefined;
 let hoursUsed = 0;
 try {
-  days: for (let day = 1; day <= days; day++) {
+  syncing: for (let day = 1; day <= days; day++) {
     let note = `· tenant clock ${new Date(sim.tenant.now).toISOString().slice(0, 10)} · first full sync`;
     if (day > 1) {
       // Days stay 24 h apart: the hours spent resuming the previous day come off this move.
@@ -128,7 +128,7 @@ try {
           ? `day ${day} stopped: ${why(run, result.code, result.stdout)}, still after ${MAX_RESUMES} resumed syncs an hour apart`
           : `day ${day} stopped: ${why(run, result.code, result.stdout)}`;
       syncs.push({ day, line: lines.join(' → resumed: ') });
-      break days;
+      break syncing;
     }
     syncs.push({ day, line: lines.join(' → resumed: ') });
   }

@@ -62,7 +62,7 @@ describe('Parquet keeps every field JSONL has', () => {
           )
         ).getRowObjectsJson();
         expect(rows.length, stream).toBe(records.length);
-        const declared = new Set(Object.keys((streamByName(stream)?.schema as { properties: object }).properties));
+        const declared = new Set(Object.keys((streamByName(stream)?.schema as { properties?: object } | undefined)?.properties ?? {}));
         for (const [i, record] of records.entries()) {
           const { _extra, file_row_number: _, ...typed } = JSON.parse(String(rows[i]?.row)) as Record<string, unknown>;
           const extra = (typeof _extra === 'string' ? JSON.parse(_extra) : (_extra ?? {})) as Record<string, unknown>;
