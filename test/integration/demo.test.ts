@@ -48,7 +48,8 @@ describe('demo', () => {
   }, 180_000);
 
   it('exits 1 and names the day and the reason when a day cannot be completed', async () => {
-    const run = await demo(['--devices', '150', '--days', '2', '--hourly-limit', '2']);
+    // 12 requests an hour: enough for a sync to find the readable streams and read a little, never to finish.
+    const run = await demo(['--devices', '150', '--days', '2', '--hourly-limit', '12']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /The demo stopped: day 1 stopped: run \S+ is incomplete: the tenant's hourly request budget was spent; .* did not finish, still after 11 resumed syncs/,
