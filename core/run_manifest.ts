@@ -9,6 +9,12 @@ export interface StreamManifest {
   sync_mode: 'full_refresh' | 'incremental';
   status: 'complete' | 'failed' | 'rate-limited';
   records: number;
+  /**
+   * The stream completed and its records in this run are every row that exists on the tenant: a full refresh, or
+   * an incremental Prism read that re-read its whole category (prism_full_read_every_days). The marts take such a
+   * run as the set of rows that exist; rows of earlier runs that it lacks were deleted. Absent in older manifests.
+   */
+  full_read?: boolean;
   files: string[];
 }
 

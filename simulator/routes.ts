@@ -27,22 +27,9 @@ import type { Device, Tenant } from './tenant.ts';
 import { HOUR } from './timestamps.ts';
 import { BLUEPRINTS, PRISM_FAMILY, TAGS } from './vocabulary.ts';
 
-/** The permission names of Kandji's API token screen that the simulator enforces. */
-export const PERMISSIONS = [
-  'Device list',
-  'Device details',
-  'Device apps',
-  'Device library items',
-  'Device secrets',
-  'Blueprints',
-  'Library items',
-  'Users',
-  'Audit log',
-  'Prism',
-  'Tags',
-  'Licensing',
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+/** The permission names of Kandji's API token screen that the simulator enforces: the connector's own table. */
+export { PERMISSION_NAMES, type Permission } from '../core/permissions.ts';
+import type { Permission } from '../core/permissions.ts';
 
 export interface Reply {
   status: number;

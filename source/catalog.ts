@@ -10,14 +10,14 @@ import type { AirbyteStream } from '../core/protocol.ts';
 export type SyncMode = 'full_refresh' | 'incremental';
 
 export function airbyteStream(spec: StreamDeclaration): AirbyteStream {
-  const incremental = spec.cursorField !== undefined;
+  const incremental = spec.cursor?.field !== undefined;
   return {
     name: spec.name,
     json_schema: spec.schema as unknown as Record<string, unknown>,
     // full_refresh first: Airbyte's acceptance tests configure supported_sync_modes[0] by default.
     supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
     source_defined_primary_key: spec.primaryKey,
-    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [spec.cursorField as string], is_resumable: true } : {}),
+    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [spec.cursor?.field as string], is_resumable: true } : {}),
   };
 }
 
@@ -86,11 +86,11 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     if (mode !== 'full_refresh' && mode !== 'incremental') {
       out.rejected.push({
         name,
-        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursorField ? ' or incremental' : ''}.`,
+        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursor?.field ? ' or incremental' : ''}.`,
       });
       return;
     }
-    if (mode === 'incremental' && !spec.cursorField) {
+    if (mode === 'incremental' && !spec.cursor?.field) {
       out.rejected.push({
         name,
         reason: `Stream ${name} supports full_refresh only (the API has no change marker for it); set its sync_mode to full_refresh.`,

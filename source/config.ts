@@ -39,6 +39,10 @@ export interface ResolvedConfig {
   deviceDetailsMaxPerSync: number;
   /** How device_apps is read. Default `prism`. */
   deviceAppsSource: 'prism' | 'per_device';
+  /** Time-filtered reads start this much before their bookmark, ms. Default 15 minutes. */
+  lookbackMs: number;
+  /** Incremental Prism streams re-read their category in full every this many days; 0 never. Default 7. */
+  fullReadEveryDays: number;
   /** Things the user should know but that do not stop the sync (a legacy host, a start date in the future). */
   warnings: string[];
 }
@@ -106,6 +110,8 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     requestTimeoutMs: config.request_timeout_seconds * 1000,
     deviceDetailsMaxPerSync: config.device_details_max_per_sync,
     deviceAppsSource: config.device_apps_source,
+    lookbackMs: config.lookback_minutes * 60_000,
+    fullReadEveryDays: config.prism_full_read_every_days,
     warnings,
   };
 }
@@ -124,6 +130,8 @@ type Defaulted = Config &
       | 'request_timeout_seconds'
       | 'device_details_max_per_sync'
       | 'device_apps_source'
+      | 'lookback_minutes'
+      | 'prism_full_read_every_days'
     >
   >;
 

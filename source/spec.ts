@@ -129,6 +129,34 @@ export const configSchema = Type.Object(
         order: 9,
       }),
     ),
+    lookback_minutes: Type.Optional(
+      Type.Integer({
+        title: 'Lookback (minutes)',
+        description:
+          'Time-filtered incremental reads (Prism, audit_events) start this many minutes before their bookmark, so ' +
+          'that a row the API shows only after a sync with a time a little before that sync (ingestion lag) is still ' +
+          'read by the next one; from 0 to 1440. The rows read twice are removed by primary key in the marts. ' +
+          'Default: 15.',
+        default: 15,
+        minimum: 0,
+        maximum: 1440,
+        order: 10,
+      }),
+    ),
+    prism_full_read_every_days: Type.Optional(
+      Type.Integer({
+        title: 'Prism full re-read (days)',
+        description:
+          'Each incremental Prism stream re-reads its whole category once every this many days, so that rows deleted ' +
+          'on the tenant (an uninstalled app, a removed profile) drop out of the latest data; the categories take ' +
+          'turns, each on its own day of the cycle, so no single sync pays for all of them. From 0 to 90; 0 never ' +
+          're-reads in full. Default: 7.',
+        default: 7,
+        minimum: 0,
+        maximum: 90,
+        order: 11,
+      }),
+    ),
   },
   {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -53,7 +53,7 @@ export function defaultCatalog(): ConfiguredCatalog {
   return parseCatalog({
     streams: STREAMS.map((s) => ({
       stream: { name: s.name },
-      sync_mode: s.cursorField ? 'incremental' : 'full_refresh',
+      sync_mode: s.cursor?.field ? 'incremental' : 'full_refresh',
       destination_sync_mode: 'append',
     })),
   });
@@ -196,7 +196,8 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
     const runId = `${compact(Number.isFinite(started) ? started : Date.now())}_crashed`;
     const placed = await placeFiles(outDir, inflight, runId, true, format);
     const streams: Record<string, StreamManifest> = {};
-    for (const [stream, files] of placed) streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, files };
+    for (const [stream, files] of placed)
+      streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, full_read: false, files };
     const manifest: RunManifest = {
       run_id: runId,
       synced_at: new Date(started).toISOString(),
@@ -246,6 +247,7 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
       sync_mode: configured.syncMode,
       status: outcome?.status ?? 'failed',
       records: sink.counts.get(configured.spec.name) ?? 0,
+      full_read: outcome?.fullRead ?? false,
       files: placed.get(configured.spec.name) ?? [],
     };
   }

@@ -16,7 +16,7 @@ const prism = (name: string, description: string, schema: StreamDeclaration['sch
     description,
     schema,
     primaryKey,
-    cursorField: 'updated_at',
+    cursor: { field: 'updated_at', filter: 'prism' },
     permission: 'Prism',
     plan: { kind: 'prism', category: name },
   }) satisfies StreamDeclaration;

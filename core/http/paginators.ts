@@ -63,13 +63,17 @@ export function stableOffset(options: { limit: number; key: string; overlap: num
   };
 }
 
-/** `{count, next, previous, results}` envelopes that link to the next page (styles B, C and D). */
-export function followNext(options: { first: Query; style: string }): Paginator {
+/**
+ * `{count, next, previous, results}` envelopes that link to the next page (styles B, C and D). `under`: the envelope
+ * is itself under this key of the body (`/devices/{id}/activity` → `activity`, `/devices/{id}/commands` → `commands`).
+ */
+export function followNext(options: { first: Query; style: string; under?: string }): Paginator {
   return {
     style: options.style,
     first: () => options.first,
     read(body) {
-      const page = expectObject(body, options.style, 'results');
+      const envelope = options.under === undefined ? body : (body as Record<string, unknown> | null)?.[options.under];
+      const page = expectObject(envelope, options.style, 'results');
       const next = typeof page.next === 'string' && page.next !== '' ? { link: page.next } : undefined;
       return { rows: page.results as unknown[], next };
     },

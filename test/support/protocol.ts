@@ -12,14 +12,20 @@
  * share the assumptions of the code it judges.
  */
 import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The protocol schema, in shared/ beside the repository (CI clones the repository with shared/ next to it). */
-export const PROTOCOL_SCHEMA_PATH = resolve(ROOT, '../shared/reference/airbyte-protocol/airbyte_protocol.yaml');
+/**
+ * The protocol schema, in shared/ beside the repository (CI clones the repository with shared/ next to it), or
+ * beside the folder of worktrees (a worktree at wt/<name> of a checkout whose shared/ is two levels up).
+ */
+export const PROTOCOL_SCHEMA_PATH = ['../shared', '../../shared']
+  .map((dir) => resolve(ROOT, dir, 'reference/airbyte-protocol/airbyte_protocol.yaml'))
+  .find((path) => existsSync(path)) as string;
 
 export interface StreamDescriptor {
   name: string;

@@ -318,6 +318,8 @@ describe('resolveConfig: the other fields', () => {
       requestTimeoutMs: 30_000,
       deviceDetailsMaxPerSync: 2000,
       deviceAppsSource: 'prism',
+      lookbackMs: 900_000,
+      fullReadEveryDays: 7,
       warnings: [],
     });
   });

@@ -217,12 +217,14 @@ const RESOLVED_AS: Record<string, string[]> = {
   region: ['baseUrl', 'region'],
   api_token: ['token'],
   request_timeout_seconds: ['requestTimeoutMs'],
+  lookback_minutes: ['lookbackMs'],
+  prism_full_read_every_days: ['fullReadEveryDays'],
 };
 
 const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const resolvedNames = (field: string) => RESOLVED_AS[field] ?? [camelCase(field)];
 
-const SCANNED = ['source', 'streams', 'state', 'catalog'];
+const SCANNED = ['source', 'streams', 'state', 'schemas', 'core'];
 const NOT_EVIDENCE = ['source/spec.ts', 'source/config.ts'];
 
 function sourceFiles(dir: string): string[] {
