@@ -10,19 +10,22 @@ import {
   deviceDetails,
   deviceLibraryItems,
   deviceRecord,
-  inPrism,
-  platformInPrism,
   libraryItem,
   LIBRARY_SIZES,
+  tagRecord,
+  userRecord,
+  type LibraryKind,
+} from './bodies.ts';
+import {
+  inPrism,
+  platformInPrism,
   PRISM_CATEGORIES,
   prismChangedAt,
   prismRowCount,
   prismRows,
-  tagRecord,
-  userRecord,
-  type LibraryKind,
+  prismTotalKnown,
   type PrismCategory,
-} from './bodies.ts';
+} from './prism.ts';
 import type { Device, Tenant } from './tenant.ts';
 import { HOUR } from './timestamps.ts';
 import { BLUEPRINTS, PRISM_FAMILY, TAGS } from './vocabulary.ts';
@@ -540,15 +543,6 @@ function deviceInScope(ctx: RouteContext, d: Device, scope: PrismScope): boolean
   return true;
 }
 
-/** Categories whose saved examples show `total: null` (kandji-api.md §6.10). */
-const TOTAL_UNKNOWN: ReadonlySet<PrismCategory> = new Set([
-  'application_firewall',
-  'cellular',
-  'certificates',
-  'filevault',
-  'gatekeeper_and_xprotect',
-]);
-
 function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
   return ctx.memo(`prism-total:${key}`, () => {
     let total = 0;
@@ -608,7 +602,7 @@ function listPrism(ctx: RouteContext): Reply {
     }
   }
   const key = `${scope.category}|${url.searchParams.get('filter') ?? ''}|${url.searchParams.get('device_families') ?? ''}|${url.searchParams.get('blueprint_ids') ?? ''}`;
-  const total = TOTAL_UNKNOWN.has(scope.category) ? null : prismTotal(ctx, scope, key);
+  const total = prismTotalKnown(scope.category) ? prismTotal(ctx, scope, key) : null;
   return { status: 200, body: { offset: null, limit: size, total, data, cursor: nextCursor } };
 }
 
