@@ -140,4 +140,19 @@ export const local_users = record({
   home_folder_secure: boolean(),
 });
 
+/** System extensions per Mac (kandji-api.md §6.10): one row per extension. */
+export const system_extensions = record({
+  ...prismCommon,
+  path: string(),
+  identifier: string('The extension bundle identifier'),
+  state: string('activated_enabled, activated_waiting_for_user, …'),
+  name: string(),
+  short_version: string(),
+  bundle_version: string(),
+  categories: string('e.g. com.apple.system_extension.network_extension'),
+  bundle_path: string(),
+  team_id: string(),
+  is_mdm_managed: boolean(),
+});
+
 export type DeviceInformation = Static<typeof device_information>;

@@ -9,7 +9,16 @@ import { between, hash, pick, unit, uuid } from './random.ts';
 import { DAY, HOUR, t6 } from './timestamps.ts';
 import type { ChangeKind, Device, Tenant } from './tenant.ts';
 import type { Platform } from './vocabulary.ts';
-import { APPS, BLUEPRINTS, CERTIFICATES, LAUNCH_AGENTS, PRISM_FAMILY, PROFILE_NAMES, TCC_ENTRIES } from './vocabulary.ts';
+import {
+  APPS,
+  BLUEPRINTS,
+  CERTIFICATES,
+  LAUNCH_AGENTS,
+  PRISM_FAMILY,
+  PROFILE_NAMES,
+  SYSTEM_EXTENSIONS,
+  TCC_ENTRIES,
+} from './vocabulary.ts';
 
 type Json = Record<string, unknown>;
 
@@ -47,6 +56,7 @@ export const PRISM_CATEGORIES = [
   'desktop_and_screensaver',
   'kernel_extensions',
   'launch_agents_and_daemons',
+  'system_extensions',
   'transparency_database',
 ] as const;
 export type PrismCategory = (typeof PRISM_CATEGORIES)[number];
@@ -403,6 +413,30 @@ export const PRISM: Record<PrismCategory, PrismCategorySpec> = {
           user_agent_local_user_id: null,
         };
       });
+    },
+  },
+  system_extensions: {
+    platforms: MAC,
+    grain: 'device × system extension',
+    changedBy: [],
+    total: true,
+    count: (t, d) => (d.agentInstalled ? 1 + (hash(t.seed, 'sysext-count', d.index) % SYSTEM_EXTENSIONS.length) : 0),
+    rows: (t, d, common) => {
+      const s = t.seed;
+      const count = PRISM.system_extensions.count?.(t, d) ?? 1;
+      return SYSTEM_EXTENSIONS.slice(0, count).map((x, k) => ({
+        ...common(),
+        path: x.bundle,
+        identifier: x.identifier,
+        state: k === 0 || unit(s, 'sysext-state', d.index, k) < 0.9 ? 'activated_enabled' : 'activated_waiting_for_user',
+        name: x.name,
+        short_version: x.version,
+        bundle_version: String(700 + (hash(s, 'sysext-build', k) % 100)),
+        categories: x.category,
+        bundle_path: x.bundle,
+        team_id: x.teamId,
+        is_mdm_managed: k === 0,
+      }));
     },
   },
   transparency_database: {

@@ -7,6 +7,7 @@ import {
   installed_profiles,
   local_users,
   startup_settings,
+  system_extensions,
 } from '../schemas/prism.ts';
 import type { StreamDeclaration } from './declaration.ts';
 
@@ -32,4 +33,8 @@ export const prismStreams = [
     ['payload_uuid'],
   ]),
   prism('local_users', 'Local user accounts per Mac (Prism).', local_users, [['device_id'], ['generated_uid']]),
+  prism('system_extensions', 'System extensions per Mac, their state and team (Prism).', system_extensions, [
+    ['device_id'],
+    ['identifier'],
+  ]),
 ] as const;
