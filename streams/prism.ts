@@ -1,6 +1,13 @@
 /** The Prism categories, one stream each, named as the category (kandji-api.md §6.10). */
 import {
+  activation_lock,
   application_firewall,
+  cellular,
+  certificates,
+  desktop_and_screensaver,
+  kernel_extensions,
+  launch_agents_and_daemons,
+  transparency_database,
   device_information,
   filevault,
   gatekeeper_and_xprotect,
@@ -36,5 +43,23 @@ export const prismStreams = [
   prism('system_extensions', 'System extensions per Mac, their state and team (Prism).', system_extensions, [
     ['device_id'],
     ['identifier'],
+  ]),
+  prism('activation_lock', 'Activation Lock per device (Prism; columns UNCONFIRMED, kept as they come).', activation_lock, [['device_id']]),
+  prism('cellular', 'Cellular carrier, SIM slots and roaming per iPhone (Prism).', cellular, [['device_id']]),
+  prism('certificates', 'Certificates installed per device (Prism).', certificates, [['device_id'], ['common_name']]),
+  prism(
+    'desktop_and_screensaver',
+    'Desktop and screen saver settings per Mac (Prism; columns UNCONFIRMED, kept as they come).',
+    desktop_and_screensaver,
+    [['device_id']],
+  ),
+  // The example is empty: the key's second column is UNCONFIRMED.
+  prism('kernel_extensions', 'Kernel extensions per Mac (Prism; columns UNCONFIRMED).', kernel_extensions, [['device_id'], ['identifier']]),
+  prism('launch_agents_and_daemons', 'Launch agents and daemons per Mac (Prism).', launch_agents_and_daemons, [['device_id'], ['label']]),
+  prism('transparency_database', 'Privacy (TCC) permissions per Mac, app and local user (Prism).', transparency_database, [
+    ['device_id'],
+    ['service'],
+    ['application'],
+    ['local_user'],
   ]),
 ] as const;
