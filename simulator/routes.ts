@@ -586,6 +586,7 @@ function listPrism(ctx: RouteContext): Reply {
   }
   const data: Record<string, unknown>[] = [];
   let nextCursor: string | null = null;
+  const visibleUntil = tenant.prismLagMs > 0 ? tenant.now - tenant.prismLagMs : undefined;
   scan: for (; position < order.length; position++, row = 0) {
     if (!platformInPrism(tenant.platformOf(order[position] as number), scope.category)) continue;
     const d = tenant.device(order[position] as number);
@@ -594,6 +595,8 @@ function listPrism(ctx: RouteContext): Reply {
     for (; row < rows.length; row++) {
       const r = rows[row] as Record<string, unknown>;
       if (!scope.filter.predicate(r)) continue;
+      // Ingestion lag: a row changed in the last prismLagMs is not visible yet.
+      if (visibleUntil !== undefined && (parseWhen(String(r.updated_at)) ?? 0) > visibleUntil) continue;
       if (data.length === size) {
         nextCursor = base64(`${d.id}|${row}`);
         break scan;

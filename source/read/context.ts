@@ -82,6 +82,22 @@ export class ReadContext {
     return this.client.firstServerTime ?? Date.now();
   }
 
+  private clock: Promise<number> | undefined;
+
+  /**
+   * The anchor once a response has come: a reader that must know the server's clock before its first request (is a
+   * full re-read due?) awaits this. When no response has come yet, `probe` (the caller's smallest request) asks, once
+   * for the whole read: every reader waiting meanwhile shares its answer.
+   */
+  serverClock(probe: () => Promise<unknown>): Promise<number> {
+    if (this.client.firstServerTime !== undefined) return Promise.resolve(this.client.firstServerTime);
+    this.clock ??= probe().then(
+      () => this.anchor(),
+      () => this.anchor(),
+    );
+    return this.clock;
+  }
+
   /** A parent stream hands over the rows it read, so the per-device streams need not list them again. */
   setParent(name: string, devices: FleetDevice[]): FleetDevice[] {
     const sorted = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -79,9 +79,15 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
   const field = cursorField(run.spec);
   const bookmark = readPrismBookmark(run.spec.name, field, syncMode === 'incremental' ? state : undefined);
   const since = bookmark.since;
-  const full =
-    since === undefined ||
-    (bookmark.resume ? bookmark.resume.full : fullReadDue(run.spec.name, ctx.anchor(), bookmark.fullReadAt, ctx.config.fullReadEveryDays));
+  const meta = { stream: run.spec.name, permission: run.spec.permission };
+  // Whether a full re-read is due depends on the server's clock (the simulator's is not ours), known after a response.
+  const due = async () => {
+    const now = await ctx.serverClock(() =>
+      ctx.client.get(`/prism/${category}`, { limit: 1 }, { ...meta, endpoint: `GET /prism/${category}` }),
+    );
+    return fullReadDue(run.spec.name, now, bookmark.fullReadAt, ctx.config.fullReadEveryDays);
+  };
+  const full = since === undefined || (bookmark.resume ? bookmark.resume.full : ctx.config.fullReadEveryDays >= 1 && (await due()));
   // A resumed read must send the same filter as the read it continues: the lookback is taken from the same bookmark.
   const from = full ? undefined : Math.max(0, (since as number) - ctx.config.lookbackMs);
   // Per-device changes are kept only when a per-device stream of this read will ask (ReadContext.changesFrom), and
@@ -89,7 +95,6 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
   const changesFrom = ctx.watchedCategories.has(category) ? ctx.changesFrom : undefined;
   const tracked = changesFrom === undefined ? undefined : { from: changesFrom, latest: new Map<string, number>() };
   let anchor = bookmark.resume?.anchor;
-  const meta = { stream: run.spec.name, permission: run.spec.permission };
   // A device's rows mostly share one updated_at: read each distinct spelling once.
   let lastSeen: unknown;
   let lastAt: number | undefined;
