@@ -77,7 +77,10 @@ class FileSink implements MessageSink {
       case 'RECORD': {
         const stream = msg.record.stream;
         let file = this.files.get(stream);
-        if (!file) this.files.set(stream, (file = createWriteStream(join(this.dir, `${stream}.jsonl`))));
+        if (!file) {
+          file = createWriteStream(join(this.dir, `${stream}.jsonl`));
+          this.files.set(stream, file);
+        }
         this.counts.set(stream, (this.counts.get(stream) ?? 0) + 1);
         if (!file.write(`${redact(JSON.stringify(msg.record.data))}\n`)) return new Promise((resolve) => file.once('drain', resolve));
         return;

@@ -53,7 +53,7 @@ function file(text: string): string {
 
 /** Values of every JSON type, weighted towards the ones a config field might hold or be mistaken for. */
 const oddValue = fc.oneof(
-  fc.constantFrom(null, '', ' ', 0, -1, 1.5, 1e309 - 1e309 || 0, true, false, [], {}, '0', 'NaN', 'null', '1e3', '  42  '),
+  fc.constantFrom(null, '', ' ', 0, -1, 1.5, true, false, [], {}, '0', 'NaN', 'null', '1e3', '  42  '),
   fc.string(),
   fc.integer(),
   fc.double({ noNaN: true }),

@@ -328,6 +328,7 @@ describe('every spec field is read by the connector', () => {
       [
         '// maxConcurrency in a comment',
         "const a = 'device_details_max_per_sync'; /* startDate */",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture is TypeScript source that holds a template literal
         'const b = `x ${config.deviceAppsSource} y ${`${{ k: 1 }.k}`} requestBudgetShare`;',
         'const c = /api_token"/.test(s) ? config.token : 0;',
       ].join('\n'),
