@@ -110,12 +110,13 @@ export class ReadContext {
     const known = this.parents.get(parent);
     if (known) return known;
     const spec = streamByName(parent);
-    if (!spec || spec.plan.kind !== 'list' || !spec.plan.children)
+    const plan = spec?.plan;
+    if (!spec || plan?.kind !== 'list' || !plan.children)
       throw new Error(`${stream} names ${parent} as its parent, which is not a list stream with children`);
     const found: FleetDevice[] = [];
-    for (const request of spec.plan.requests)
+    for (const request of plan.requests)
       for await (const page of listPages(this.client, request, { stream, permission: spec.permission }))
-        for (const row of page.rows as Record<string, unknown>[]) found.push(childOf(spec.plan.children, row));
+        for (const row of page.rows as Record<string, unknown>[]) found.push(childOf(plan.children, row));
     return this.setParent(parent, found);
   }
 
