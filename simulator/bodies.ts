@@ -553,6 +553,53 @@ export function libraryItem(t: Tenant, kind: LibraryKind, i: number): Json {
 }
 
 /** `GET /tags` (§6.11). */
+/** Which devices a library item of a kind is scoped to: apps, scripts and profiles by platform. */
+export function libraryItemApplies(kind: LibraryKind, platform: string): boolean {
+  if (kind === 'ipa-apps') return platform === 'iPhone' || platform === 'iPad';
+  if (kind === 'custom-profiles') return platform !== 'Windows' && platform !== 'Android';
+  return platform === 'Mac';
+}
+
+/**
+ * One row of `GET /library/library-items/{id}/status` (§6.7): the item's status on one device. Upper-case statuses,
+ * but profiles report lower-case `success`, `failed`, `pending` (§6.5); WARNING is an alert muted on the tenant,
+ * EXCLUDED a device left out by an assignment rule; a device not yet reporting has no `reported_at`.
+ */
+export function libraryItemStatus(t: Tenant, kind: LibraryKind, item: number, d: Device, rowId: number): Json {
+  const s = t.seed;
+  const roll = unit(s, 'lib-status', kind, item, d.index, d.changedAt.base);
+  const upper =
+    roll < 0.8
+      ? 'PASS'
+      : roll < 0.88
+        ? 'PENDING'
+        : roll < 0.93
+          ? 'ERROR'
+          : roll < 0.96
+            ? 'EXCLUDED'
+            : roll < 0.98
+              ? 'WARNING'
+              : 'INCOMPATIBLE';
+  const status =
+    kind === 'custom-profiles'
+      ? (({ PASS: 'success', ERROR: 'failed', PENDING: 'pending' } as Record<string, string>)[upper] ?? upper)
+      : upper;
+  const reported = upper === 'PENDING' ? null : t1(Math.max(d.enrolledAt, d.lastCheckIn - HOUR));
+  return {
+    id: rowId,
+    blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
+    computer: { id: d.id, name: d.name },
+    status,
+    reported_at: reported,
+    log: upper === 'ERROR' ? 'Installer exited with code 1' : '',
+    last_audit_run: kind === 'custom-scripts' && reported ? reported : null,
+    last_audit_log: kind === 'custom-scripts' ? '' : null,
+    control_log: null,
+    control_reported_at: null,
+    type: kind === 'custom-profiles' ? 'profile' : kind === 'custom-scripts' ? 'custom-script' : 'custom-app',
+  };
+}
+
 export function tagRecord(t: Tenant, i: number): Json {
   return { id: uuid(t.seed, 'tag', i), name: TAGS[i] };
 }

@@ -11,6 +11,9 @@ import {
   deviceLibraryItems,
   deviceRecord,
   libraryItem,
+  libraryItemApplies,
+  libraryItemId,
+  libraryItemStatus,
   LIBRARY_SIZES,
   tagRecord,
   userRecord,
@@ -320,6 +323,40 @@ function listLibrary(kind: LibraryKind) {
       body: drfPage(results, total, pageNumber < pages ? link(pageNumber + 1) : null, pageNumber > 1 ? link(pageNumber - 1) : null),
     };
   };
+}
+
+/** The library item a status request names: its kind and index, or undefined. */
+function findLibraryItem(ctx: RouteContext, id: string): { kind: LibraryKind; index: number } | undefined {
+  const all = ctx.memo('library-ids', () => {
+    const found = new Map<string, { kind: LibraryKind; index: number }>();
+    for (const kind of Object.keys(LIBRARY_SIZES) as LibraryKind[])
+      for (let i = 0; i < LIBRARY_SIZES[kind]; i++) found.set(libraryItemId(ctx.tenant, kind, i), { kind, index: i });
+    return found;
+  });
+  return all.get(id.toLowerCase());
+}
+
+/** `GET /library/library-items/{id}/status`: the item's status per device in scope, `limit` ≤ 300 and `offset` (style B). */
+function libraryItemStatuses(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  const item = findLibraryItem(ctx, ctx.params[0] as string);
+  if (!item) return notFoundDetail;
+  const limit = intParam(url, 'limit', 300);
+  if (isReply(limit)) return limit;
+  const offset = intParam(url, 'offset', 0);
+  if (isReply(offset)) return offset;
+  const size = Math.min(Math.max(limit, 1), 300);
+  const computer = url.searchParams.get('computer_id')?.toLowerCase();
+  const scoped = ctx.memo(`library-status:${item.kind}:${item.index}`, () =>
+    Int32Array.from([...byId(ctx)].filter((i) => libraryItemApplies(item.kind, tenant.platformOf(i)))),
+  );
+  const rows = computer ? [...scoped].filter((i) => tenant.deviceId(i) === computer) : scoped;
+  const results = Array.from(rows.slice(offset, offset + size), (i) =>
+    libraryItemStatus(tenant, item.kind, item.index, tenant.device(i), item.index * 1_000_000 + i),
+  );
+  const link = (o: number) => withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(o) });
+  const next = offset + size < rows.length ? link(offset + size) : null;
+  return { status: 200, body: drfPage(results, rows.length, next, offset > 0 ? link(Math.max(0, offset - size)) : null) };
 }
 
 function getLibraryItem(kind: LibraryKind) {
@@ -719,6 +756,12 @@ export const ROUTES: readonly Route[] = [
       handle: getLibraryItem(kind),
     },
   ]),
+  {
+    name: 'GET /library/library-items/{id}/status',
+    pattern: new RegExp(`^/api/v1/library/library-items/${ANY}/status/?$`),
+    permission: 'Library items',
+    handle: libraryItemStatuses,
+  },
   { name: 'GET /users', pattern: /^\/api\/v1\/users\/?$/, permission: 'Users', handle: listUsers },
   { name: 'GET /users/{id}', pattern: new RegExp(`^/api/v1/users/${ANY}/?$`), permission: 'Users', handle: getUser },
   { name: 'GET /audit/events', pattern: /^\/api\/v1\/audit\/events\/?$/, permission: 'Audit log', handle: listAuditEvents },

@@ -6,6 +6,7 @@ import { auditEventsStream } from './audit_events.ts';
 import { deviceAppsStream } from './device_apps.ts';
 import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
+import { libraryItemStatusesStream } from './library_item_statuses.ts';
 import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
 import { prismStreams } from './prism.ts';
 import type { StreamDeclaration } from './declaration.ts';
@@ -19,6 +20,7 @@ export const STREAMS: readonly StreamDeclaration[] = [
   usersStream,
   tagsStream,
   auditEventsStream,
+  libraryItemStatusesStream,
   deviceDetailsStream,
 ];
 

@@ -41,6 +41,8 @@ export const libraryItemsStream = {
   permission: 'Library items',
   plan: {
     kind: 'list',
+    // library_item_statuses reads each item's statuses; an item's status changes without its updated_at moving.
+    children: { id: 'id', changedAt: 'updated_at' },
     requests: [
       library('custom-apps', 'custom_app'),
       library('ipa-apps', 'ipa_app'),

@@ -234,7 +234,7 @@ async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }:
         await readDevice(id, selection.since[i]);
       } catch (error) {
         if (error instanceof NotFoundError)
-          await run.warn(`device ${id} was deleted between the device list and its ${plan.endpoint} call; skipped`);
+          await run.warn(`${id} was deleted between the ${plan.parent} list and its ${plan.endpoint} call; skipped`);
         else {
           failure ??= error;
           return;
