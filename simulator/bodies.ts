@@ -600,6 +600,51 @@ export function libraryItemStatus(t: Tenant, kind: LibraryKind, item: number, d:
   };
 }
 
+/**
+ * A Mac's vulnerability detections (§6.11): about a third of Macs run an app version with one to three CVEs. A
+ * detection belongs to an app version, so updating the app patches it and it disappears; it is re-detected at every
+ * check-in (`latest_detection_date`). A third of devices report the older spelling: `description`, `severity` and
+ * one `detection_datetime` instead of `cve_description`, `cvss_severity` and the two detection dates.
+ */
+export function vulnerabilityDetections(t: Tenant, d: Device): { at: number; row: Json }[] {
+  if (d.platform !== 'Mac') return [];
+  const s = t.seed;
+  const apps = [...d.apps.keys()].filter((a) => hash(s, 'vuln-app', a, d.apps.get(a) ?? 0) % 9 === 0).slice(0, 3);
+  const older = hash(s, 'vuln-spelling', d.index) % 3 === 0;
+  return apps.map((a) => {
+    const spec = APPS[a];
+    const cve = hash(s, 'vuln-cve', a, d.apps.get(a) ?? 0) % 40;
+    const score = Math.round((4 + (hash(s, 'vuln-score', cve) % 60) / 10) * 10) / 10;
+    const severity = score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : 'Low';
+    const first = Math.max(d.enrolledAt, d.appChangedAt.get(a) ?? d.enrolledAt);
+    const latest = Math.max(first, d.lastCheckIn);
+    const cveId = `CVE-2025-${String(21000 + cve * 37).padStart(5, '0')}`;
+    const description = `${spec?.name} before the fixed version allows a crafted file to execute code.`;
+    return {
+      at: latest,
+      row: {
+        device_id: d.id,
+        device_name: d.name,
+        device_serial_number: d.serial,
+        device_model: d.model.name,
+        device_os_version: os(d).version,
+        blueprint_id: blueprintId(t, d.blueprint),
+        blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+        name: spec?.name,
+        version: appVersion(t, a, d),
+        path: `/Applications/${spec?.name}.app`,
+        bundle_id: spec?.bundleId,
+        cve_id: cveId,
+        cve_link: `https://nvd.nist.gov/vuln/detail/${cveId}`,
+        cvss_score: score,
+        ...(older
+          ? { description, severity, detection_datetime: t1(latest) }
+          : { cve_description: description, cvss_severity: severity, first_detection_date: t1(first), latest_detection_date: t1(latest) }),
+      },
+    };
+  });
+}
+
 export function tagRecord(t: Tenant, i: number): Json {
   return { id: uuid(t.seed, 'tag', i), name: TAGS[i] };
 }

@@ -14,6 +14,7 @@ import {
   libraryItemApplies,
   libraryItemId,
   libraryItemStatus,
+  vulnerabilityDetections,
   LIBRARY_SIZES,
   tagRecord,
   userRecord,
@@ -357,6 +358,50 @@ function libraryItemStatuses(ctx: RouteContext): Reply {
   const link = (o: number) => withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(o) });
   const next = offset + size < rows.length ? link(offset + size) : null;
   return { status: 200, body: drfPage(results, rows.length, next, offset > 0 ? link(Math.max(0, offset - size)) : null) };
+}
+
+/** An add-on module's endpoints answer 403 when the tenant lacks it, whatever the token. */
+const withoutAddOn = (name: string): Reply => ({ status: 403, body: { detail: `${name} is not enabled for this tenant.` } });
+
+/**
+ * `/vulnerability-management/detections` (§6.11): `size` ≤ 300, paged by `after`, whose `next` is the bare cursor,
+ * not a link; `filter` on `detection_datetime` (`gte`, `gt`, `lt`, `lte`) compares the latest detection.
+ */
+function listDetections(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  if (!tenant.addOns.vulnerabilityManagement) return withoutAddOn('Vulnerability Management');
+  const size = intParam(url, 'size', 50);
+  if (isReply(size)) return size;
+  if (size > 300) return fieldError('size', 'Ensure this value is less than or equal to 300.');
+  const rawFilter = url.searchParams.get('filter');
+  let bounds: { op: string; at: number }[] = [];
+  if (rawFilter) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawFilter);
+    } catch {
+      return { status: 400, body: { detail: 'Invalid filter: not valid JSON' } };
+    }
+    const ops = (parsed as Record<string, unknown> | null)?.detection_datetime;
+    if (typeof ops !== 'object' || ops === null) return { status: 400, body: { detail: 'Invalid filter' } };
+    bounds = Object.entries(ops as Record<string, unknown>).map(([op, v]) => ({ op, at: parseWhen(String(v)) ?? Number.NaN }));
+    if (bounds.some((b) => Number.isNaN(b.at) || !['gte', 'gt', 'lte', 'lt'].includes(b.op)))
+      return { status: 400, body: { detail: 'Invalid filter on detection_datetime' } };
+  }
+  const all = ctx.memo(`detections:${rawFilter ?? ''}`, () => {
+    const rows: Record<string, unknown>[] = [];
+    for (const i of byId(ctx))
+      for (const { at, row } of vulnerabilityDetections(tenant, tenant.device(i)))
+        if (bounds.every((b) => (b.op === 'gte' ? at >= b.at : b.op === 'gt' ? at > b.at : b.op === 'lte' ? at <= b.at : at < b.at)))
+          rows.push(row);
+    return rows;
+  });
+  const after = url.searchParams.get('after');
+  const start = after ? Number(unbase64(after)?.replace(/^pos:/, '') ?? Number.NaN) : 0;
+  if (!Number.isInteger(start) || start < 0) return { status: 400, body: { detail: 'Invalid cursor' } };
+  const results = all.slice(start, start + Math.max(1, size));
+  const next = start + results.length < all.length ? base64(`pos:${start + results.length}`) : null;
+  return { status: 200, body: { next, previous: null, results } };
 }
 
 function getLibraryItem(kind: LibraryKind) {
@@ -761,6 +806,12 @@ export const ROUTES: readonly Route[] = [
     pattern: new RegExp(`^/api/v1/library/library-items/${ANY}/status/?$`),
     permission: 'Library items',
     handle: libraryItemStatuses,
+  },
+  {
+    name: 'GET /vulnerability-management/detections',
+    pattern: /^\/api\/v1\/vulnerability-management\/detections\/?$/,
+    permission: 'Vulnerability management',
+    handle: listDetections,
   },
   { name: 'GET /users', pattern: /^\/api\/v1\/users\/?$/, permission: 'Users', handle: listUsers },
   { name: 'GET /users/{id}', pattern: new RegExp(`^/api/v1/users/${ANY}/?$`), permission: 'Users', handle: getUser },

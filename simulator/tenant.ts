@@ -39,6 +39,11 @@ export interface TenantOptions {
    * miss a row whose time lies a little before the sync's start. Default 0. Settable later as `prismLagMs`.
    */
   prismLagMinutes?: number;
+  /**
+   * The add-on modules the tenant has bought; default both. Without one, its endpoints answer 403 to every token,
+   * as for a token without the permission.
+   */
+  addOns?: { vulnerabilityManagement?: boolean; edr?: boolean };
 }
 
 export { DEFAULT_EPOCH } from './epoch.ts';
@@ -152,6 +157,8 @@ export class Tenant {
 
   /** The tenant's clock, ms since epoch. Moves only with advance(). */
   now: number;
+  /** The add-on modules the tenant has: their endpoints answer 403 without them. */
+  readonly addOns: { vulnerabilityManagement: boolean; edr: boolean };
   /** Prism rows show only this long after their `updated_at` (ms): ingestion lag. */
   prismLagMs: number;
   /** Bumped on every advance(); caches key on it. */
@@ -176,6 +183,7 @@ export class Tenant {
     this.epoch = options.epoch ?? DEFAULT_EPOCH;
     this.now = this.epoch;
     this.prismLagMs = (options.prismLagMinutes ?? 0) * 60_000;
+    this.addOns = { vulnerabilityManagement: options.addOns?.vulnerabilityManagement ?? true, edr: options.addOns?.edr ?? true };
     this.subdomain = options.subdomain ?? 'accuhive';
     this.userCount = Math.max(1, Math.round(options.devices * 0.8));
     this.dailyChangeRate = options.dailyChangeRate ?? 0.05;

@@ -63,11 +63,15 @@ export type ReadPlan =
  * The incremental cursor: the record field, written once here, that the reader filters on and the bookmark is
  * named after. `filter` says how the API filters on it: `prism` (Prism's JSON `filter`, `gte`), `start_date` (the
  * audit log's `start_date` + `sort_by`), `client` (the API cannot filter: rows older than the bookmark are dropped
- * here), `refresh` (the field is the time the connector read the row: which rows are read comes from `changedBy`).
+ * here), `refresh` (the field is the time the connector read the row: which rows are read comes from `changedBy`),
+ * `json` (a list endpoint's JSON `filter` on `apiField`; when the API refuses it, the list is read whole and filtered
+ * here). Incremental lists with a cursor are re-read whole every `prism_full_read_every_days`, like Prism.
  */
 export interface Cursor {
   field: string;
-  filter: 'prism' | 'start_date' | 'client' | 'refresh';
+  filter: 'prism' | 'start_date' | 'client' | 'refresh' | 'json';
+  /** `json`: the list endpoint takes `filter={"<apiField>": {"gte": …}}` (vulnerability detections: detection_datetime). */
+  apiField?: string;
 }
 
 export interface StreamDeclaration {

@@ -7,6 +7,7 @@ import { deviceAppsStream } from './device_apps.ts';
 import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
+import { vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
 import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
 import { prismStreams } from './prism.ts';
 import type { StreamDeclaration } from './declaration.ts';
@@ -20,6 +21,7 @@ export const STREAMS: readonly StreamDeclaration[] = [
   usersStream,
   tagsStream,
   auditEventsStream,
+  vulnerabilityDetectionsStream,
   libraryItemStatusesStream,
   deviceDetailsStream,
 ];

@@ -80,6 +80,23 @@ export function followNext(options: { first: Query; style: string; under?: strin
   };
 }
 
+/**
+ * `/vulnerability-management/detections`: `{next, previous, results}` paged by `after` (kandji-api.md §6.11), where
+ * `next` is sometimes a link and sometimes the bare cursor to send as `after`.
+ */
+export function afterCursor(options: { first: Query; style: string }): Paginator {
+  return {
+    style: options.style,
+    first: () => options.first,
+    read(body, query) {
+      const page = expectObject(body, options.style, 'results');
+      const next = typeof page.next === 'string' && page.next !== '' ? page.next : undefined;
+      if (next === undefined) return { rows: page.results as unknown[], next: undefined };
+      return { rows: page.results as unknown[], next: /^(https?:)?\//.test(next) ? { link: next } : { query: { ...query, after: next } } };
+    },
+  };
+}
+
 /** Prism: rows under `data`, the next page by `cursor` until it is null, empty or absent (style E; offset is refused). */
 export function prismCursor(options: { limit: number; filter?: string }): Paginator {
   return {

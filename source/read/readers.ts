@@ -3,7 +3,8 @@
  * and says its cursor, its parent and what marks a device changed; these loops do the paging, the emitting and the
  * checkpointing, and never test a stream's name.
  */
-import type { ListRequest, ReadPlan, StreamDeclaration } from '../../streams/declaration.ts';
+import type { Cursor, ListRequest, ReadPlan, StreamDeclaration } from '../../streams/declaration.ts';
+import { ConnectorError } from '../../core/errors.ts';
 import {
   FULL_REFRESH_DONE,
   readAuditBookmark,
@@ -54,8 +55,18 @@ function cursorField(spec: StreamDeclaration): string {
   return spec.cursor.field;
 }
 
-/** Full refresh of one or more paged lists. A parent stream (devices) also hands its rows to the per-device streams. */
-async function readList(requests: ListRequest[], children: { id: string; changedAt: string } | undefined, { ctx, run }: ReaderInput) {
+/**
+ * One or more paged lists. Full refresh: everything, every sync. A parent stream (devices) also hands its rows to
+ * the per-device streams. Incremental (a declared cursor filtered `json` or `client`): rows at or after the bookmark
+ * less the lookback, through the list's JSON `filter` (or, when the API refuses it, the whole list filtered here),
+ * the bookmark moving to the sync's anchor at the end; every `prism_full_read_every_days` the list is read whole, so
+ * rows that are gone (a patched vulnerability) show by their absence.
+ */
+async function readList(requests: ListRequest[], children: { id: string; changedAt: string } | undefined, input: ReaderInput) {
+  const { ctx, run, syncMode } = input;
+  const cursor = run.spec.cursor;
+  if (syncMode === 'incremental' && cursor && (cursor.filter === 'json' || cursor.filter === 'client'))
+    return readListIncremental(requests, cursor, input);
   const fleet: FleetDevice[] | undefined = children ? [] : undefined;
   for (const request of requests) {
     for await (const page of ahead(listPages(ctx.client, request, { stream: run.spec.name, permission: run.spec.permission }))) {
@@ -66,6 +77,50 @@ async function readList(requests: ListRequest[], children: { id: string; changed
   if (fleet) ctx.setParent(run.spec.name, fleet);
   run.fullRead = true;
   await run.checkpoint(FULL_REFRESH_DONE);
+}
+
+async function readListIncremental(requests: ListRequest[], cursor: Cursor, { ctx, run, state }: ReaderInput): Promise<void> {
+  const field = cursor.field;
+  const bookmark = readPrismBookmark(run.spec.name, field, state);
+  const meta = { stream: run.spec.name, permission: run.spec.permission };
+  const first = requests[0] as ListRequest;
+  const due = async () => {
+    const now = await ctx.serverClock(() => ctx.client.get(first.path, first.paginator().first(), { ...meta, endpoint: first.endpoint }));
+    return fullReadDue(run.spec.name, now, bookmark.fullReadAt, ctx.config.fullReadEveryDays);
+  };
+  const full = bookmark.since === undefined || (ctx.config.fullReadEveryDays >= 1 && (await due()));
+  const from = full ? undefined : Math.max(0, (bookmark.since as number) - ctx.config.lookbackMs);
+  const recent = (row: unknown) => {
+    if (from === undefined) return true;
+    const mapped = run.spec.map ? run.spec.map(row as Record<string, unknown>) : (row as Record<string, unknown>);
+    return (epochMs(mapped[field]) ?? Number.POSITIVE_INFINITY) >= from;
+  };
+  let anchor: number | undefined;
+  for (const request of requests) {
+    const filter =
+      from !== undefined && cursor.filter === 'json'
+        ? JSON.stringify({ [cursor.apiField ?? field]: { gte: new Date(from).toISOString() } })
+        : undefined;
+    const read = async (withFilter: string | undefined) => {
+      const paginator = request.paginator();
+      const start = { path: request.path, query: { ...paginator.first(), ...(withFilter ? { filter: withFilter } : {}) } };
+      for await (const page of pages(ctx.client, request.path, paginator, { ...meta, endpoint: request.endpoint }, start)) {
+        anchor ??= ctx.anchor();
+        await run.emitAll(page.rows.filter(recent), request.tag);
+      }
+    };
+    try {
+      await read(filter);
+    } catch (error) {
+      // The API refused the filter (an older tenant, a renamed field): read the list whole and filter here instead.
+      if (!(filter && run.records === 0 && error instanceof ConnectorError && /HTTP 400/.test(error.message))) throw error;
+      await run.warn(`${request.endpoint} refused the filter on ${cursor.apiField ?? field} (${error.message}); reading it whole instead`);
+      await read(undefined);
+    }
+  }
+  if (full) run.fullRead = true;
+  const done = anchor ?? ctx.anchor();
+  await run.checkpoint(writePrismBookmark(field, { since: done, fullReadAt: full ? done : bookmark.fullReadAt, resume: undefined }));
 }
 
 /**
