@@ -33,7 +33,9 @@ describe('discover', () => {
     // Every Prism category is incremental on updated_at through Prism's filter; the others by what their API offers.
     const prism = STREAMS.filter((s) => s.plan.kind === 'prism').map((s) => `${s.name}:updated_at`);
     expect(prism.length).toBeGreaterThanOrEqual(15);
-    expect(incremental.sort()).toEqual([...prism, 'audit_events:occurred_at', 'device_details:refreshed_at'].sort());
+    expect(incremental.sort()).toEqual(
+      [...prism, 'audit_events:occurred_at', 'device_details:refreshed_at', 'vulnerability_detections:latest_detection_date'].sort(),
+    );
   });
 
   // Airbyte's discovery acceptance checks (airbyte-protocol.md §2.3), D3–D11.
