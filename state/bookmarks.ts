@@ -77,6 +77,14 @@ export function readAuditBookmark(stream: string, field: string, state: Record<s
   return { since: when(stream, field, state?.[field]), idsAtCursor: (ids as string[] | undefined) ?? [] };
 }
 
+/**
+ * A bookmark past the sync's anchor (written under a clock that ran ahead, or edited by hand) is pulled back to the
+ * anchor, as a Prism bookmark is at the end of its read: kept, it would skip every event until that time arrives.
+ */
+export function pullBackAudit(b: AuditBookmark, anchor: number): AuditBookmark {
+  return b.since !== undefined && b.since > anchor ? { since: anchor, idsAtCursor: [] } : b;
+}
+
 export function writeAuditBookmark(field: string, b: AuditBookmark): Record<string, unknown> {
   return { [field]: b.since === undefined ? null : isoMicros(b.since), ids_at_cursor: b.idsAtCursor };
 }
@@ -113,3 +121,19 @@ export function writeRollingBookmark(field: string, b: RollingBookmark): Record<
 
 /** Full-refresh streams keep no cursor; their final state says the stream was read to the end. */
 export const FULL_REFRESH_DONE = { __ab_no_cursor_state_message: true };
+
+/**
+ * Every key a bookmark above writes besides the stream's cursor field (the key its cursor value is stored under): a
+ * state key outside these, that field and state/owner.ts's is a typo or another connector's.
+ */
+export const BOOKMARK_KEYS: ReadonlySet<string> = new Set([
+  'updated_at',
+  'full_read_at',
+  'resume',
+  'occurred_at',
+  'ids_at_cursor',
+  'refreshed_at',
+  'pending_after',
+  'pending_since',
+  '__ab_no_cursor_state_message',
+]);

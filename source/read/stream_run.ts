@@ -21,8 +21,6 @@ export class StreamRun {
   warnings = 0;
   /** This read emitted every row that exists (a full refresh, or an incremental read that re-read everything). */
   fullRead = false;
-  /** The last state emitted, or undefined. */
-  lastState: Record<string, unknown> | undefined;
 
   constructor(spec: StreamDeclaration, sink: MessageSink) {
     this.spec = spec;
@@ -60,7 +58,6 @@ export class StreamRun {
   }
 
   async checkpoint(state: Record<string, unknown>): Promise<void> {
-    this.lastState = state;
     await this.sink.write(message.state(this.spec.name, state, this.sinceState));
     this.sinceState = 0;
   }
