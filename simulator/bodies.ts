@@ -645,6 +645,62 @@ export function vulnerabilityDetections(t: Tenant, d: Device): { at: number; row
   });
 }
 
+/**
+ * The MDM history of a device, one entry per command the device ran: its enrolment, then one command every few days
+ * (every half day for one device in a hundred, so its history spans several pages) up to its last check-in. Backs
+ * `/devices/{id}/activity` and `/devices/{id}/commands` (§6.5), which page it by `limit` ≤ 300 and `offset`.
+ */
+function deviceHistory(t: Tenant, d: Device): number[] {
+  const s = t.seed;
+  const period = hash(s, 'history-chatty', d.index) % 100 === 0 ? DAY / 2 : between(s, 4, 12, 'history-period', d.index) * DAY;
+  const times = [d.enrolledAt];
+  for (let at = d.enrolledAt + period; at <= d.lastCheckIn; at += period) times.push(at);
+  return times;
+}
+
+const COMMANDS = ['DeviceInformation', 'InstalledApplicationList', 'ProfileList', 'CertificateList', 'SecurityInfo'];
+
+/** `GET /devices/{id}/activity` rows, in the API's order, which is not time order (§6.5). */
+export function deviceActivity(t: Tenant, d: Device): Json[] {
+  const times = deviceHistory(t, d);
+  const rows = times.map((at, k) => ({
+    id: 1_000_000 + d.index * 10_000 + k,
+    created_at: t1(at),
+    action_type: k === 0 ? 'enrollment' : 'mdm_command_completed',
+    details: k === 0 ? { enrollment_type: 'ADE' } : { command_type: COMMANDS[hash(t.seed, 'history-cmd', d.index, k) % COMMANDS.length] },
+    computer: { id: d.id, name: d.name, is_removed: false },
+    blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name, is_removed: false },
+    user: null,
+    external_token: null,
+  }));
+  // Newest page first, oldest last within it: not in time order.
+  return rows.sort((a, b) => (hash(t.seed, 'history-order', a.id) % 7) - (hash(t.seed, 'history-order', b.id) % 7) || b.id - a.id);
+}
+
+/** `GET /devices/{id}/commands` rows (§6.5): status 3 completed, the newest one 1 pending when the device is stale. */
+export function deviceCommands(t: Tenant, d: Device): Json[] {
+  const times = deviceHistory(t, d);
+  return times.map((at, k) => {
+    const pending = k === times.length - 1 && d.lastCheckIn < t.now - 2 * DAY;
+    const type = k === 0 ? 'InstallProfile' : (COMMANDS[hash(t.seed, 'history-cmd', d.index, k) % COMMANDS.length] as string);
+    return {
+      uuid: uuid(t.seed, 'command', d.index, k),
+      command_type: type,
+      request_type: type,
+      status: pending ? 1 : 3,
+      attempts: pending ? 0 : 1,
+      date_requested: t1(at - 60_000),
+      date_completed: pending ? null : t1(at),
+      last_pushed: t1(at - 60_000),
+      error_chain: [],
+      metadata: {},
+      request_requires_network_tether: false,
+      user: null,
+      priority: 50,
+    };
+  });
+}
+
 export function tagRecord(t: Tenant, i: number): Json {
   return { id: uuid(t.seed, 'tag', i), name: TAGS[i] };
 }

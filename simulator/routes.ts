@@ -15,6 +15,8 @@ import {
   libraryItemId,
   libraryItemStatus,
   vulnerabilityDetections,
+  deviceActivity,
+  deviceCommands,
   LIBRARY_SIZES,
   tagRecord,
   userRecord,
@@ -404,6 +406,25 @@ function listDetections(ctx: RouteContext): Reply {
   return { status: 200, body: { next, previous: null, results } };
 }
 
+/** A device's history list under `key` (`activity`, `commands`): `{device_id, <key>: {count, next, previous, results}}`, `limit` ≤ 300, `offset`. */
+function deviceHistoryPage(key: string, rowsOf: (t: Tenant, d: Device) => Record<string, unknown>[]) {
+  return (ctx: RouteContext): Reply => {
+    const { url } = ctx;
+    const limit = intParam(url, 'limit', 300);
+    if (isReply(limit)) return limit;
+    const offset = intParam(url, 'offset', 0);
+    if (isReply(offset)) return offset;
+    const size = Math.min(Math.max(limit, 1), 300);
+    return withDevice(ctx, (d) => {
+      const rows = ctx.memo(`${key}:${d.id}`, () => rowsOf(ctx.tenant, d));
+      const link = (o: number) => withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(o) });
+      const next = offset + size < rows.length ? link(offset + size) : null;
+      const page = drfPage(rows.slice(offset, offset + size), rows.length, next, offset > 0 ? link(Math.max(0, offset - size)) : null);
+      return { device_id: d.id, [key]: page };
+    });
+  };
+}
+
 function getLibraryItem(kind: LibraryKind) {
   return (ctx: RouteContext): Reply => {
     for (let i = 0; i < LIBRARY_SIZES[kind]; i++) {
@@ -763,6 +784,18 @@ export const ROUTES: readonly Route[] = [
     pattern: new RegExp(`^/api/v1/devices/${ANY}/apps/?$`),
     permission: 'Device apps',
     handle: (ctx) => withDevice(ctx, (d) => deviceApps(ctx.tenant, d)),
+  },
+  {
+    name: 'GET /devices/{id}/activity',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/activity/?$`),
+    permission: 'Device activity',
+    handle: deviceHistoryPage('activity', deviceActivity),
+  },
+  {
+    name: 'GET /devices/{id}/commands',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/commands/?$`),
+    permission: 'Device commands',
+    handle: deviceHistoryPage('commands', deviceCommands),
   },
   {
     name: 'GET /devices/{id}/library-items',

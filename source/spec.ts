@@ -108,9 +108,9 @@ export const configSchema = Type.Object(
       Type.Integer({
         title: 'Device details per sync',
         description:
-          'At most this many GET /devices/{id}/details calls (one request per device) per sync, from 0 to 100,000; ' +
-          '0 reads no details. Fleets with more changed devices are refreshed in rolling slices over several ' +
-          'syncs. Default: 2000.',
+          'At most this many devices per sync for each per-device stream (device_details, device_activity, ' +
+          'device_commands: one request or more per device), from 0 to 100,000; 0 reads none. Fleets with more ' +
+          'changed devices are refreshed in rolling slices over several syncs. Default: 2000.',
         default: 2000,
         minimum: 0,
         maximum: 100_000,

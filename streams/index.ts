@@ -6,6 +6,7 @@ import { auditEventsStream } from './audit_events.ts';
 import { deviceAppsStream } from './device_apps.ts';
 import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
+import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
 import { vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
 import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
@@ -24,6 +25,8 @@ export const STREAMS: readonly StreamDeclaration[] = [
   vulnerabilityDetectionsStream,
   libraryItemStatusesStream,
   deviceDetailsStream,
+  deviceActivityStream,
+  deviceCommandsStream,
 ];
 
 export function streamByName(name: string): StreamDeclaration | undefined {

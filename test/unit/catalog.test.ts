@@ -34,7 +34,14 @@ describe('discover', () => {
     const prism = STREAMS.filter((s) => s.plan.kind === 'prism').map((s) => `${s.name}:updated_at`);
     expect(prism.length).toBeGreaterThanOrEqual(15);
     expect(incremental.sort()).toEqual(
-      [...prism, 'audit_events:occurred_at', 'device_details:refreshed_at', 'vulnerability_detections:latest_detection_date'].sort(),
+      [
+        ...prism,
+        'audit_events:occurred_at',
+        'device_details:refreshed_at',
+        'vulnerability_detections:latest_detection_date',
+        'device_activity:created_at',
+        'device_commands:date_requested',
+      ].sort(),
     );
   });
 
