@@ -108,13 +108,27 @@ export const configSchema = Type.Object(
       Type.Integer({
         title: 'Device details per sync',
         description:
-          'At most this many devices per sync for each per-device stream (device_details, device_activity, ' +
-          'device_commands: one request or more per device), from 0 to 100,000; 0 reads none. Fleets with more ' +
-          'changed devices are refreshed in rolling slices over several syncs. Default: 2000.',
+          'At most this many GET /devices/{id}/details calls (one request per device) per sync, from 0 to 100,000; ' +
+          '0 reads no details. Fleets with more changed devices are refreshed in rolling slices over several ' +
+          'syncs. Default: 2000.',
         default: 2000,
         minimum: 0,
         maximum: 100_000,
         order: 8,
+      }),
+    ),
+    device_history_max_per_sync: Type.Optional(
+      Type.Integer({
+        title: 'Device histories per sync',
+        description:
+          'At most this many devices per sync whose history device_activity and device_commands each read (one ' +
+          'request or more per device, paged), from 0 to 100,000; 0 reads none. Devices that checked in since the ' +
+          'last sync are read in rolling slices, so a first read of a large fleet is spread over several syncs. ' +
+          'Default: 500.',
+        default: 500,
+        minimum: 0,
+        maximum: 100_000,
+        order: 9,
       }),
     ),
     device_apps_source: Type.Optional(
@@ -126,7 +140,7 @@ export const configSchema = Type.Object(
           'GET /devices/{id}/apps, one request per device. With prism, the connector falls back to per_device when ' +
           'the token lacks the Prism permission. Default: prism.',
         default: 'prism',
-        order: 9,
+        order: 10,
       }),
     ),
     lookback_minutes: Type.Optional(
@@ -140,7 +154,7 @@ export const configSchema = Type.Object(
         default: 15,
         minimum: 0,
         maximum: 1440,
-        order: 10,
+        order: 11,
       }),
     ),
     prism_full_read_every_days: Type.Optional(
@@ -154,7 +168,7 @@ export const configSchema = Type.Object(
         default: 7,
         minimum: 0,
         maximum: 90,
-        order: 11,
+        order: 12,
       }),
     ),
   },

@@ -22,6 +22,7 @@ export interface ListRequest {
 export interface StreamConfig {
   deviceAppsSource: 'prism' | 'per_device';
   deviceDetailsMaxPerSync: number;
+  deviceHistoryMaxPerSync: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Per-device history streams: paged per device (`{device_id, <key>: {count, next, previous, results}}`), incremental
  * per device on their time field filtered here, and read only for devices that checked in since the bookmark, at
- * most device_details_max_per_sync a sync in a rolling window.
+ * most device_history_max_per_sync a sync in a rolling window.
  */
 import { device_activity, device_commands } from '../schemas/device_history.ts';
 import { followNext } from '../core/http/paginators.ts';
@@ -13,7 +13,7 @@ const history = (key: string) => ({
   path: (id: string) => `/devices/${encodeURIComponent(id)}/${key}`,
   endpoint: `GET /devices/{id}/${key}`,
   changedBy: 'check_in' as const,
-  maxPerSync: (config: { deviceDetailsMaxPerSync: number }) => config.deviceDetailsMaxPerSync,
+  maxPerSync: (config: { deviceHistoryMaxPerSync: number }) => config.deviceHistoryMaxPerSync,
   // limit ≤ 300 (marked required), offset; the envelope sits under `key`.
   paginator: () => followNext({ style: 'limit/offset envelope', first: { limit: 300, offset: 0 }, under: key }),
   rows: (rows: unknown, deviceId: string) => (rows as Record<string, unknown>[]).map((row) => ({ device_id: deviceId, ...row })),
