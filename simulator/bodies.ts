@@ -701,6 +701,83 @@ export function deviceCommands(t: Tenant, d: Device): Json[] {
   });
 }
 
+/** The tenant's Automated Device Enrollment tokens (§6.11): one per Apple Business Manager server, one near expiry. */
+export function adeTokens(t: Tenant, counts: Record<string, number>): Json[] {
+  const s = t.seed;
+  return [0, 1].map((k) => {
+    const daysLeft = k === 0 ? between(s, 120, 360, 'ade-days', k) : between(s, 3, 25, 'ade-days', k);
+    return {
+      id: uuid(s, 'ade-token', k),
+      blueprint: { id: blueprintId(t, k), name: BLUEPRINTS[k]?.name, icon: 'ss-laptop', color: 'aqua-800' },
+      access_token_expiry: t1(t.now + daysLeft * DAY),
+      server_name: k === 0 ? 'Accuhive ABM' : 'Accuhive Education ABM',
+      server_uuid: uuid(s, 'ade-server', k).toUpperCase(),
+      admin_id: `abm-admin${k}@accuhive.io`,
+      org_name: 'Accuhive',
+      org_email: 'it@accuhive.io',
+      org_phone: '+1 555 0100',
+      org_address: '1 Main St, Springfield',
+      org_type: k === 0 ? 'Business' : 'Education',
+      stoken_file_name: `accuhive_${k}.p7m`,
+      last_device_sync: t1(t.now - between(s, 1, 20, 'ade-sync', k) * HOUR),
+      defaults: { email: 'it@accuhive.io', phone: '+1 555 0100' },
+      days_left: daysLeft,
+      status: k === 0 ? 'SUCCESS' : 'BROKEN',
+      status_reason: k === 0 ? '' : 'The server token has expired or been revoked.',
+      status_received_at: t1(t.now - HOUR),
+      device_counts: k === 0 ? counts : { Mac: 0, iPad: 0, iPhone: 0, AppleTV: 0, total: 0 },
+    };
+  });
+}
+
+/**
+ * An ADE device (§6.11): every enrolled Apple device came through the first token; `mdm_device` is null for a device
+ * bought but not yet enrolled (`enrolled` false), which has only its serial, model and assignment.
+ */
+export function adeDevice(t: Tenant, d: Device | undefined, k: number): Json {
+  const s = t.seed;
+  const family = d ? (d.platform === 'AppleTV' ? 'AppleTV' : d.platform) : pick(s, ['Mac', 'iPad', 'iPhone'], 'ade-family', k);
+  const token = { id: uuid(s, 'ade-token', 0), server_name: 'Accuhive ABM' };
+  return {
+    id: uuid(s, 'ade-device', d ? d.index : -1 - k),
+    serial_number: d
+      ? d.serial
+      : `ADE${String(hash(s, 'ade-serial', k))
+          .padStart(9, '0')
+          .slice(0, 9)}`,
+    model: d ? d.model.name : family === 'Mac' ? 'MacBook Air' : family,
+    description: d ? d.model.name : `${family} (awaiting enrollment)`,
+    color: 'SILVER',
+    asset_tag: d ? d.assetTag : null,
+    device_family: family,
+    os: family === 'Mac' ? 'OSX' : family === 'AppleTV' ? 'tvOS' : family === 'iPad' ? 'iPadOS' : 'iOS',
+    device_assigned_by: 'abm-admin0@accuhive.io',
+    device_assigned_date: t1((d ? d.enrolledAt : t.now) - 3 * DAY),
+    profile_status: d ? 'pushed' : 'assigned',
+    profile_assign_time: t1((d ? d.enrolledAt : t.now) - 2 * DAY),
+    profile_push_time: d ? t1(d.enrolledAt) : null,
+    last_assignment_status: 'SUCCESS',
+    failed_assignment_attempts: 0,
+    assignment_status_received_at: t1((d ? d.enrolledAt : t.now) - 2 * DAY),
+    dep_account: token,
+    blueprint_id: d ? blueprintId(t, d.blueprint) : blueprintId(t, 0),
+    blueprint: { id: d ? blueprintId(t, d.blueprint) : blueprintId(t, 0), name: BLUEPRINTS[d ? d.blueprint : 0]?.name },
+    user_id: null,
+    user: null,
+    mdm_device: d
+      ? {
+          id: d.id,
+          enrolled_at: t1(d.enrolledAt),
+          name: d.name,
+          enrollment_status: 1,
+          deferred_install: false,
+          is_missing: false,
+          is_removed: d.removedFlag,
+        }
+      : null,
+  };
+}
+
 export function tagRecord(t: Tenant, i: number): Json {
   return { id: uuid(t.seed, 'tag', i), name: TAGS[i] };
 }

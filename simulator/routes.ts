@@ -16,6 +16,8 @@ import {
   libraryItemStatus,
   vulnerabilityDetections,
   deviceActivity,
+  adeDevice,
+  adeTokens,
   deviceCommands,
   LIBRARY_SIZES,
   tagRecord,
@@ -423,6 +425,44 @@ function deviceHistoryPage(key: string, rowsOf: (t: Tenant, d: Device) => Record
       return { device_id: d.id, [key]: page };
     });
   };
+}
+
+/** Apple devices bought but not yet enrolled: one for every fifty enrolled, at least one. */
+const awaitingEnrollment = (ctx: RouteContext) => Math.max(1, Math.floor(appleDevices(ctx).length / 50));
+
+function appleDevices(ctx: RouteContext): Int32Array {
+  return ctx.memo('ade-apple', () =>
+    Int32Array.from([...byId(ctx)].filter((i) => !['Windows', 'Android'].includes(ctx.tenant.platformOf(i)))),
+  );
+}
+
+/** `/integrations/apple/ade`: the tokens, style C (one page). */
+function listAdeTokens(ctx: RouteContext): Reply {
+  const counts = { Mac: 0, iPad: 0, iPhone: 0, AppleTV: 0, total: 0 };
+  for (const i of appleDevices(ctx)) {
+    counts[ctx.tenant.platformOf(i) as 'Mac' | 'iPad' | 'iPhone' | 'AppleTV']++;
+    counts.total++;
+  }
+  const results = adeTokens(ctx.tenant, counts);
+  return { status: 200, body: drfPage(results, results.length, null, null) };
+}
+
+/** `/integrations/apple/ade/devices`: enrolled Apple devices, then the ones awaiting enrollment; `page`, 300 a page (style C). */
+function listAdeDevices(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  const page = intParam(url, 'page', 1);
+  if (isReply(page)) return page;
+  const enrolled = appleDevices(ctx);
+  const total = enrolled.length + awaitingEnrollment(ctx);
+  const pages = Math.max(1, Math.ceil(total / 300));
+  if (page < 1 || page > pages) return { status: 404, body: { detail: 'Invalid page.' } };
+  const results = [];
+  for (let k = (page - 1) * 300; k < Math.min(total, page * 300); k++)
+    results.push(
+      k < enrolled.length ? adeDevice(tenant, tenant.device(enrolled[k] as number), k) : adeDevice(tenant, undefined, k - enrolled.length),
+    );
+  const link = (p: number) => withParams(ctx.origin, url.pathname, url, { page: String(p) });
+  return { status: 200, body: drfPage(results, total, page < pages ? link(page + 1) : null, page > 1 ? link(page - 1) : null) };
 }
 
 function getLibraryItem(kind: LibraryKind) {
@@ -845,6 +885,18 @@ export const ROUTES: readonly Route[] = [
     pattern: /^\/api\/v1\/vulnerability-management\/detections\/?$/,
     permission: 'Vulnerability management',
     handle: listDetections,
+  },
+  {
+    name: 'GET /integrations/apple/ade',
+    pattern: /^\/api\/v1\/integrations\/apple\/ade\/?$/,
+    permission: 'Automated Device Enrollment',
+    handle: listAdeTokens,
+  },
+  {
+    name: 'GET /integrations/apple/ade/devices',
+    pattern: /^\/api\/v1\/integrations\/apple\/ade\/devices\/?$/,
+    permission: 'Automated Device Enrollment',
+    handle: listAdeDevices,
   },
   { name: 'GET /users', pattern: /^\/api\/v1\/users\/?$/, permission: 'Users', handle: listUsers },
   { name: 'GET /users/{id}', pattern: new RegExp(`^/api/v1/users/${ANY}/?$`), permission: 'Users', handle: getUser },

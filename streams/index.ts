@@ -9,7 +9,15 @@ import { devicesStream } from './devices.ts';
 import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
 import { vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
-import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
+import {
+  adeDevicesStream,
+  adeTokensStream,
+  blueprintsStream,
+  libraryItemsStream,
+  licensingStream,
+  tagsStream,
+  usersStream,
+} from './lists.ts';
 import { prismStreams } from './prism.ts';
 import type { StreamDeclaration } from './declaration.ts';
 
@@ -21,6 +29,9 @@ export const STREAMS: readonly StreamDeclaration[] = [
   libraryItemsStream,
   usersStream,
   tagsStream,
+  licensingStream,
+  adeTokensStream,
+  adeDevicesStream,
   auditEventsStream,
   vulnerabilityDetectionsStream,
   libraryItemStatusesStream,

@@ -97,6 +97,11 @@ export function afterCursor(options: { first: Query; style: string }): Paginator
   };
 }
 
+/** An unpaginated object (`/settings/licensing`): the whole body is the one row. */
+export function wholeObject(): Paginator {
+  return { style: 'single object', first: () => ({}), read: (body) => ({ rows: [body], next: undefined }) };
+}
+
 /** Prism: rows under `data`, the next page by `cursor` until it is null, empty or absent (style E; offset is refused). */
 export function prismCursor(options: { limit: number; filter?: string }): Paginator {
   return {
