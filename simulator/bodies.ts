@@ -4,7 +4,7 @@
  * payloads missing keys, and the odd unknown key.
  */
 import { between, hash, pick, unit, uuid } from './random.ts';
-import { DAY, HOUR, t1, t2, t3, t4, t5, timeAgo } from './timestamps.ts';
+import { DAY, HOUR, t1, t2, t3, t4, t5, t6, timeAgo } from './timestamps.ts';
 import type { Device, Tenant } from './tenant.ts';
 import { APPS, BLUEPRINTS, CUSTOM_APP_NAMES, IPA_APP_NAMES, OS_RELEASES, PROFILE_NAMES, SCRIPT_NAMES, TAGS } from './vocabulary.ts';
 
@@ -776,6 +776,91 @@ export function adeDevice(t: Tenant, d: Device | undefined, k: number): Json {
         }
       : null,
   };
+}
+
+const THREATS = [
+  { name: 'OSX.Adload', classification: 'malware', family: 'Adload' },
+  { name: 'OSX.Genieo', classification: 'pup', family: 'Genieo' },
+  { name: 'OSX.MacKeeper', classification: 'pup', family: 'MacKeeper' },
+  { name: 'OSX.AtomicStealer', classification: 'malware', family: 'AMOS' },
+] as const;
+
+/** T7 (§5): ISO without a zone, as v1 threat-details sends its dates. */
+const t7 = (ms: number) => t1(ms).replace(/Z$/, '');
+
+/**
+ * A Mac's EDR threat detections (§6.11, the EDR add-on): one Mac in fifty had one since enrolment, and an app change
+ * brings one in twenty of the changed Macs a new one, detected at that change. Malware is quarantined; a PUP is
+ * left in place or released.
+ */
+export function threats(t: Tenant, d: Device): { at: number; threat: Json; behavioral: Json }[] {
+  if (d.platform !== 'Mac') return [];
+  const s = t.seed;
+  const found: number[] = [];
+  if (hash(s, 'threat', d.index) % 50 === 0) found.push(d.enrolledAt + between(s, 1, 60, 'threat-day', d.index) * DAY);
+  if (d.changedAt.app > d.enrolledAt && hash(s, 'threat-app', d.index, d.changedAt.app) % 20 === 0) found.push(d.changedAt.app);
+  return found.map((at, k) => {
+    const kind = THREATS[hash(s, 'threat-kind', d.index, k) % THREATS.length] as (typeof THREATS)[number];
+    const malware = kind.classification === 'malware';
+    const hashHex = uuid(s, 'threat-hash', d.index, k).replace(/-/g, '') + uuid(s, 'threat-hash2', d.index, k).replace(/-/g, '');
+    return {
+      at,
+      threat: {
+        threat_name: kind.name,
+        classification: kind.classification,
+        status: malware ? 'quarantined' : k % 2 ? 'released' : 'not_quarantined',
+        process_name: kind.family.toLowerCase(),
+        process_owner: 'root',
+        device_name: d.name,
+        device_id: d.id,
+        detection_date: t7(at),
+        date_of_quarantine: malware ? t7(at + 2_000) : null,
+        date_of_release: null,
+        released_by: null,
+        release_note: null,
+        file_path: `/Library/Application Support/${kind.family}/${kind.family.toLowerCase()}`,
+        file_hash: hashHex,
+        bundle_path: null,
+        device_serial_number: d.serial,
+        blueprint_id: blueprintId(t, d.blueprint),
+        blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+        library_item_name: 'Avert',
+        library_item_id: uuid(s, 'edr-item'),
+        pup_posture: 'protect',
+        malware_posture: 'protect',
+      },
+      behavioral: {
+        id: uuid(s, 'behavioral', d.index, k),
+        threat_id: uuid(s, 'behavioral-threat', d.index, k),
+        rule_version: '1.4',
+        description: `${kind.family} persistence through a launch agent`,
+        classification: malware ? 'malicious' : 'suspicious',
+        informational_tags: ['persistence'],
+        malware_family: [kind.family],
+        detection_date: t6(at),
+        threat_status: malware ? 'blocked' : 'detected',
+        device_info: { id: d.id, name: d.name, serial_number: d.serial },
+        parent_process: {
+          name: 'launchd',
+          command_line: '/sbin/launchd',
+          image_path: '/sbin/launchd',
+          pid: 1,
+          owner: 'root',
+          sha256: null,
+        },
+        target_process: {
+          name: kind.family.toLowerCase(),
+          command_line: null,
+          image_path: null,
+          pid: 4000 + k,
+          owner: 'root',
+          sha256: hashHex,
+        },
+        library_item: { id: uuid(s, 'edr-item'), name: 'Avert', mal_posture_mode: 'protect' },
+        blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
+      },
+    };
+  });
 }
 
 export function tagRecord(t: Tenant, i: number): Json {

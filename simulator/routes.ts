@@ -18,6 +18,7 @@ import {
   deviceActivity,
   adeDevice,
   adeTokens,
+  threats,
   deviceCommands,
   LIBRARY_SIZES,
   tagRecord,
@@ -465,6 +466,37 @@ function listAdeDevices(ctx: RouteContext): Reply {
   return { status: 200, body: drfPage(results, total, page < pages ? link(page + 1) : null, page > 1 ? link(page - 1) : null) };
 }
 
+/** Every EDR detection of the fleet, newest first (the endpoints' default order). */
+function fleetThreats(ctx: RouteContext) {
+  return ctx.memo('threats', () => [...byId(ctx)].flatMap((i) => threats(ctx.tenant, ctx.tenant.device(i))).sort((a, b) => b.at - a.at));
+}
+
+/** `/threat-details` and `/behavioral-detections` (§6.11, EDR): `limit` ≤ 1000, `offset`, counts beside `results`. */
+function listThreats(kind: 'threat' | 'behavioral') {
+  return (ctx: RouteContext): Reply => {
+    const { url } = ctx;
+    if (!ctx.tenant.addOns.edr) return withoutAddOn('EDR');
+    const limit = intParam(url, 'limit', 100);
+    if (isReply(limit)) return limit;
+    const offset = intParam(url, 'offset', 0);
+    if (isReply(offset)) return offset;
+    const size = Math.min(Math.max(limit, 1), 1000);
+    const all = fleetThreats(ctx);
+    const results = all.slice(offset, offset + size).map((x) => x[kind]);
+    const link = (o: number) => withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(o) });
+    const next = offset + size < all.length ? link(offset + size) : null;
+    const previous = offset > 0 ? link(Math.max(0, offset - size)) : null;
+    const malicious = all.filter((x) => x.threat.classification === 'malware').length;
+    return {
+      status: 200,
+      body:
+        kind === 'threat'
+          ? { count: all.length, next, previous, malware_count: malicious, pup_count: all.length - malicious, results }
+          : { total_count: all.length, next, previous, malicious_count: malicious, suspicious_count: all.length - malicious, results },
+    };
+  };
+}
+
 function getLibraryItem(kind: LibraryKind) {
   return (ctx: RouteContext): Reply => {
     for (let i = 0; i < LIBRARY_SIZES[kind]; i++) {
@@ -897,6 +929,13 @@ export const ROUTES: readonly Route[] = [
     pattern: /^\/api\/v1\/integrations\/apple\/ade\/devices\/?$/,
     permission: 'Automated Device Enrollment',
     handle: listAdeDevices,
+  },
+  { name: 'GET /threat-details', pattern: /^\/api\/v1\/threat-details\/?$/, permission: 'Threats', handle: listThreats('threat') },
+  {
+    name: 'GET /behavioral-detections',
+    pattern: /^\/api\/v1\/behavioral-detections\/?$/,
+    permission: 'Threats',
+    handle: listThreats('behavioral'),
   },
   { name: 'GET /users', pattern: /^\/api\/v1\/users\/?$/, permission: 'Users', handle: listUsers },
   { name: 'GET /users/{id}', pattern: new RegExp(`^/api/v1/users/${ANY}/?$`), permission: 'Users', handle: getUser },

@@ -8,6 +8,7 @@ import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
 import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
+import { behavioralDetectionsStream, threatsStream } from './threats.ts';
 import { vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
 import {
   adeDevicesStream,
@@ -34,6 +35,8 @@ export const STREAMS: readonly StreamDeclaration[] = [
   adeDevicesStream,
   auditEventsStream,
   vulnerabilityDetectionsStream,
+  threatsStream,
+  behavioralDetectionsStream,
   libraryItemStatusesStream,
   deviceDetailsStream,
   deviceActivityStream,
