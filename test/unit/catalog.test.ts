@@ -41,6 +41,8 @@ describe('discover', () => {
         'vulnerability_detections:latest_detection_date',
         'device_activity:created_at',
         'device_commands:date_requested',
+        'threats:detection_date',
+        'behavioral_detections:detection_date',
       ].sort(),
     );
   });
