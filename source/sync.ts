@@ -60,7 +60,7 @@ export function defaultCatalog(include: (name: string) => boolean = () => true):
   return parseCatalog({
     streams: STREAMS.filter((s) => include(s.name)).map((s) => ({
       stream: { name: s.name },
-      sync_mode: s.cursorField ? 'incremental' : 'full_refresh',
+      sync_mode: s.cursor?.field ? 'incremental' : 'full_refresh',
       destination_sync_mode: 'append',
     })),
   });
@@ -287,7 +287,8 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
     const runId = `${compact(Number.isFinite(started) ? started : Date.now())}_crashed`;
     const placed = await placeFiles(outDir, inflight, runId, true, format);
     const streams: Record<string, StreamManifest> = {};
-    for (const [stream, files] of placed) streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, files };
+    for (const [stream, files] of placed)
+      streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, full_read: false, files };
     const manifest: RunManifest = {
       run_id: runId,
       synced_at: new Date(started).toISOString(),
@@ -444,6 +445,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
       sync_mode: configured.syncMode,
       status: outcome?.status ?? (interrupted ? (sink.completed.has(name) ? 'complete' : 'interrupted') : 'failed'),
       records: sink.counts.get(name) ?? 0,
+      full_read: outcome?.fullRead ?? false,
       files: placed.get(name) ?? [],
     };
   }
