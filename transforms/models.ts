@@ -12,7 +12,9 @@
  *   -- materialized: view | table
  *
  * Models reference each other and the raw layer as `<schema>.<name>`; those references decide the build order.
- * Checks (`transforms/checks/*.sql`) are SELECTs that return the rows breaking a rule; none may return a row.
+ * Checks (`transforms/checks/*.sql`) are SELECTs that return the rows breaking a rule. A check whose header has a
+ * `-- severity: warn` line is reported and the marts are built anyway (a dangling reference to a blueprint is a
+ * fact about the tenant, not a broken build); any other check that returns a row fails the transform.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
@@ -39,9 +41,11 @@ export interface Model {
 export interface Check {
   name: string;
   file: string;
-  /** The header's first line: the rule in words. */
+  /** The header in words: the rule. */
   rule: string;
   sql: string;
+  /** error: a row fails the transform (the default). warn: rows are reported, the database is built. */
+  severity: 'error' | 'warn';
 }
 
 /**
@@ -172,8 +176,16 @@ export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Mod
 export function loadChecks(dir: string = TRANSFORMS_DIR): Check[] {
   return sqlFiles(join(dir, 'checks')).map((file) => {
     const sql = readFileSync(file, 'utf8');
-    const rule = headerLines(sql).join(' ').replace(/\s+/g, ' ').trim();
-    return { name: basename(file, '.sql'), file, rule, sql: body(sql) };
+    const lines = headerLines(sql);
+    const severity = directive(lines, 'severity') ?? 'error';
+    if (severity !== 'error' && severity !== 'warn')
+      throw new Error(`${relative(dir, file)}: severity must be error or warn, not ${severity}`);
+    const rule = lines
+      .filter((l) => !l.startsWith('severity:'))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    return { name: basename(file, '.sql'), file, rule, sql: body(sql), severity };
   });
 }
 
@@ -185,6 +197,7 @@ export function keyChecks(model: Model): Check[] {
       name: `${model.id} unique (${model.keys.join(', ')})`,
       file: model.file,
       rule: `${model.id}: one row per ${model.keys.join(', ')}`,
+      severity: 'error',
       sql: `select ${keys}, count(*) as rows from ${model.id} group by ${keys} having count(*) > 1`,
     },
   ];
@@ -194,6 +207,7 @@ export function keyChecks(model: Model): Check[] {
       name: `${model.id} not null (${notNull.join(', ')})`,
       file: model.file,
       rule: `${model.id}: ${notNull.join(', ')} never null`,
+      severity: 'error',
       sql: `select * from ${model.id} where ${notNull.map((k) => `"${k}" is null`).join(' or ')}`,
     });
   }

@@ -13,7 +13,7 @@
  * p1 (iPhone, unassigned, last check-in 10 days before day 1), p2 (iPhone, missing, OS behind; deleted after
  * day 1), t1 (Apple TV without a blueprint), i1 (iPad in lost mode, its user by the legacy numeric id).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -378,8 +378,15 @@ describe('marts from a hand-written sync history', () => {
       row('t1', 't1', 'AppleTV', true, true, true, false, null, null, false, null, 'healthy', []),
     ]);
     // Check-in age is measured from the snapshot's tenant clock: p1 checked in 12 days before day 3's sync.
-    expect(await query(result.dbPath, `select days_since_check_in from marts.fleet_health where device_id = 'p1'`)).toEqual([
-      { days_since_check_in: 12 },
+    // Issue #10: two decimals, not float noise (m1 checked in an hour before: 0.0416666… days).
+    expect(
+      await query(
+        result.dbPath,
+        `select device_id, days_since_check_in from marts.fleet_health where device_id in ('p1', 'm1') order by 1`,
+      ),
+    ).toEqual([
+      { device_id: 'm1', days_since_check_in: 0.04 },
+      { device_id: 'p1', days_since_check_in: 12 },
     ]);
   });
 
@@ -410,14 +417,16 @@ describe('marts from a hand-written sync history', () => {
   it('compliance_daily: one verdict per enrolled device and day, failing and undecidable checks listed', async () => {
     const rows = await query(
       result.dbPath,
-      `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, is_compliant, failing_checks, failing_checks_text, unknown_checks
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, compliance_status, is_compliant, failing_checks, failing_checks_text, unknown_checks
        from marts.compliance_daily order by day, device_id`,
     );
     const macUnknown = ['filevault', 'gatekeeper', 'sip', 'firewall', 'recovery_lock'];
+    // Issue #10 item 3: a device whose checks are unknown is not compliant (nor failed): its status says unknown.
     const v = (day: string, device_id: string, failing: string[], unknown: string[] = []) => ({
       day,
       device_id,
-      is_compliant: failing.length === 0,
+      compliance_status: failing.length > 0 ? 'non_compliant' : unknown.length > 0 ? 'unknown' : 'compliant',
+      is_compliant: failing.length === 0 && unknown.length === 0,
       failing_checks: failing,
       failing_checks_text: failing.join(', '),
       unknown_checks: unknown,
@@ -427,7 +436,7 @@ describe('marts from a hand-written sync history', () => {
       v('2026-01-05', 'm1', []),
       // An Intel Mac: Recovery Lock does not apply.
       v('2026-01-05', 'm2', ['firewall', 'os_current']),
-      // No Prism rows or details yet: undecided, not failed.
+      // No Prism rows or details yet: undecided, neither failed nor compliant.
       v('2026-01-05', 'm3', [], macUnknown),
       // FileVault, Gatekeeper, SIP and the firewall do not apply to an iPhone.
       v('2026-01-05', 'p1', []),
@@ -497,7 +506,7 @@ describe('marts from a hand-written sync history', () => {
       { device_id: 'i1', day: '2026-01-07', is_compliant: true },
       { device_id: 'm1', day: '2026-01-07', is_compliant: false },
       { device_id: 'm2', day: '2026-01-07', is_compliant: false },
-      { device_id: 'm3', day: '2026-01-07', is_compliant: true },
+      { device_id: 'm3', day: '2026-01-07', is_compliant: false },
       { device_id: 'p1', day: '2026-01-07', is_compliant: true },
       { device_id: 't1', day: '2026-01-07', is_compliant: false },
     ]);
@@ -507,34 +516,36 @@ describe('marts from a hand-written sync history', () => {
     const rows = await query(
       result.dbPath,
       `select strftime(snapshot_date, '%Y-%m-%d') as day, department,
-              [devices, users, users_with_devices, compliant_devices, healthy_devices]::integer[] as counts,
-              round(compliance_rate, 4) as compliance_rate, round(health_rate, 4) as health_rate
+              [devices, users, users_with_devices, compliant_devices, compliance_unknown_devices, healthy_devices]::integer[] as counts,
+              round(compliance_rate, 4) as compliance_rate, round(compliance_coverage, 4) as coverage, round(health_rate, 4) as health_rate
        from marts.department order by day, department`,
     );
-    const r = (day: string, department: string, counts: number[], compliance_rate: number | null, health_rate: number | null) => ({
-      day,
-      department,
-      counts,
-      compliance_rate,
-      health_rate,
-    });
+    const r = (
+      day: string,
+      department: string,
+      counts: number[],
+      compliance_rate: number | null,
+      coverage: number | null,
+      health_rate: number | null,
+    ) => ({ day, department, counts, compliance_rate, coverage, health_rate });
     expect(rows).toEqual([
-      // m2 (u2, no department) and m3 (u4, not in the directory).
-      r('2026-01-05', '(no department)', [2, 1, 2, 1, 1], 0.5, 0.5),
-      r('2026-01-05', '(unassigned)', [3, 0, 0, 1, 1], 0.3333, 0.3333),
+      // m2 (u2, no department; failing) and m3 (u4, not in the directory; unknown): the rate is of m2 alone, and
+      // the coverage says it speaks for half the devices.
+      r('2026-01-05', '(no department)', [2, 1, 2, 0, 1, 1], 0, 0.5, 0.5),
+      r('2026-01-05', '(unassigned)', [3, 0, 0, 1, 0, 1], 0.3333, 1, 0.3333),
       // u5 is archived: not counted among the users.
-      r('2026-01-05', 'Engineering', [2, 1, 1, 2, 1], 1, 0.5),
-      r('2026-01-05', 'Sales', [0, 1, 0, 0, 0], null, null),
+      r('2026-01-05', 'Engineering', [2, 1, 1, 2, 0, 1], 1, 1, 0.5),
+      r('2026-01-05', 'Sales', [0, 1, 0, 0, 0, 0], null, null, null),
       // R2's users stream failed: the directory stays as R1 read it.
-      r('2026-01-06', '(no department)', [2, 1, 2, 1, 1], 0.5, 0.5),
-      r('2026-01-06', '(unassigned)', [3, 0, 0, 1, 1], 0.3333, 0.3333),
-      r('2026-01-06', 'Engineering', [2, 1, 1, 1, 1], 0.5, 0.5),
-      r('2026-01-06', 'Sales', [0, 1, 0, 0, 0], null, null),
-      // u2 moved to Sales in R3; p2 was removed.
-      r('2026-01-07', '(no department)', [1, 0, 1, 1, 1], 1, 1),
-      r('2026-01-07', '(unassigned)', [2, 0, 0, 1, 1], 0.5, 0.5),
-      r('2026-01-07', 'Engineering', [2, 1, 1, 1, 1], 0.5, 0.5),
-      r('2026-01-07', 'Sales', [1, 2, 1, 0, 0], 0, 0),
+      r('2026-01-06', '(no department)', [2, 1, 2, 0, 1, 1], 0, 0.5, 0.5),
+      r('2026-01-06', '(unassigned)', [3, 0, 0, 1, 0, 1], 0.3333, 1, 0.3333),
+      r('2026-01-06', 'Engineering', [2, 1, 1, 1, 0, 1], 0.5, 1, 0.5),
+      r('2026-01-06', 'Sales', [0, 1, 0, 0, 0, 0], null, null, null),
+      // u2 moved to Sales in R3; p2 was removed. m3 alone is left without a department: nothing known, no rate.
+      r('2026-01-07', '(no department)', [1, 0, 1, 0, 1, 1], null, 0, 1),
+      r('2026-01-07', '(unassigned)', [2, 0, 0, 1, 0, 1], 0.5, 1, 0.5),
+      r('2026-01-07', 'Engineering', [2, 1, 1, 1, 0, 1], 0.5, 1, 0.5),
+      r('2026-01-07', 'Sales', [1, 2, 1, 0, 0, 0], 0, 1, 0),
     ]);
   });
 
@@ -547,19 +558,21 @@ describe('marts from a hand-written sync history', () => {
       devices: 6,
       healthy: 3,
       healthyPct: 50,
-      compliant: 3,
-      compliantPct: 50,
+      // m3's compliance is unknown: not compliant, and left out of the share (2 of the 5 known).
+      compliant: 2,
+      complianceUnknown: 1,
+      compliantPct: 40,
       removed: 1,
     });
     expect(summary.platforms).toEqual([
-      { platform: 'Mac', devices: 3, healthy: 2, healthyPct: 66.7, compliant: 1, compliantPct: 33.3 },
-      { platform: 'AppleTV', devices: 1, healthy: 1, healthyPct: 100, compliant: 0, compliantPct: 0 },
-      { platform: 'iPad', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, compliantPct: 100 },
-      { platform: 'iPhone', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, compliantPct: 100 },
+      { platform: 'Mac', devices: 3, healthy: 2, healthyPct: 66.7, compliant: 0, complianceUnknown: 1, compliantPct: 0 },
+      { platform: 'AppleTV', devices: 1, healthy: 1, healthyPct: 100, compliant: 0, complianceUnknown: 0, compliantPct: 0 },
+      { platform: 'iPad', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, complianceUnknown: 0, compliantPct: 100 },
+      { platform: 'iPhone', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, complianceUnknown: 0, compliantPct: 100 },
     ]);
     const text = formatFleetSummary(summary);
     expect(text).toMatch(/^Fleet on 2026-01-07/);
-    expect(text).toMatch(/\nall\s+6\s+50\.0%\s+50\.0%$/);
+    expect(text).toMatch(/\nall\s+6\s+50\.0%\s+40\.0%\s+1$/);
   });
 
   it('a rerun rebuilds the same database: no row is added', async () => {
@@ -570,37 +583,38 @@ describe('marts from a hand-written sync history', () => {
     expect(existsSync(`${again.dbPath}.wal`)).toBe(false);
   });
 
-  it('a broken relationship fails the transform with a clear message and keeps the previous database', async () => {
+  it('a dangling blueprint id warns and the marts are built; a failed transform keeps the previous database', async () => {
     const bad = tempDir('kandji-marts-bad-');
     const dbPath = join(bad, 'kandji.duckdb');
+    const first: FixtureRun = {
+      syncedAt: D1,
+      status: 'complete',
+      streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
+    };
     writeRuns(bad, [
-      {
-        syncedAt: D1,
-        status: 'complete',
-        streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
-      },
-    ]);
-    await runTransform({ dataDir: bad, dbPath });
-    const good = readFileSync(dbPath);
-    writeRuns(bad, [
-      {
-        syncedAt: D1,
-        status: 'complete',
-        streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
-      },
+      first,
       {
         syncedAt: D2,
         status: 'complete',
         streams: { devices: { rows: [{ ...devices(D2)[0], blueprint_id: 'bp-gone' }] }, blueprints: { rows: BLUEPRINTS } },
       },
     ]);
-    const failure = await runTransform({ dataDir: bad, dbPath }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(TransformCheckError);
-    expect((failure as Error).message).toMatch(/1 check failed; the previous database was kept/);
-    expect((failure as Error).message).toMatch(
+    // Issue #10: one device pointing at a deleted blueprint used to withhold every mart.
+    const built = await runTransform({ dataDir: bad, dbPath });
+    expect(built.warnings).toHaveLength(1);
+    expect(built.warnings[0]).toMatch(
       /checks\/blueprints_exist\.sql\): 1 row breaks it, e\.g\. \[\{"device_id":"m1".*"blueprint_id":"bp-gone"/,
     );
+    expect(await query(dbPath, `select device_id, blueprint_id from marts.fleet_health`)).toEqual([
+      { device_id: 'm1', blueprint_id: 'bp-gone' },
+    ]);
+    const good = readFileSync(dbPath);
+    // A run whose file is not JSON: the load fails, and the database of the last good build stays.
+    const [broken] = writeRuns(bad, [{ ...first, syncedAt: D3 }]);
+    writeFileSync(join(bad, broken?.streams.devices?.files[0] as string), '{not json\n');
+    await expect(runTransform({ dataDir: bad, dbPath })).rejects.toThrow();
     expect(readFileSync(dbPath).equals(good)).toBe(true);
+    expect(readdirSync(bad).filter((f) => f.includes('.building-'))).toEqual([]);
   });
 
   it('every example query of docs/marts.md runs on the marts', async () => {

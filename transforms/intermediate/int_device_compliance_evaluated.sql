@@ -10,9 +10,10 @@
 --   os_current     every platform: on the latest OS release seen for the platform that day
 --   blueprint      every platform: assigned to a blueprint
 -- Passcodes: no stream carries an Apple device's passcode state (kandji-api.md §6), so there is no passcode check.
--- A device is compliant when no check fails. A check that applies but has no data (a device whose details were
--- not read yet) is listed in unknown_checks and does not fail the device: an absence of data is not evidence of a
--- setting being off. Removed devices are not in the fleet and have no rows.
+-- compliance_status: non_compliant when a check fails; else unknown when a check that applies has no data (a
+-- device whose details or Prism rows were not read yet; listed in unknown_checks); else compliant. A missing row is
+-- evidence of nothing: it neither fails a device nor lets it pass, so is_compliant is true only for 'compliant'.
+-- Removed devices are not in the fleet and have no rows.
 -- grain: one row per enrolled (not removed) device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
@@ -109,7 +110,12 @@ select
     recovery_lock_ok,
     os_current_ok,
     blueprint_ok,
-    failing_list = '' as is_compliant,
+    case
+        when failing_list <> '' then 'non_compliant'
+        when unknown_list <> '' then 'unknown'
+        else 'compliant'
+    end as compliance_status,
+    failing_list = '' and unknown_list = '' as is_compliant,
     coalesce(string_split(nullif(failing_list, ''), ','), []::varchar[]) as failing_checks,
     replace(failing_list, ',', ', ') as failing_checks_text,
     coalesce(string_split(nullif(unknown_list, ''), ','), []::varchar[]) as unknown_checks
