@@ -10,6 +10,8 @@ export interface StreamManifest {
   status: 'complete' | 'failed' | 'rate-limited';
   records: number;
   files: string[];
+  /** True when the read returned the whole set of rows that exist (an incremental stream read from the start). */
+  full_read?: boolean;
 }
 
 export interface RunManifest {

@@ -19,6 +19,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generatedModels, isOptionalModel } from './generated.ts';
 
 export const LAYERS = ['staging', 'intermediate', 'snapshots', 'marts'] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -106,13 +107,18 @@ function body(sql: string): string {
   return sql.trim().replace(/;\s*$/, '');
 }
 
+/** The SQL files' models and the models generated from the stream declarations (transforms/generated.ts). */
 export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
   const models: Model[] = [];
+  const generated = generatedModels();
+  const generatedIds = new Set(generated.map((m) => m.id));
   for (const schema of LAYERS) {
     for (const file of sqlFiles(join(dir, schema))) {
       const sql = readFileSync(file, 'utf8');
       const name = basename(file, '.sql');
       const where = relative(dir, file);
+      if (generatedIds.has(`${schema}.${name}`))
+        throw new Error(`${where}: ${schema}.${name} is generated from the stream declarations; remove the file`);
       const lines = headerLines(sql);
       if (!lines[0]?.startsWith(`${name}:`)) throw new Error(`${where}: the header must open with "-- ${name}: <what a row is>"`);
       const grain = directive(lines, 'grain');
@@ -143,10 +149,13 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
       });
     }
   }
-  return models;
+  return [...generated, ...models];
 }
 
-/** Models in an order where each comes after everything it references; unknown references and cycles are errors. */
+/**
+ * Models in an order where each comes after everything it references; unknown references and cycles are errors.
+ * An optional (generated daily) model is built only when a model that is built reads it.
+ */
 export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Model[] {
   const byId = new Map(models.map((m) => [m.id, m]));
   const done = new Set<string>();
@@ -169,7 +178,7 @@ export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Mod
     done.add(model.id);
     order.push(model);
   };
-  for (const model of models) visit(model, []);
+  for (const model of models) if (!isOptionalModel(model)) visit(model, []);
   return order;
 }
 

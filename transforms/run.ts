@@ -132,7 +132,10 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   await rename(building, dbPath);
   if (existsSync(`${building}.wal`)) await rename(`${building}.wal`, `${dbPath}.wal`);
   say(
-    `database: ${dbPath} (${['fleet_health', 'fleet_health_daily', 'compliance', 'compliance_daily', 'department'].map((m) => `${m} ${tables[`marts.${m}`] ?? 0}`).join(', ')})`,
+    `database: ${dbPath} (${Object.keys(tables)
+      .filter((id) => id.startsWith('marts.'))
+      .map((id) => `${id.slice('marts.'.length)} ${tables[id]}`)
+      .join(', ')})`,
   );
   return { dbPath, tables, warnings };
 }

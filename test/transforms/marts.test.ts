@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTransform, fleetSummary, formatFleetSummary, TransformCheckError, type TransformResult } from '../../transforms/run.ts';
+import { STREAMS } from '../../streams/index.ts';
 import { dump, query, writeRuns, type FixtureRun } from './helpers.ts';
 
 const D1 = '2026-01-05T12:00:00.000Z';
@@ -277,28 +278,87 @@ describe('marts from a hand-written sync history', () => {
     expect(lines.join('\n')).toMatch(/checks: \d+ passed/);
   });
 
-  it('staging: latest row per key wins, across runs of every status; a crashed run is never read', async () => {
+  it('staging (generated from the declarations): latest row per key wins, across runs of every status; a crashed run is never read', async () => {
     const rows = await query(
       result.dbPath,
-      `select device_id, device_name, in_latest_list from staging.stg_kandji__devices order by device_id`,
+      `select device_id, device_name, is_current from staging.stg_kandji__devices order by device_id`,
     );
     expect(rows).toEqual([
-      { device_id: 'i1', device_name: 'i1', in_latest_list: true },
+      { device_id: 'i1', device_name: 'i1', is_current: true },
       // R4's partial list is a real, later observation of m1; the snapshots use complete lists only.
-      { device_id: 'm1', device_name: 'renamed-late', in_latest_list: true },
-      { device_id: 'm2', device_name: 'm2', in_latest_list: true },
-      { device_id: 'm3', device_name: 'm3', in_latest_list: true },
-      { device_id: 'p1', device_name: 'p1', in_latest_list: true },
-      { device_id: 'p2', device_name: 'p2', in_latest_list: false },
-      { device_id: 't1', device_name: 't1', in_latest_list: true },
+      { device_id: 'm1', device_name: 'renamed-late', is_current: true },
+      { device_id: 'm2', device_name: 'm2', is_current: true },
+      { device_id: 'm3', device_name: 'm3', is_current: true },
+      { device_id: 'p1', device_name: 'p1', is_current: true },
+      // Gone from R3, the latest complete read of the list.
+      { device_id: 'p2', device_name: 'p2', is_current: false },
+      { device_id: 't1', device_name: 't1', is_current: true },
     ]);
-    expect(await query(result.dbPath, `select tag_id from staging.stg_kandji__tags`)).toEqual([{ tag_id: 'tag-1' }]);
-    expect(await query(result.dbPath, `select device_id, filevault_enabled from staging.stg_kandji__filevault order by 1`)).toEqual([
-      { device_id: 'm1', filevault_enabled: false },
-      { device_id: 'm2', filevault_enabled: false },
+    expect(await query(result.dbPath, `select id from staging.stg_kandji__tags`)).toEqual([{ id: 'tag-1' }]);
+    expect(await query(result.dbPath, `select device_id, status, is_current from staging.stg_kandji__filevault order by 1`)).toEqual([
+      { device_id: 'm1', status: false, is_current: true },
+      { device_id: 'm2', status: false, is_current: true },
     ]);
-    expect(await query(result.dbPath, `select user_id, department from staging.stg_kandji__users where user_id = 'u2'`)).toEqual([
-      { user_id: 'u2', department: 'Sales' },
+    expect(await query(result.dbPath, `select id, department from staging.stg_kandji__users where id = 'u2'`)).toEqual([
+      { id: 'u2', department: 'Sales' },
+    ]);
+    // One model per declared stream, and no pasted copies: every staging view but base_kandji__devices is generated.
+    const views = await query(result.dbPath, `select view_name from duckdb_views() where schema_name = 'staging' order by 1`);
+    expect(views.map((v) => v.view_name)).toEqual(['base_kandji__devices', ...STREAMS.map((st) => `stg_kandji__${st.name}`).sort()]);
+  });
+
+  it('incremental streams learn of deletions from a complete full read (issue #10 item 5)', async () => {
+    const fixture = tempDir('kandji-marts-full-read-');
+    const macs = devices(D1, ['p1', 'p2', 't1', 'i1', 'm3']);
+    writeRuns(fixture, [
+      {
+        syncedAt: D1,
+        status: 'complete',
+        streams: {
+          devices: { rows: macs },
+          filevault: {
+            rows: [
+              { device_id: 'm1', status: true, key_escrowed: true },
+              { device_id: 'm2', status: true, key_escrowed: true },
+            ],
+          },
+        },
+      },
+      // A full read of the category from the start: m2's row is no longer in Prism.
+      {
+        syncedAt: D2,
+        status: 'complete',
+        streams: { devices: { rows: macs }, filevault: { fullRead: true, rows: [{ device_id: 'm1', status: true, key_escrowed: true }] } },
+      },
+      // An ordinary incremental read: m2 reports FileVault again.
+      {
+        syncedAt: D3,
+        status: 'complete',
+        streams: { devices: { rows: macs }, filevault: { rows: [{ device_id: 'm2', status: false, key_escrowed: false }] } },
+      },
+    ]);
+    const built = await runTransform({ dataDir: fixture });
+    const daily = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, status, is_current from snapshots.snp_kandji__filevault_daily order by day, device_id`,
+    );
+    expect(daily).toEqual([
+      { day: '2026-01-05', device_id: 'm1', status: true, is_current: true },
+      { day: '2026-01-05', device_id: 'm2', status: true, is_current: true },
+      { day: '2026-01-06', device_id: 'm1', status: true, is_current: true },
+      { day: '2026-01-06', device_id: 'm2', status: true, is_current: false },
+      { day: '2026-01-07', device_id: 'm1', status: true, is_current: true },
+      { day: '2026-01-07', device_id: 'm2', status: false, is_current: true },
+    ]);
+    // Day 2: m2's FileVault is no longer known (not still "on"); day 3 it is off.
+    const verdicts = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, filevault_ok from marts.compliance_daily where device_id = 'm2' order by day`,
+    );
+    expect(verdicts).toEqual([
+      { day: '2026-01-05', filevault_ok: true },
+      { day: '2026-01-06', filevault_ok: null },
+      { day: '2026-01-07', filevault_ok: false },
     ]);
   });
 

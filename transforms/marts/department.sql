@@ -16,24 +16,18 @@ with days as (
     from snapshots.snp_devices_daily
 ),
 
--- The users list is read in full each sync: a user's record as of a day is its latest one synced on or before it.
-users_by_day as (
-    select *
-    from staging.base_kandji__users
-    qualify row_number() over (partition by user_id, synced_date order by run_seq desc, row_in_run desc) = 1
-),
-
-user_days as (
-    select d.snapshot_date, u.user_id
-    from days as d
-    cross join (select distinct user_id from users_by_day) as u
-),
-
+-- The directory as of each day (snp_kandji__users_daily, generated): each user's latest record synced on or before
+-- it; a user a complete read of the list no longer had is gone (is_current false).
 directory as (
-    select ud.snapshot_date, ud.user_id, u.deprecated_user_id, u.department, u.is_archived
-    from user_days as ud
-    asof inner join users_by_day as u
-        on u.user_id = ud.user_id and u.synced_date <= ud.snapshot_date
+    select
+        u.snapshot_date,
+        u.id as user_id,
+        u.deprecated_user_id,
+        nullif(trim(u.department), '') as department,
+        u.archived as is_archived
+    from snapshots.snp_kandji__users_daily as u
+    inner join days as d on d.snapshot_date = u.snapshot_date
+    where u.is_current
 ),
 
 devices as (
