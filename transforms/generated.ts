@@ -135,11 +135,17 @@ rows as (
     ${rowsOf(stream.name, keys, nullable)}
 ),
 
--- The state at the end of each day the key was read: its last row that day, and the next day it was read.
-by_day as (
-    select *, lead(synced_date) over (partition by ${partition} order by synced_date) as next_synced_date
+-- The state at the end of each day the key was read: its last row that day,
+last_of_day as (
+    select *
     from rows
     qualify row_number() over (partition by ${partition}, synced_date order by run_seq desc, row_in_run desc) = 1
+),
+
+-- and the next day it was read (after the filter above: a window beside QUALIFY would see every row of the day).
+by_day as (
+    select *, lead(synced_date) over (partition by ${partition} order by synced_date) as next_synced_date
+    from last_of_day
 ),
 
 full_reads as (
