@@ -222,7 +222,7 @@ const RESOLVED_AS: Record<string, string[]> = {
 const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const resolvedNames = (field: string) => RESOLVED_AS[field] ?? [camelCase(field)];
 
-const SCANNED = ['source', 'streams', 'state', 'catalog'];
+const SCANNED = ['core', 'source', 'streams', 'state', 'schemas'];
 const NOT_EVIDENCE = ['source/spec.ts', 'source/config.ts'];
 
 function sourceFiles(dir: string): string[] {
