@@ -307,6 +307,61 @@ describe('marts from a hand-written sync history', () => {
     expect(views.map((v) => v.view_name)).toEqual(['base_kandji__devices', ...STREAMS.map((st) => `stg_kandji__${st.name}`).sort()]);
   });
 
+  it('rolling detail slices are not fleet changes: rates count devices with evidence, coverage beside them (issue #10 item 4)', async () => {
+    const fixture = tempDir('kandji-marts-slices-');
+    // Four Apple silicon Macs that never change: a and c have Recovery Lock and room on disk, b and d neither.
+    const macs = ['a', 'b', 'c', 'd'].map((id) => ({ ...devices(D1)[0], device_id: id, device_name: id }));
+    const info = { rows: macs.map((m) => ({ device_id: m.device_id, apple_silicon: true })) };
+    const slice = (ids: string[], at: string) => ({
+      rows: ids.map((id) =>
+        details(id, at, [volume('Macintosh HD', id === 'a' || id === 'c' ? 40 : 95)], {
+          recovery_information: { recovery_lock_enabled: id === 'a' || id === 'c' },
+        }),
+      ),
+    });
+    // device_details_max_per_sync = 2: day 1 reads a and b, day 2 c and d.
+    writeRuns(fixture, [
+      {
+        syncedAt: D1,
+        status: 'complete',
+        streams: { devices: { rows: macs }, device_information: info, device_details: slice(['a', 'b'], D1) },
+      },
+      { syncedAt: D2, status: 'complete', streams: { devices: { rows: macs }, device_details: slice(['c', 'd'], D2) } },
+    ]);
+    const built = await runTransform({ dataDir: fixture });
+    const coverage = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, [in_scope, passing, failing, unknown, without_evidence_90d]::integer[] as counts,
+              coverage, pass_rate
+       from marts.control_coverage where control = 'recovery_lock' order by day`,
+    );
+    expect(coverage).toEqual([
+      { day: '2026-01-05', counts: [4, 1, 1, 2, 2], coverage: 0.5, pass_rate: 0.5 },
+      { day: '2026-01-06', counts: [4, 2, 2, 0, 0], coverage: 1, pass_rate: 0.5 },
+    ]);
+    const disk = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, disk_almost_full::integer as full, disk_reported::integer as reported, disk_almost_full_rate as rate
+       from marts.fleet_health_daily order by day`,
+    );
+    expect(disk).toEqual([
+      { day: '2026-01-05', full: 1, reported: 2, rate: 0.5 },
+      { day: '2026-01-06', full: 2, reported: 4, rate: 0.5 },
+    ]);
+    // Unknown stays apart from pass in the evidence, with where each verdict came from.
+    const evidence = await query(
+      built.dbPath,
+      `select device_id, status, source_stream, run_id is not null as has_run, strftime(last_evidence_on, '%Y-%m-%d') as last_evidence_on
+       from marts.control_evidence_daily where control = 'recovery_lock' and snapshot_date = '2026-01-05' order by device_id`,
+    );
+    expect(evidence).toEqual([
+      { device_id: 'a', status: 'pass', source_stream: 'device_details', has_run: true, last_evidence_on: '2026-01-05' },
+      { device_id: 'b', status: 'fail', source_stream: 'device_details', has_run: true, last_evidence_on: '2026-01-05' },
+      { device_id: 'c', status: 'unknown', source_stream: 'device_details', has_run: false, last_evidence_on: null },
+      { device_id: 'd', status: 'unknown', source_stream: 'device_details', has_run: false, last_evidence_on: null },
+    ]);
+  });
+
   it('incremental streams learn of deletions from a complete full read (issue #10 item 5)', async () => {
     const fixture = tempDir('kandji-marts-full-read-');
     const macs = devices(D1, ['p1', 'p2', 't1', 'i1', 'm3']);

@@ -28,6 +28,8 @@ details as (
     select
         snapshot_date,
         device_id,
+        run_id,
+        synced_at,
         refreshed_at,
         -- Disk use of the boot volume: on a Mac the named boot volume and its APFS data volume ("Macintosh HD - Data",
         -- which share one container and report the same use); iPhone and iPad report one nameless volume; Apple TV
@@ -85,7 +87,22 @@ select
     dd.recovery_lock_enabled,
     dd.firmware_password_exists,
     dd.boot_volume_percent_used,
-    dd.refreshed_at as details_refreshed_at
+    dd.refreshed_at as details_refreshed_at,
+    -- Provenance of the security settings (control_evidence_daily): the run that read each one, and its tenant clock.
+    case when fv.device_id is not null then 'filevault' when dd.filevault_enabled is not null then 'device_details' end
+        as filevault_stream,
+    case when fv.device_id is not null then fv.run_id else dd.run_id end as filevault_run_id,
+    case when fv.device_id is not null then fv.synced_at else dd.synced_at end as filevault_synced_at,
+    gk.run_id as gatekeeper_run_id,
+    gk.synced_at as gatekeeper_synced_at,
+    ss.run_id as sip_run_id,
+    ss.synced_at as sip_synced_at,
+    fw.run_id as firewall_run_id,
+    fw.synced_at as firewall_synced_at,
+    dd.run_id as details_run_id,
+    dd.synced_at as details_synced_at,
+    i.run_id as information_run_id,
+    i.synced_at as information_synced_at
 from presence as p
 asof left join staging.base_kandji__devices as d
     on d.device_id = p.device_id and d.run_seq <= p.run_seq
