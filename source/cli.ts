@@ -231,7 +231,8 @@ withLogging(program.command('transform'))
   .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
   .option('--no-report', 'do not write the HTML report')
-  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
+  .option('--tenant <name>', "the tenant's name in the report's title (default: the database's folder name)")
+  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean; tenant?: string }) => {
     try {
       const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
         import('../transforms/run.ts'),
@@ -246,7 +247,7 @@ withLogging(program.command('transform'))
       process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
       if (opts.report !== false) {
         const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
-        await writeReport({ dbPath, outFile });
+        await writeReport({ dbPath, outFile, ...(opts.tenant ? { tenant: opts.tenant } : {}) });
         process.stdout.write(`report: ${outFile}\n`);
       }
       process.stdout.write(`database: ${dbPath}\n`);
