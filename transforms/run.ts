@@ -6,7 +6,7 @@
  * Layers (STYLE.md §10): raw (transforms/raw.ts) → staging → intermediate → snapshots → marts, each a schema of the
  * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -98,6 +98,8 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     const rawTables = await loadRaw(connection, dataDir, runs, options.format, say);
     const models = buildOrder(loadModels(), rawTables);
     for (const schema of LAYERS) await connection.run(`create schema if not exists ${schema}`);
+    // The shared macros (version comparison…) before the models that call them.
+    await connection.run(readFileSync(join(TRANSFORMS_DIR, 'macros.sql'), 'utf8'));
     for (const model of models) {
       try {
         await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);

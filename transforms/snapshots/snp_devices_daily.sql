@@ -23,7 +23,7 @@ presence as (
 ),
 
 -- Device details as of each day (snp_kandji__device_details_daily, generated), with the values the marts need
--- pulled out of its JSON sections.
+-- pulled out of its JSON sections (the boot volume: int_boot_volumes_measured).
 details as (
     select
         snapshot_date,
@@ -31,15 +31,6 @@ details as (
         run_id,
         synced_at,
         refreshed_at,
-        -- Disk use of the boot volume: on a Mac the named boot volume and its APFS data volume ("Macintosh HD - Data",
-        -- which share one container and report the same use); iPhone and iPad report one nameless volume; Apple TV
-        -- none.
-        (
-            select max(v.percent_used_number)
-            from (select unnest(from_json(volumes, '[{"name":"VARCHAR","percent_used_number":"DOUBLE"}]')) as v)
-            where coalesce(general ->> 'boot_volume', '') = ''
-                or v.name in (general ->> 'boot_volume', (general ->> 'boot_volume') || ' - Data')
-        ) as boot_volume_percent_used,
         (filevault ->> 'filevault_enabled')::boolean as filevault_enabled,
         (filevault ->> 'filevault_prk_escrowed')::boolean as filevault_key_escrowed,
         (recovery_information ->> 'recovery_lock_enabled')::boolean as recovery_lock_enabled,
@@ -86,7 +77,7 @@ select
     fw.status as firewall_enabled,
     dd.recovery_lock_enabled,
     dd.firmware_password_exists,
-    dd.boot_volume_percent_used,
+    bv.percent_used as boot_volume_percent_used,
     dd.refreshed_at as details_refreshed_at,
     -- Provenance of the security settings (control_evidence_daily): the run that read each one, and its tenant clock.
     case when fv.device_id is not null then 'filevault' when dd.filevault_enabled is not null then 'device_details' end
@@ -110,6 +101,8 @@ asof left join staging.base_kandji__devices as d
 -- had are gone (is_current false) and do not count.
 left join details as dd
     on dd.device_id = p.device_id and dd.snapshot_date = p.synced_date
+left join intermediate.int_boot_volumes_measured as bv
+    on bv.device_id = p.device_id and bv.snapshot_date = p.synced_date
 left join snapshots.snp_kandji__device_information_daily as i
     on i.device_id = p.device_id and i.snapshot_date = p.synced_date and i.is_current
 left join snapshots.snp_kandji__filevault_daily as fv
