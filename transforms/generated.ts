@@ -94,6 +94,7 @@ export function generatedModels(): Model[] {
       nullableKeys: [...nullable],
       materialized: 'view',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
+      requires: [],
       sql: `${header([
         `stg_kandji__${stream.name}: the latest row of each ${keys.join(', ')} across every run; is_current: not gone`,
         'from the latest complete full read (generated from the stream declaration; transforms/generated.ts)',
@@ -122,6 +123,7 @@ qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(
       nullableKeys: [...nullable],
       materialized: 'view',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
+      requires: [],
       sql: `${header([
         `snp_kandji__${stream.name}_daily: each ${keys.join(', ')} as of each day: its latest row synced on or before the day;`,
         'is_current: not gone from the latest complete full read by then (generated; transforms/generated.ts)',

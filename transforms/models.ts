@@ -10,6 +10,8 @@
  *   -- keys: a, b                  the grain's columns: unique together and, unless listed below, never null
  *   -- nullable keys: b            (optional) key columns that may be null (an iPhone app has no install path)
  *   -- materialized: view | table
+ *   -- requires: a, b              (optional) the streams whose rows it needs: when one has none (not selected, not
+ *                                  permitted, not synced yet) the model is built empty and the transform warns
  *
  * Models reference each other and the raw layer as `<schema>.<name>`; those references decide the build order.
  * Checks (`transforms/checks/*.sql`) are SELECTs that return the rows breaking a rule. A check whose header has a
@@ -37,6 +39,8 @@ export interface Model {
   materialized: 'view' | 'table';
   /** Models and raw tables it reads, as `schema.name`. */
   refs: string[];
+  /** The streams it needs rows of (the header's `requires`); empty for most. */
+  requires: string[];
 }
 
 export interface Check {
@@ -146,6 +150,7 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
         nullableKeys: list(directive(lines, 'nullable keys')),
         materialized,
         refs,
+        requires: list(directive(lines, 'requires')),
       });
     }
   }

@@ -100,7 +100,19 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     for (const schema of LAYERS) await connection.run(`create schema if not exists ${schema}`);
     // The shared macros (version comparison…) before the models that call them.
     await connection.run(readFileSync(join(TRANSFORMS_DIR, 'macros.sql'), 'utf8'));
+    // A model whose streams have no rows is still built (empty, typed by its SQL), and says what it lacks.
+    const emptyStreams = new Set<string>();
+    for (const stream of new Set(models.flatMap((m) => m.requires))) {
+      if (!rawTables.has(`raw.${stream}`)) throw new Error(`a model requires ${stream}, which is not a stream this version reads`);
+      if ((await count(connection, `select 1 from raw."${stream}" limit 1`)) === 0) emptyStreams.add(stream);
+    }
     for (const model of models) {
+      const lacking = model.requires.filter((s) => emptyStreams.has(s));
+      if (lacking.length > 0) {
+        const line = `${model.id} is empty: no ${lacking.join(', ')} rows were synced (the stream${lacking.length === 1 ? ' is' : 's are'} not selected, not permitted for the token, or not read yet)`;
+        warnings.push(line);
+        say(`warning: ${line}`);
+      }
       try {
         await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);
       } catch (error) {

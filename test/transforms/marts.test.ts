@@ -716,10 +716,17 @@ describe('marts from a hand-written sync history', () => {
     ]);
     // Issue #10: one device pointing at a deleted blueprint used to withhold every mart.
     const built = await runTransform({ dataDir: bad, dbPath });
-    expect(built.warnings).toHaveLength(1);
-    expect(built.warnings[0]).toMatch(
-      /checks\/blueprints_exist\.sql\): 1 row breaks it, e\.g\. \[\{"device_id":"m1".*"blueprint_id":"bp-gone"/,
-    );
+    const dangling = built.warnings.filter((w) => /blueprints_exist/.test(w));
+    expect(dangling).toHaveLength(1);
+    // No device_apps or users were synced: the marts that need them are built empty, and say why.
+    const why = '(the stream is not selected, not permitted for the token, or not read yet)';
+    expect(built.warnings.filter((w) => !/blueprints_exist/.test(w)).sort()).toEqual([
+      `marts.assignment_mismatch is empty: no users rows were synced ${why}`,
+      `marts.software_catalog is empty: no device_apps rows were synced ${why}`,
+      `marts.software_inventory is empty: no device_apps rows were synced ${why}`,
+    ]);
+    expect(await query(dbPath, `select count(*)::integer as n from marts.software_catalog`)).toEqual([{ n: 0 }]);
+    expect(dangling[0]).toMatch(/checks\/blueprints_exist\.sql\): 1 row breaks it, e\.g\. \[\{"device_id":"m1".*"blueprint_id":"bp-gone"/);
     expect(await query(dbPath, `select device_id, blueprint_id from marts.fleet_health`)).toEqual([
       { device_id: 'm1', blueprint_id: 'bp-gone' },
     ]);

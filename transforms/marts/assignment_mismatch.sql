@@ -10,6 +10,7 @@
 -- has_mismatch is true when any reason applies.
 -- grain: one row per enrolled device with an assigned user
 -- keys: device_id
+-- requires: users
 -- materialized: table
 with assigned as (
     select f.device_id, f.device_name, f.platform, f.user_id, f.user_email, f.user_name
@@ -87,3 +88,5 @@ select
     ], x -> x is not null) as reasons,
     coalesce(login_matches = false or user_is_archived or user_is_active = false, false) or directory_user_id is null as has_mismatch
 from matched
+-- Without a directory every user would look unknown: nothing is reported instead (run.ts warns).
+where exists (select 1 from directory)

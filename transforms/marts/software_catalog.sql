@@ -4,6 +4,7 @@
 -- it reports one, else its build version. App usage (last opened) is not in the device_apps stream: not here.
 -- grain: one row per bundle id and version installed now
 -- keys: bundle_id, version
+-- requires: device_apps
 -- materialized: table
 with installed as (
     select

@@ -4,6 +4,7 @@
 -- grain: one row per enrolled device, bundle id and install path
 -- keys: device_id, bundle_id, path
 -- nullable keys: path
+-- requires: device_apps
 -- materialized: table
 select
     a.device_id,
