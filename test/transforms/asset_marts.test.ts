@@ -7,7 +7,7 @@
  *   D2 2026-01-06  complete   a1's Slack updated 4.9.0 → 4.10.0
  *   D3 2026-01-07  complete   a1 reassigned to Bo (Ann still logs in); a2 updated to macOS 15.1; a4 gone
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -355,6 +355,21 @@ describe('asset marts from a hand-written history', () => {
       // macOS 14 is measured against 14.x, not 15.
       r('2026-01-05', 'a4', '14.7', '14.7', 0, 0, null),
       r('2026-01-06', 'a4', '14.7', '14.7', 0, 0, null),
+    ]);
+  });
+
+  it('every example query of docs/marts.md runs on these marts, and the asset ones answer', async () => {
+    const doc = readFileSync(new URL('../../docs/marts.md', import.meta.url), 'utf8');
+    const examples = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => (m[1] as string).trim().replace(/;$/, ''));
+    const answers = new Map<string, unknown[]>();
+    for (const sql of examples) answers.set(sql, await query(db, sql));
+    const answer = (start: string) => [...answers].find(([sql]) => sql.startsWith(start))?.[1];
+    expect(answer('-- Devices someone else uses.')).toEqual([{ device_name: 'a1-name', user_email: 'bo@acme.io', login_user: 'ann' }]);
+    expect(answer('-- Assignment changes of the last 7 days.')).toEqual([
+      { device_id: 'a1', user_email: 'bo@acme.io', assigned_from: '2026-01-07' },
+    ]);
+    expect(answer('-- The most outdated apps')).toEqual([
+      { app: 'Slack', bundle_id: 'com.tinyspeck.slackmacgap', newest: '4.10.0', devices_behind: '1' },
     ]);
   });
 });

@@ -45,7 +45,8 @@ intervals as (
         bool_or(is_removed) as is_removed,
         min(snapshot_date) as assigned_from,
         max(snapshot_date) as last_seen_on,
-        arg_min(previous_snapshot_on, snapshot_date) as previous_snapshot_on
+        -- arg_min would skip the null of a device's first day.
+        arg_min_null(previous_snapshot_on, snapshot_date) as previous_snapshot_on
     from numbered
     group by device_id, interval_no
 ),
