@@ -21,11 +21,14 @@ export interface DigestedRead extends ReadOutput, Digest {}
 const primaryKeys = new Map(STREAMS.map((s) => [s.name, s.primaryKey]));
 
 /** Run the CLI (protocol-checked and token-scanned by `run`), keeping RECORDs only as keys and hashes. */
-export async function digestRead(args: string[], options: { killAfterLines?: number } = {}): Promise<DigestedRead> {
+export async function digestRead(
+  args: string[],
+  options: { killAfterLines?: number; killSignal?: NodeJS.Signals } = {},
+): Promise<DigestedRead> {
   const digest: Digest = { keys: new Map(), hashes: new Map(), changes: new Map() };
   const push = (map: Map<string, string[]>, stream: string, value: string) => {
-    let list = map.get(stream);
-    if (!list) map.set(stream, (list = []));
+    const list = map.get(stream) ?? [];
+    map.set(stream, list);
     list.push(value);
   };
   const out = await run(args, {

@@ -29,8 +29,10 @@ function tsFiles(dir: string): string[] {
 }
 
 /** The repository-relative files a module imports (relative specifiers only: packages are not floors). */
-export function importsOf(file: string, source: string): string[] {
-  const specifiers = [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.{1,2}\/[^'"]+)\1/gm)].map((m) => m[2] as string);
+function importsOf(file: string, source: string): string[] {
+  const specifiers = [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.{1,2}\/[^'"]+)\1/gm)].map(
+    (m) => m[2] as string,
+  );
   return specifiers.map((s) => relative(ROOT, resolve(ROOT, dirname(file), s)));
 }
 
@@ -38,7 +40,10 @@ const floorOf = (file: string) => file.split('/')[0] as string;
 
 describe('import direction', () => {
   it('finds the imports of a module, static and dynamic', () => {
-    const found = importsOf('source/cli.ts', "import { a } from './x.ts';\nconst m = await import('../transforms/run.ts');\nimport type { T } from '../core/protocol.ts';");
+    const found = importsOf(
+      'source/cli.ts',
+      "import { a } from './x.ts';\nconst m = await import('../transforms/run.ts');\nimport type { T } from '../core/protocol.ts';",
+    );
     expect(found).toEqual(['source/x.ts', 'transforms/run.ts', 'core/protocol.ts']);
   });
 

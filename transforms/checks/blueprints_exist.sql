@@ -6,7 +6,8 @@
 -- severity: warn
 select f.device_id, f.device_name, f.blueprint_id, f.blueprint_name
 from marts.fleet_health as f
-where not f.is_removed
+where
+    not f.is_removed
     and f.blueprint_id is not null
     and f.blueprint_id not in (select b.id from staging.stg_kandji__blueprints as b where b.is_current)
     and exists (select 1 from staging.stg_kandji__blueprints)
