@@ -5,10 +5,10 @@
 -- DuckDB compares lists element by element). Anything but digits and dots is dropped ("1.2.3 (45)" → 1.2.345 would
 -- be wrong, so a space or parenthesis ends the version). Null for a null or empty version.
 create or replace macro version_parts(v) as
-    case
-        when nullif(trim(v), '') is not null then
-            list_transform(
-                string_split(regexp_extract(trim(v), '^[0-9]+(\.[0-9]+)*'), '.'),
-                x -> try_cast(x as integer)
-            )
-    end;
+case
+    when nullif(trim(v), '') is not null then
+        list_transform(
+            string_split(regexp_extract(trim(v), '^[0-9]+(\.[0-9]+)*'), '.'),
+            x -> try_cast(x as integer)
+        )
+end;

@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTransform, fleetSummary, formatFleetSummary, TransformCheckError, type TransformResult } from '../../transforms/run.ts';
+import { runTransform, fleetSummary, formatFleetSummary, type TransformResult } from '../../transforms/run.ts';
 import { STREAMS } from '../../streams/index.ts';
 import { dump, query, writeRuns, type FixtureRun } from './helpers.ts';
 

@@ -9,5 +9,8 @@ from marts.fleet_health as f
 where
     not f.is_removed
     and f.blueprint_id is not null
-    and f.blueprint_id not in (select b.id from staging.stg_kandji__blueprints as b where b.is_current)
+    and f.blueprint_id not in (
+        select b.id from staging.stg_kandji__blueprints as b
+        where b.is_current
+    )
     and exists (select 1 from staging.stg_kandji__blueprints)

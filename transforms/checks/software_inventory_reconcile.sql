@@ -8,9 +8,22 @@ with expected as (
 ),
 
 actual as (
-    select device_id, bundle_id, path, version from marts.software_inventory
+    select i.device_id, i.bundle_id, i.path, i.version
+    from marts.software_inventory as i
+),
+
+missing as (
+    select * from expected
+    except all
+    select * from actual
+),
+
+extra as (
+    select * from actual
+    except all
+    select * from expected
 )
 
-(select 'missing from software_inventory' as problem, * from (select * from expected except all select * from actual))
+select 'missing from software_inventory' as problem, m.* from missing as m
 union all
-(select 'not a current device_apps row' as problem, * from (select * from actual except all select * from expected))
+select 'not a current device_apps row' as problem, x.* from extra as x

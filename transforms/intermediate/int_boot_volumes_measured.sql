@@ -19,11 +19,11 @@ with volumes as (
 )
 
 select
-    snapshot_date,
-    device_id,
+    volumes.snapshot_date,
+    volumes.device_id,
     max(v.percent_used_number) as percent_used,
     max(v.capacity_bytes)::bigint as capacity_bytes,
     min(v.available_bytes)::bigint as available_bytes
 from volumes
-where coalesce(boot_volume, '') = '' or v.name in (boot_volume, boot_volume || ' - Data')
-group by snapshot_date, device_id
+where coalesce(volumes.boot_volume, '') = '' or v.name in (volumes.boot_volume, volumes.boot_volume || ' - Data')
+group by volumes.snapshot_date, volumes.device_id

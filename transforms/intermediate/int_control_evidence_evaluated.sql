@@ -52,29 +52,76 @@ controls as (
     from devices
     union all
     select
-        snapshot_date, device_id, 'gatekeeper', 2, is_mac, gatekeeper_enabled,
-        'gatekeeper_and_xprotect', gatekeeper_run_id, gatekeeper_synced_at
-    from devices
-    union all
-    select snapshot_date, device_id, 'sip', 3, is_mac, sip_enabled, 'startup_settings', sip_run_id, sip_synced_at
+        snapshot_date,
+        device_id,
+        'gatekeeper' as control,
+        2 as control_order,
+        is_mac as applies,
+        gatekeeper_enabled as passes,
+        'gatekeeper_and_xprotect' as source_stream,
+        gatekeeper_run_id as run_id,
+        gatekeeper_synced_at as collected_at
     from devices
     union all
     select
-        snapshot_date, device_id, 'firewall', 4, is_mac, firewall_enabled,
-        'application_firewall', firewall_run_id, firewall_synced_at
+        snapshot_date,
+        device_id,
+        'sip' as control,
+        3 as control_order,
+        is_mac as applies,
+        sip_enabled as passes,
+        'startup_settings' as source_stream,
+        sip_run_id as run_id,
+        sip_synced_at as collected_at
     from devices
     union all
     select
-        snapshot_date, device_id, 'recovery_lock', 5,
+        snapshot_date,
+        device_id,
+        'firewall' as control,
+        4 as control_order,
+        is_mac as applies,
+        firewall_enabled as passes,
+        'application_firewall' as source_stream,
+        firewall_run_id as run_id,
+        firewall_synced_at as collected_at
+    from devices
+    union all
+    select
+        snapshot_date,
+        device_id,
+        'recovery_lock' as control,
+        5 as control_order,
         -- Applies to Apple silicon Macs; unknown for a Mac whose chip is not reported yet.
-        case when is_mac then apple_silicon else false end,
-        recovery_lock_enabled, 'device_details', details_run_id, details_synced_at
+        case when is_mac then apple_silicon else false end as applies,
+        recovery_lock_enabled as passes,
+        'device_details' as source_stream,
+        details_run_id as run_id,
+        details_synced_at as collected_at
     from devices
     union all
-    select snapshot_date, device_id, 'os_current', 6, true, is_os_current, 'devices', run_id, synced_at
+    select
+        snapshot_date,
+        device_id,
+        'os_current' as control,
+        6 as control_order,
+        true as applies,
+        is_os_current as passes,
+        'devices' as source_stream,
+        run_id,
+        synced_at as collected_at
     from devices
     union all
-    select snapshot_date, device_id, 'blueprint', 7, true, blueprint_id is not null, 'devices', run_id, synced_at
+    select
+        snapshot_date,
+        device_id,
+        'blueprint' as control,
+        7 as control_order,
+        true as applies,
+        blueprint_id is not null as passes,
+        'devices' as source_stream,
+        run_id,
+        synced_at as collected_at
     from devices
 )
 

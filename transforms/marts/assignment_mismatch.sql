@@ -34,7 +34,7 @@ logged_in as (
     select device_id, username
     from staging.stg_kandji__local_users
     where is_current and logged_in
-    qualify row_number() over (partition by device_id order by volume_owner desc nulls last, username) = 1
+    qualify row_number() over (partition by device_id order by volume_owner desc nulls last, username asc) = 1
 ),
 
 evidence as (

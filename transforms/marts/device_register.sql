@@ -12,9 +12,9 @@
 -- keys: device_id
 -- materialized: table
 with latest_snapshot as (
-    select *
-    from snapshots.snp_devices_daily
-    where snapshot_date = (select max(snapshot_date) from snapshots.snp_devices_daily)
+    select s.*
+    from snapshots.snp_devices_daily as s
+    where s.snapshot_date = (select max(l.snapshot_date) from snapshots.snp_devices_daily as l)
 ),
 
 volume as (
@@ -49,9 +49,9 @@ select
     nullif(d.os_version, '') as os_version,
     -- The directory's id for the user, whichever id the device record carried (a 2022-era payload sends the
     -- legacy numeric id; kandji-api.md §6.1).
-    coalesce(by_id.user_id, by_legacy_id.user_id, nullif(d."user" ->> 'id', '')) as user_id,
-    d."user" ->> 'email' as user_email,
-    d."user" ->> 'name' as user_name,
+    coalesce(by_id.user_id, by_legacy_id.user_id, nullif(d.user ->> 'id', '')) as user_id,
+    d.user ->> 'email' as user_email,
+    d.user ->> 'name' as user_name,
     coalesce(by_id.department, by_legacy_id.department) as department,
     coalesce(by_id.job_title, by_legacy_id.job_title) as job_title,
     nullif(d.blueprint_id, '') as blueprint_id,
@@ -75,5 +75,5 @@ from staging.stg_kandji__devices as d
 left join latest_snapshot as s on s.device_id = d.device_id
 left join staging.stg_kandji__device_details as dd on dd.device_id = d.device_id and dd.is_current
 left join volume as v on v.device_id = d.device_id
-left join directory as by_id on by_id.user_id = nullif(d."user" ->> 'id', '')
-left join directory as by_legacy_id on by_legacy_id.deprecated_user_id = nullif(d."user" ->> 'id', '')
+left join directory as by_id on by_id.user_id = nullif(d.user ->> 'id', '')
+left join directory as by_legacy_id on by_legacy_id.deprecated_user_id = nullif(d.user ->> 'id', '')

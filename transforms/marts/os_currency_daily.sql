@@ -38,7 +38,8 @@ measured as (
         (
             select count(*)
             from releases as r
-            where r.platform = d.platform and r.os_major = d.os_parts[1] and r.first_seen_on <= d.snapshot_date
+            where
+                r.platform = d.platform and r.os_major = d.os_parts[1] and r.first_seen_on <= d.snapshot_date
                 and r.os_parts > d.os_parts
         ) as releases_behind
     from devices as d
@@ -65,8 +66,10 @@ select
     releases_behind,
     coalesce(is_behind, false) as is_behind,
     case
-        when is_behind then count(*) filter (where is_behind)
-            over (partition by device_id, streak order by snapshot_date rows between unbounded preceding and current row)
+        when is_behind
+            then
+                count(*) filter (where is_behind)
+                    over (partition by device_id, streak order by snapshot_date rows between unbounded preceding and current row)
         else 0
     end as snapshot_days_behind,
     case
