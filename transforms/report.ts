@@ -70,7 +70,19 @@ export interface ReportData {
   actionCount: number;
   /** Per control on the latest day: in scope, passing, failing, unknown, coverage. */
   controls: { control: string; inScope: number; passing: number; failing: number; unknown: number; coverage: number | null }[];
+  /** The asset register on the latest day: devices by lifecycle state, the most common models, by age. */
+  assets: { lifecycle: Count[]; models: Count[]; age: Count[] };
+  /** Assignment changes of the 7 days before the latest snapshot day, latest first. */
+  assignmentChanges: { device: string; user: string; previousUser: string; since: string }[];
+  /** The apps with the most devices behind the newest version seen in the tenant (at most 10). */
+  outdatedApps: { app: string; newestVersion: string; devicesBehind: number; devices: number }[];
   charts: ChartSpec[];
+}
+
+/** A label and its number of devices. */
+export interface Count {
+  label: string;
+  devices: number;
 }
 
 type Row = Record<string, string | number | boolean | null>;
@@ -212,7 +224,17 @@ export async function reportData(
     const [{ n: snapshotDays } = { n: 0 }] = await query(`select count(*)::integer as n from marts.fleet_health_daily`);
     const hasDevices = Number(snapshotDays) > 0;
     const base = { tenant, generatedAt: generatedAt.toISOString(), summary, freshness, hasDevices };
-    if (!hasDevices) return { ...base, actions: [], actionCount: 0, controls: [], charts: [] };
+    if (!hasDevices)
+      return {
+        ...base,
+        actions: [],
+        actionCount: 0,
+        controls: [],
+        assets: { lifecycle: [], models: [], age: [] },
+        assignmentChanges: [],
+        outdatedApps: [],
+        charts: [],
+      };
 
     const day = `strftime(snapshot_date, '%Y-%m-%d')`;
     const axis = calendarDays((await query(`select distinct ${day} as day from marts.fleet_health_daily`)).map((r) => String(r.day)));
@@ -250,6 +272,64 @@ export async function reportData(
       failing: Number(r.failing),
       unknown: Number(r.unknown),
       coverage: r.coverage === null ? null : Number(r.coverage),
+    }));
+
+    const counts = (rows: Row[]) => rows.map((r) => ({ label: String(r.label), devices: Number(r.devices) }));
+    const assets = {
+      lifecycle: counts(
+        await query(
+          `select lifecycle_state as label, count(*)::integer as devices from marts.device_register group by all order by devices desc, label`,
+        ),
+      ),
+      models: counts(
+        await query(`
+          select coalesce(model, '(not reported)') as label, count(*)::integer as devices
+          from marts.device_register where lifecycle_state <> 'removed' group by all order by devices desc, label limit 10`),
+      ),
+      // Age from first enrollment, measured at the latest snapshot's tenant clock, not the machine's.
+      age: counts(
+        await query(`
+          with clock as (select max(synced_at) as now_at from marts.fleet_health),
+          aged as (
+            select (epoch((select now_at from clock)) - epoch(first_enrolled_at)) / (365.25 * 86400) as years
+            from marts.device_register where lifecycle_state <> 'removed'
+          )
+          select
+            case when years is null then 'not reported' when years < 1 then 'under 1 year' when years < 2 then '1–2 years'
+                 when years < 3 then '2–3 years' else '3 years or more' end as label,
+            count(*)::integer as devices, min(coalesce(years, 99)) as sort_key
+          from aged group by all order by sort_key`),
+      ),
+    };
+    const assignmentChanges = (
+      await query(`
+        with h as (
+          select a.*, lag(a.user_email) over (partition by a.device_id order by a.assigned_from) as previous_user
+          from marts.device_assignment_history as a
+        )
+        select r.device_name, coalesce(h.user_email, h.user_name, h.user_id) as user_name, coalesce(h.previous_user, '(unassigned)') as previous_user,
+               strftime(h.assigned_from, '%Y-%m-%d') as since
+        from h inner join marts.device_register as r using (device_id)
+        where h.previous_snapshot_on is not null
+          and h.assigned_from > (select max(snapshot_date) from marts.fleet_health_daily) - 7
+        order by h.assigned_from desc, r.device_name`)
+    ).map((r) => ({
+      device: String(r.device_name),
+      user: String(r.user_name ?? ''),
+      previousUser: String(r.previous_user),
+      since: String(r.since),
+    }));
+    const outdatedApps = (
+      await query(`
+        select any_value(app_name) as app, any_value(newest_version) as newest_version,
+               sum(devices_behind)::integer as devices_behind, sum(devices)::integer as devices
+        from marts.software_catalog group by bundle_id having sum(devices_behind) > 0
+        order by devices_behind desc, app limit 10`)
+    ).map((r) => ({
+      app: String(r.app),
+      newestVersion: String(r.newest_version),
+      devicesBehind: Number(r.devices_behind),
+      devices: Number(r.devices),
     }));
 
     const fleet = await query(`
@@ -368,7 +448,7 @@ export async function reportData(
         ],
       },
     ];
-    return { ...base, actions, actionCount: act.length, controls, charts };
+    return { ...base, actions, actionCount: act.length, controls, assets, assignmentChanges, outdatedApps, charts };
   } finally {
     connection.closeSync();
     db.closeSync();
@@ -476,6 +556,48 @@ ${table(
 )}</section>`;
 }
 
+function assetSection(data: ReportData): string {
+  const counts = (id: string, title: string, rows: Count[]) =>
+    `<div><h3>${escapeHtml(title)}</h3>${table(
+      id,
+      [title.toLowerCase(), 'devices'],
+      rows.map((r) => [r.label, String(r.devices)]),
+      (i) => i > 0,
+    )}</div>`;
+  const changes =
+    data.assignmentChanges.length === 0
+      ? '<p id="no-assignment-changes">No device changed hands in the last 7 days.</p>'
+      : table(
+          'assignment-changes',
+          ['device', 'now assigned to', 'before', 'seen since'],
+          data.assignmentChanges.map((c) => [c.device, c.user, c.previousUser, c.since]),
+          () => false,
+        );
+  const apps =
+    data.outdatedApps.length === 0
+      ? '<p id="no-outdated-apps">No app is behind the newest version seen in the fleet (or no app inventory was synced).</p>'
+      : table(
+          'outdated-apps',
+          ['app', 'newest version seen', 'devices behind', 'devices with the app'],
+          data.outdatedApps.map((a) => [a.app, a.newestVersion, String(a.devicesBehind), String(a.devices)]),
+          (i) => i > 1,
+        );
+  return `<section id="assets"><h2>Asset register</h2>
+<p>Every device the tenant has had: active, lost, missing, or removed. Age is the time since the device first enrolled. Models and ages count devices not removed.</p>
+<div class="tables">
+${counts('lifecycle', 'Lifecycle', data.assets.lifecycle)}
+${counts('models', 'Model', data.assets.models)}
+${counts('age', 'Age', data.assets.age)}
+</div>
+<h3>Assignment changes in the last 7 days</h3>
+<p>Seen in the daily snapshots: a change is dated to the first sync that showed it.</p>
+${changes}
+<h3>Most outdated apps</h3>
+<p>Apps with the most devices on a version older than the newest one any device in the fleet runs.</p>
+${apps}
+</section>`;
+}
+
 const WORDS_TITLE: Record<string, string> = {
   filevault: 'FileVault',
   gatekeeper: 'Gatekeeper',
@@ -517,6 +639,7 @@ export function renderReport(data: ReportData): string {
 ${summaryTable(summary)}
 ${actionSection(data)}
 ${controlsSection(data)}
+${assetSection(data)}
 <div class="grid">
 ${figures}
 </div>`
@@ -547,6 +670,8 @@ ${figures}
   .chart { position: relative; height: 300px; }
   figcaption { color: #667; font-size: .85rem; margin-top: .35rem; }
   dt { font-weight: 600; margin-top: .6rem; }
+  .tables { display: flex; gap: 2rem; flex-wrap: wrap; }
+  h3 { font-size: 1rem; margin-bottom: 0; }
 </style>
 </head>
 <body>

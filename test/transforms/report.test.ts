@@ -223,6 +223,31 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
     expect(text).not.toMatch(/docs\/|\.md\b|transforms\/|\.duckdb|marts\./);
   });
 
+  it('the asset register, assignment changes and outdated apps equal the marts', async () => {
+    const cells = (id: string) =>
+      page.evaluate(
+        `[...document.querySelectorAll('#${id} tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent))`,
+      ) as Promise<string[][]>;
+    const lifecycle = await query(
+      dbPath,
+      `select lifecycle_state as label, count(*)::integer as devices from marts.device_register group by all order by devices desc, label`,
+    );
+    expect(lifecycle.length).toBeGreaterThan(1);
+    expect(await cells('lifecycle')).toEqual(lifecycle.map((r) => [r.label, String(r.devices)]));
+    const enrolled = await query(dbPath, `select count(*)::integer as n from marts.device_register where lifecycle_state <> 'removed'`);
+    const ages = await cells('age');
+    expect(ages.reduce((n, r) => n + Number(r[1]), 0)).toBe(enrolled[0]?.n);
+    const apps = await query(
+      dbPath,
+      `select any_value(app_name) as app, sum(devices_behind)::integer as behind from marts.software_catalog
+       group by bundle_id having sum(devices_behind) > 0 order by behind desc, app limit 10`,
+    );
+    expect(apps.length).toBeGreaterThan(0);
+    expect((await cells('outdated-apps')).map((r) => [r[0], Number(r[2])])).toEqual(apps.map((a) => [a.app, a.behind]));
+    // The simulated tenant reassigns no device: the page says so rather than showing an empty table.
+    expect(await page.textContent('#no-assignment-changes')).toMatch(/No device changed hands in the last 7 days/);
+  });
+
   it('explains an empty state when the devices list was never synced', async () => {
     const empty = await browser.newPage();
     const errors: string[] = [];
