@@ -28,6 +28,8 @@ export interface TenantsDemoOptions {
   days: number;
   /** Emptied by the caller. */
   out: string;
+  /** Each tenant's requests per hour (the real API's 10,000 by default). */
+  hourlyLimit?: number;
 }
 
 /** A CLI run with its stderr lines prefixed by the tenant (so parallel runs stay readable); stdout returned. */
@@ -75,7 +77,13 @@ export async function tenantsDemo(options: TenantsDemoOptions): Promise<number> 
   const sims: Simulator[] = [];
   try {
     for (const t of tenants) {
-      const sim = await startSimulator({ devices: t.devices, seed: t.seed, subdomain: t.name, keepLog: false });
+      const sim = await startSimulator({
+        devices: t.devices,
+        seed: t.seed,
+        subdomain: t.name,
+        keepLog: false,
+        rateLimit: { perHour: options.hourlyLimit ?? 10_000 },
+      });
       sims.push(sim);
       // subdomain names the tenant: on loopback the URL cannot, and the tenant_id defaults to the subdomain.
       const config = {

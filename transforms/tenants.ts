@@ -217,8 +217,9 @@ export async function formatTenantSummary(dbPath: string): Promise<string> {
 }
 
 /**
- * A read-only view of a built database for one tenant: a connection whose `marts.*` hold only that tenant's rows (all
- * tenants' when `tenant` is undefined), so the fleet summary and the report's queries run unchanged per tenant.
+ * A read-only view of a built database for one tenant: a connection whose `marts.*` and `raw.*` hold only that
+ * tenant's rows (all tenants' when `tenant` is undefined), so the fleet summary and the report's queries run
+ * unchanged per tenant.
  */
 export async function openMarts(dbPath: string, tenant?: string): Promise<{ connection: DuckDBConnection; close(): void }> {
   const db = await DuckDBInstance.create(':memory:');
@@ -231,15 +232,17 @@ export async function openMarts(dbPath: string, tenant?: string): Promise<{ conn
     await connection.run(`attach ${literal(dbPath)} as src (read_only)`);
     if (tenant === undefined) await connection.run('use src');
     else {
-      await connection.run('create schema marts');
+      // Every table that has tenant_id (the marts, the raw runs and records), as a view of this tenant's rows.
       const tables = (
         await connection.runAndReadAll(
-          `select table_name from information_schema.tables where table_catalog = 'src' and table_schema = 'marts' order by 1`,
+          `select distinct table_schema, table_name from information_schema.columns
+           where table_catalog = 'src' and column_name = '${TENANT_FIELD}' and table_schema in ('raw', 'marts') order by 1, 2`,
         )
       ).getRowObjectsJson();
-      for (const { table_name } of tables) {
-        const name = ident(String(table_name));
-        await connection.run(`create view marts.${name} as select * from src.marts.${name} where ${TENANT_FIELD} = ${literal(tenant)}`);
+      for (const schema of new Set(tables.map((t) => String(t.table_schema)))) await connection.run(`create schema ${ident(schema)}`);
+      for (const { table_schema, table_name } of tables) {
+        const id = `${ident(String(table_schema))}.${ident(String(table_name))}`;
+        await connection.run(`create view ${id} as select * from src.${id} where ${TENANT_FIELD} = ${literal(tenant)}`);
       }
     }
     return { connection, close };
