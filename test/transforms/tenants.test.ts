@@ -218,6 +218,20 @@ describe('three tenants over three days, one token revoked for a day', () => {
     expect(blueprint).toEqual(tenants.map((t) => t.devices));
   });
 
+  it('rolls licences and ADE tokens up across tenants: licensed devices as each tenant counts them, every token with its expiry', async () => {
+    const licences = await query(
+      db,
+      `select l.tenant_id, l.computers::integer as computers, t.devices::integer as devices
+       from marts.tenant_licences as l inner join marts.tenants as t using (tenant_id) order by 1`,
+    );
+    expect(licences.map((l) => l.tenant_id)).toEqual(['acme', 'globex', 'initech']);
+    for (const l of licences) expect(l.computers, l.tenant_id).toBe(l.devices);
+    const tokens = await query(db, 'select tenant_id, status, days_left::integer as days_left, expiry_status from marts.tenant_ade_tokens');
+    expect(new Set(tokens.map((t) => t.tenant_id))).toEqual(new Set(['acme', 'globex', 'initech']));
+    for (const t of tokens)
+      expect(t.expiry_status).toBe(t.status !== 'SUCCESS' ? 'broken' : t.days_left < 0 ? 'expired' : t.days_left <= 30 ? 'expiring' : 'ok');
+  });
+
   it.skipIf(!existsSync(CHROMIUM))(
     'the report: all tenants, a table of their syncs, and a selector that redraws one tenant alone',
     async () => {
