@@ -435,7 +435,7 @@ export class Tenant {
     const from = this.now;
     const to = from + Math.round(hours * HOUR);
     const days = hours / 24;
-    const pChange = 1 - Math.pow(1 - this.dailyChangeRate, days);
+    const pChange = 1 - (1 - this.dailyChangeRate) ** days;
     const summary: AdvanceSummary = { from, to, changed: [], enrolled: [], deleted: [], usersMoved: [] };
     const at = (key: string, i: number) => from + Math.floor(unit(s, key, i, to) * (to - from));
 

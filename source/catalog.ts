@@ -2,9 +2,9 @@
  * The catalog both ways: `discover` turns the stream declarations into Airbyte streams, and `read` checks the
  * configured catalog it is given against them, refusing what it cannot honour with a config error that says why.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json_file.ts';
 import type { AirbyteStream } from '../core/protocol.ts';
 
 export type SyncMode = 'full_refresh' | 'incremental';
@@ -42,27 +42,7 @@ const EXAMPLE =
   'Expected a ConfiguredAirbyteCatalog: {"streams":[{"stream":{"name":"devices","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}. `discover` prints the streams.';
 
 export async function loadCatalog(path: string): Promise<ConfiguredCatalog> {
-  let text: string;
-  try {
-    if ((await stat(path)).isDirectory()) throw new ConfigError(`The catalog path ${path} is a directory, not a file.`);
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const code = (error as { code?: string }).code;
-    throw new ConfigError(
-      code === 'ENOENT'
-        ? `The catalog file ${path} does not exist.`
-        : `Could not read the catalog file ${path} (${code ?? String(error)}).`,
-    );
-  }
-  if (text.trim() === '') throw new ConfigError(`The catalog file ${path} is empty. ${EXAMPLE}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`The catalog file ${path} is not valid JSON (${(error as Error).message}).`);
-  }
-  return parseCatalog(parsed, path);
+  return parseCatalog(await readJsonFile(path, { what: 'catalog', whenEmpty: EXAMPLE }), path);
 }
 
 export function parseCatalog(parsed: unknown, source = 'The catalog'): ConfiguredCatalog {
@@ -92,13 +72,6 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
       });
       return;
     }
-    if (mode === 'incremental' && !spec.cursorField) {
-      out.rejected.push({
-        name,
-        reason: `Stream ${name} supports full_refresh only (the API has no change marker for it); set its sync_mode to full_refresh.`,
-      });
-      return;
-    }
     if (seen.has(name)) throw new ConfigError(`${source} names the stream ${name} twice.`);
     seen.add(name);
     // The cursor is source-defined: another cursor_field cannot be honoured, but it should not pass unnoticed.
@@ -107,7 +80,9 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
       out.warnings?.push(
         `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${spec.cursorField}"], and that is used.`,
       );
-    out.streams.push({ spec, syncMode: mode });
+    // `incremental` on a stream without a cursor reads it in full, as Airbyte's Python CDK does: PyAirbyte asks every
+    // stream for `incremental` whatever its supported_sync_modes say, and refusing would fail every one of its reads.
+    out.streams.push({ spec, syncMode: mode === 'incremental' && !spec.cursorField ? 'full_refresh' : mode });
   });
   // Keep the connector's own order (fleet-wide first, per-device last), whatever order the catalog lists.
   out.streams.sort((a, b) => STREAMS.indexOf(a.spec) - STREAMS.indexOf(b.spec));

@@ -5,19 +5,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { simulateCommand } from '../simulator/cli.ts';
-import { loadState } from '../state/input.ts';
-import { discoverCatalog, loadCatalog } from './catalog.ts';
+import { type InputState, loadState } from '../state/input.ts';
+import { type ConfiguredCatalog, discoverCatalog, loadCatalog } from './catalog.ts';
 import { checkConnection } from './check.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, type ResolvedConfig } from './config.ts';
 import { ConnectorError, failureTypeOf } from '../core/errors.ts';
 import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
 import { Progress } from './progress.ts';
 import { LineWriter, message, type MessageSink } from '../core/protocol.ts';
-import { read } from './read/engine.ts';
+import { logSummary, read } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
-import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type JsonLines, type Protocol } from './singer.ts';
+import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
 import { GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
@@ -47,7 +47,7 @@ function say(line: string): void {
  * a user's mistake gets its own message, anything else a short message plus the stack in `stack_trace`. In Singer
  * mode, whose stdout has no error message, the error is an ERROR line on stderr and the exit code says the rest.
  */
-async function protocol(body: () => Promise<number | void>, mode: Protocol = 'airbyte'): Promise<void> {
+async function protocol(body: () => Promise<number | undefined>, mode: Protocol = 'airbyte'): Promise<void> {
   try {
     process.exitCode = (await body()) ?? 0;
   } catch (error) {
@@ -78,12 +78,13 @@ interface ReadCommandOptions {
 }
 
 /** `discover` in either protocol: one CATALOG message, or the Singer catalog object (what `--discover` prints). */
-async function discoverCommand(opts: { config: string; protocol: Protocol }): Promise<void> {
+async function discoverCommand(opts: { config: string; protocol: Protocol }): Promise<undefined> {
   // The catalog does not depend on the tenant, but a broken config should fail here, not at the first sync.
   await loadConfig(opts.config);
   if (opts.protocol === 'singer') {
-    const out: JsonLines = stdout;
-    await out.write(singerCatalog());
+    // Indented, not one line: Meltano reads discovery output line by line with asyncio's 64 KiB line limit, and the
+    // catalog on one line is larger than that ("Separator is found, but chunk is longer than limit").
+    await new Promise<void>((done) => process.stdout.write(redact(`${JSON.stringify(singerCatalog(), null, 2)}\n`), () => done()));
   } else {
     await stdout.write({ type: 'CATALOG', catalog: discoverCatalog() });
   }
@@ -93,8 +94,8 @@ async function discoverCommand(opts: { config: string; protocol: Protocol }): Pr
 async function readCommand(opts: ReadCommandOptions): Promise<number> {
   const config = await loadConfig(opts.config);
   for (const warning of config.warnings) log.warn(warning);
-  let catalog;
-  let state;
+  let catalog: ConfiguredCatalog;
+  let state: InputState;
   let sink: MessageSink;
   if (opts.protocol === 'singer') {
     const selection = await loadSingerCatalog(opts.catalog);
@@ -135,6 +136,8 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
       state,
       sink: progress.watch(gate),
       say,
+      debug: log.enabled('debug') ? (line) => log.debug(line) : undefined,
+      report: (result) => logSummary(result, log),
       onRequests: (count) => (progress.requests = count),
     });
     return result.failed ? 1 : 0;
@@ -208,7 +211,7 @@ withLogging(program.command('check'))
   .requiredOption('--config <file>', 'connector configuration (JSON)')
   .action((opts: { config: string }) =>
     protocol(async () => {
-      let config;
+      let config: ResolvedConfig;
       try {
         config = await loadConfig(opts.config);
       } catch (error) {

@@ -4,10 +4,10 @@
  * address into one API origin (kandji-api.md §1). Every mistake is a ConfigError that names the field and the fix;
  * no message ever contains the token.
  */
-import { readFile } from 'node:fs/promises';
 import Value from 'typebox/value';
 import { parseTimestamp } from '../schemas/values.ts';
 import { ConfigError } from '../core/errors.ts';
+import { type JsonFileKind, readJsonFile } from '../core/json_file.ts';
 import { registerSecret } from '../core/redact.ts';
 import { configSchema, SECRET_FIELDS, type Config } from './spec.ts';
 
@@ -20,12 +20,7 @@ export interface ResolvedConfig {
   baseUrl: string;
   /** The host of `baseUrl`, with the port when it is not the scheme's default, e.g. `acme.api.kandji.io`. */
   host: string;
-  region: Region;
-  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
-  subdomain: string | undefined;
-  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
-  isLoopback: boolean;
-  /** The API token, a UUID, without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
+  /** The API token (a UUID for every Kandji token seen), without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
   token: string;
   /** Where audit_events starts on a first sync, ms since epoch; undefined: `START_DATE_DEFAULT_DAYS` before the sync. */
   startDate: number | undefined;
@@ -46,32 +41,19 @@ export interface ResolvedConfig {
 const EXAMPLE =
   'It should hold a JSON object like {"api_url": "acme.api.kandji.io", "api_token": "<the API token from Settings → Access>"}.';
 
+const PASS_CONFIG = 'Pass --config with the path of your configuration file.';
+const CONFIG_FILE: JsonFileKind = {
+  what: 'config',
+  whenMissing: `${PASS_CONFIG} ${EXAMPLE}`,
+  whenDirectory: PASS_CONFIG,
+  whenUnreadable: 'Check that it exists and is readable.',
+  whenEmpty: EXAMPLE,
+  whenInvalid: 'Look for a missing comma or quote, a trailing comma, or a comment (JSON allows none).',
+};
+
 /** Read, validate and resolve the configuration file at `path`. `now` (ms) only decides whether start_date is in the future. */
 export async function loadConfig(path: string, now: number = Date.now()): Promise<ResolvedConfig> {
-  let text: string;
-  try {
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      throw new ConfigError(`The config file ${path} does not exist. Pass --config with the path of your configuration file. ${EXAMPLE}`);
-    if (code === 'EISDIR')
-      throw new ConfigError(`The config path ${path} is a directory, not a file. Pass --config with the path of your configuration file.`);
-    throw new ConfigError(`Could not read the config file ${path} (${code ?? String(error)}). Check that it exists and is readable.`);
-  }
-  if (text.trim() === '') throw new ConfigError(`The config file ${path} is empty. ${EXAMPLE}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    // V8 may quote the text around the error (`Unexpected token 'x', ..."api_token": x0f8f"... is not valid JSON`),
-    // and that text can be the token: cut the message at the first double quote, which only such a quote has.
-    // Secrets cannot be registered before the file is parsed, so redact() would not catch it.
-    const reason = (error as Error).message.replace(/,?\s*(?:\.\.\.)?".*$/s, '');
-    throw new ConfigError(
-      `The config file ${path} is not valid JSON (${reason}). Look for a missing comma or quote, a trailing comma, or a comment (JSON allows none).`,
-    );
-  }
+  const raw = await readJsonFile(path, CONFIG_FILE);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigError(`The config file ${path} holds ${kindOf(raw)}, not a JSON object. ${EXAMPLE}`);
   return resolveConfig(raw, now);
@@ -95,10 +77,12 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     }
   }
   const config = validate(given);
-  const token = resolveToken(config.api_token);
   const warnings: string[] = unknownKeys(given);
+  const token = resolveToken(config.api_token, warnings);
+  const { baseUrl, host } = resolveHost(config, warnings);
   return {
-    ...resolveHost(config, warnings),
+    baseUrl,
+    host,
     token,
     startDate: resolveStartDate(config.start_date, now, warnings),
     requestBudgetShare: config.request_budget_share,
@@ -233,7 +217,8 @@ function kindOf(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Token
 
-// Kandji's own CLI accepts only UUID-shaped tokens (kandji-api.md §1, [IRUCTL] validate_token).
+// Kandji's tokens are UUIDs and its own CLI accepts nothing else (kandji-api.md §1, [IRUCTL] validate_token), but the
+// public OpenAPI describes a bearer token of another format: a token of another shape is sent, with a warning.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Without surrounding whitespace and without a pasted `Bearer ` prefix. */
@@ -244,13 +229,17 @@ function cleanToken(value: string): string {
     .trim();
 }
 
-function resolveToken(value: string): string {
+function resolveToken(value: string, warnings: string[]): string {
   const token = cleanToken(value);
   if (token === '') throw new ConfigError('api_token is empty. Paste the API token from Kandji: Settings → Access → API tokens.');
   // Never quote the value: a near-miss token is still most of a secret.
-  if (!UUID.test(token))
+  if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError(
-      `api_token is not a Kandji API token: Kandji tokens are UUIDs, 36 characters like 12345678-abcd-4def-8123-456789abcdef, and the value given has ${token.length} characters. Copy the token again from Settings → Access → API tokens.`,
+      'api_token holds spaces, line breaks or other characters an HTTP header cannot carry. Copy the token again from Settings → Access → API tokens.',
+    );
+  if (!UUID.test(token))
+    warnings.push(
+      `api_token is not shaped like a Kandji API token (a UUID, 36 characters like 12345678-abcd-4def-8123-456789abcdef; the value given has ${token.length} characters). It is sent as given; if Kandji answers 401, copy the token again from Settings → Access → API tokens.`,
     );
   return token;
 }
@@ -258,7 +247,14 @@ function resolveToken(value: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Host
 
-type Host = Pick<ResolvedConfig, 'baseUrl' | 'host' | 'region' | 'subdomain' | 'isLoopback'>;
+/** What the address resolves to; only `baseUrl` and `host` leave this file (the rest decides them). */
+interface Host extends Pick<ResolvedConfig, 'baseUrl' | 'host'> {
+  region: Region;
+  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
+  subdomain: string | undefined;
+  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
+  isLoopback: boolean;
+}
 
 // A DNS label, which is all a Kandji subdomain is.
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';

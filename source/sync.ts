@@ -28,7 +28,7 @@ import { checkConnection, type CheckResult } from './check.ts';
 import { lockOutputDir, prepareOutputDir } from './out_dir.ts';
 import type { ResolvedConfig } from './config.ts';
 import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
-import { read, type ReadResult } from './read/engine.ts';
+import { logSummary, read, type ReadResult } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
 
 export type { OutputFormat, RunManifest, StreamManifest } from '../core/run_manifest.ts';
@@ -89,7 +89,10 @@ class FileSink implements MessageSink {
       case 'RECORD': {
         const stream = msg.record.stream;
         let file = this.files.get(stream);
-        if (!file) this.files.set(stream, (file = createWriteStream(join(this.dir, `${stream}.jsonl`))));
+        if (!file) {
+          file = createWriteStream(join(this.dir, `${stream}.jsonl`));
+          this.files.set(stream, file);
+        }
         this.counts.set(stream, (this.counts.get(stream) ?? 0) + 1);
         if (!file.write(`${redact(JSON.stringify(msg.record.data))}\n`)) return new Promise((resolve) => file.once('drain', resolve));
         return;
@@ -339,6 +342,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
     say: (line) => log.info(line),
     onRequests: (count) => (requests = count),
     onAnchor: (live) => (anchor = live),
+    report: (outcome) => logSummary(outcome, log),
   });
   const signal = options.signal;
   const interruption = new Promise<string | undefined>((resolve) => {

@@ -61,7 +61,8 @@ export class ReadContext {
 
   /** The devices stream hands over the ids it read, so per-device streams need not list the fleet again. */
   setFleet(devices: FleetDevice[]): FleetDevice[] {
-    return (this.fleetList = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    this.fleetList = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.fleetList;
   }
 
   /** Every device, sorted by id: from the devices stream of this sync, or listed now on behalf of `stream`. */

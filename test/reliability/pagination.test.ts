@@ -36,7 +36,10 @@ async function readChanging(initial: number[], changes: Change[], limit: number,
         const start = Math.floor(c.where * fleet.length);
         for (const gone of fleet.splice(start, c.remove)) removed.add(gone);
         // New devices get ids spread over the whole range, before and after the reader's position.
-        for (let k = 0; k < c.enroll; k++) fleet.push((next = (next * 1103515245 + 12345) % 0x7fff_ffff));
+        for (let k = 0; k < c.enroll; k++) {
+          next = (next * 1103515245 + 12345) % 0x7fff_ffff;
+          fleet.push(next);
+        }
         fleet = [...new Set(fleet)].sort((a, b) => a - b);
       }
       requests++;

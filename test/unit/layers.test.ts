@@ -29,7 +29,7 @@ function tsFiles(dir: string): string[] {
 }
 
 /** The repository-relative files a module imports (relative specifiers only: packages are not floors). */
-export function importsOf(file: string, source: string): string[] {
+function importsOf(file: string, source: string): string[] {
   const specifiers = [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.{1,2}\/[^'"]+)\1/gm)].map(
     (m) => m[2] as string,
   );

@@ -213,8 +213,8 @@ describe('the spec passes Airbyte’s spec checks', () => {
 /** ResolvedConfig names that are not the field's camelCase name. The host fields become the base URL. */
 const RESOLVED_AS: Record<string, string[]> = {
   api_url: ['baseUrl', 'host'],
-  subdomain: ['baseUrl', 'subdomain'],
-  region: ['baseUrl', 'region'],
+  subdomain: ['baseUrl'],
+  region: ['baseUrl'],
   api_token: ['token'],
   request_timeout_seconds: ['requestTimeoutMs'],
 };
@@ -326,6 +326,7 @@ describe('every spec field is read by the connector', () => {
       [
         '// maxConcurrency in a comment',
         "const a = 'device_details_max_per_sync'; /* startDate */",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture is TypeScript source that holds a template literal
         'const b = `x ${config.deviceAppsSource} y ${`${{ k: 1 }.k}`} requestBudgetShare`;',
         'const c = /api_token"/.test(s) ? config.token : 0;',
       ].join('\n'),
