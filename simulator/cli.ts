@@ -50,7 +50,7 @@ export function simulateCommand(): Command {
     .action(async (opts) => {
       const rate = opts.faultRate as number;
       const { startSimulator } = await import('./server.ts');
-      let sim;
+      let sim: Awaited<ReturnType<typeof startSimulator>>;
       try {
         sim = await startSimulator({
           devices: opts.devices,

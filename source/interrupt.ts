@@ -27,7 +27,10 @@ export function onStopSignal(stop: (signal: StopSignal) => void): { signal: Abor
     stop(signal);
   };
   for (const name of STOP_SIGNALS) process.on(name, handler);
-  return { signal: controller.signal, dispose: () => STOP_SIGNALS.forEach((name) => process.off(name, handler)) };
+  const dispose = () => {
+    for (const name of STOP_SIGNALS) process.off(name, handler);
+  };
+  return { signal: controller.signal, dispose };
 }
 
 /**
