@@ -27,10 +27,12 @@ export function onStopSignal(stop: (signal: StopSignal) => void): { signal: Abor
     stop(signal);
   };
   for (const name of STOP_SIGNALS) process.on(name, handler);
-  const dispose = () => {
-    for (const name of STOP_SIGNALS) process.off(name, handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const name of STOP_SIGNALS) process.off(name, handler);
+    },
   };
-  return { signal: controller.signal, dispose };
 }
 
 /**

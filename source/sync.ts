@@ -340,9 +340,9 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
     state,
     sink,
     say: (line) => log.info(line),
+    report: (result) => logSummary(result, log),
     onRequests: (count) => (requests = count),
     onAnchor: (live) => (anchor = live),
-    report: (outcome) => logSummary(outcome, log),
   });
   const signal = options.signal;
   const interruption = new Promise<string | undefined>((resolve) => {

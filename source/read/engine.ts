@@ -63,11 +63,11 @@ export interface ReadOptions {
 export async function read(options: ReadOptions): Promise<ReadResult> {
   const { settings, catalog, state } = options;
   const say = options.say ?? (() => {});
+  const debug = options.debug;
   // Another tenant's state would make the incremental streams read nothing and call it complete: refuse it first.
   const owner: StateOwner = { api_host: settings.host, ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }) };
   checkStateOwner(state, owner);
   const sink = ownedStates(options.sink, owner);
-  const debug = options.debug;
   const started = Date.now();
   const client = new KandjiClient({
     ...settings,

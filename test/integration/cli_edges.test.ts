@@ -51,7 +51,7 @@ describe('command-line edges', () => {
 
   it('read | head: the closed pipe ends the read quietly, with no stack trace', async () => {
     // As a shell runs it: `head` takes the first bytes and exits; the read's next write meets a closed pipe.
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, whose ${PIPESTATUS[0]} is bash's, not a template's
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, where ${PIPESTATUS[0]} is bash's own expansion
     const script = '"$0" "$1" read --config "$2" --catalog "$3" | head -c 100 > /dev/null; exit "${PIPESTATUS[0]}"';
     const catalog = catalogFile('full_refresh', ['devices', 'device_apps']);
     const child = spawn('bash', ['-c', script, process.execPath, CLI, configFile(sim()), catalog], {
