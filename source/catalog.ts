@@ -25,6 +25,22 @@ export function discoverCatalog(): { streams: AirbyteStream[] } {
   return { streams: STREAMS.map(airbyteStream) };
 }
 
+/**
+ * A ConfiguredAirbyteCatalog as a `--catalog` file holds it: every stream (or those in `names`), incremental where the
+ * stream has a cursor unless `mode` is full_refresh, destination append.
+ */
+export function configuredCatalogJson(mode: SyncMode = 'incremental', names?: readonly string[]) {
+  return {
+    streams: discoverCatalog()
+      .streams.filter((stream) => !names || names.includes(stream.name))
+      .map((stream) => ({
+        stream,
+        sync_mode: mode === 'incremental' && stream.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
+        destination_sync_mode: 'append',
+      })),
+  };
+}
+
 export interface ConfiguredStream {
   spec: StreamDeclaration;
   syncMode: SyncMode;
@@ -84,4 +100,9 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
   // Keep the connector's own order (fleet-wide first, per-device last), whatever order the catalog lists.
   out.streams.sort((a, b) => STREAMS.indexOf(a.spec) - STREAMS.indexOf(b.spec));
   return out;
+}
+
+/** Every stream, incremental where it can be: what `sync` and a Singer read without `--catalog` read. */
+export function defaultCatalog(): ConfiguredCatalog {
+  return parseCatalog(configuredCatalogJson());
 }

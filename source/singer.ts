@@ -20,7 +20,7 @@
  */
 import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
 import { parseState, type InputState } from '../state/input.ts';
-import { parseCatalog, type ConfiguredCatalog } from './catalog.ts';
+import { type ConfiguredCatalog, defaultCatalog, parseCatalog } from './catalog.ts';
 import { ConfigError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json_file.ts';
 import { levelOf, type Logger } from './log.ts';
@@ -121,9 +121,7 @@ export interface SingerSelection {
 /** Every stream, incremental where it can be: what a Singer read without `--catalog` does. */
 export function defaultSelection(): SingerSelection {
   return {
-    catalog: parseCatalog({
-      streams: STREAMS.map((s) => ({ stream: { name: s.name }, sync_mode: s.cursorField ? 'incremental' : 'full_refresh' })),
-    }),
+    catalog: defaultCatalog(),
     deselected: new Map(),
   };
 }

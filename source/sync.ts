@@ -19,9 +19,9 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { duckdbColumnsLiteral } from '../schemas/duckdb.ts';
-import { streamByName, STREAMS } from '../streams/index.ts';
+import { streamByName } from '../streams/index.ts';
 import { loadState } from '../state/input.ts';
-import { parseCatalog, type ConfiguredCatalog } from './catalog.ts';
+import { type ConfiguredCatalog, defaultCatalog } from './catalog.ts';
 import type { ResolvedConfig } from './config.ts';
 import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
 import { read, type ReadResult } from './read/engine.ts';
@@ -47,17 +47,6 @@ export interface SyncLog {
 }
 
 const silent: SyncLog = { info: () => {}, warn: () => {}, error: () => {} };
-
-/** A catalog of every stream, incremental where the stream supports it. */
-export function defaultCatalog(): ConfiguredCatalog {
-  return parseCatalog({
-    streams: STREAMS.map((s) => ({
-      stream: { name: s.name },
-      sync_mode: s.cursorField ? 'incremental' : 'full_refresh',
-      destination_sync_mode: 'append',
-    })),
-  });
-}
 
 /** Writes each stream's records to its own JSONL file and keeps the last STATE of each stream. */
 class FileSink implements MessageSink {
