@@ -2,7 +2,7 @@
  * The Prism streams: fleet-wide inventory from `GET /prism/{category}` (kandji-api.md §6.10). Every row carries the
  * same device columns; each category adds its own. `updated_at` is the change marker the incremental syncs filter on.
  */
-import { array, boolean, integer, number, object, record, string, timestamp, type Static } from './schema.ts';
+import { array, boolean, integer, number, object, record, string, timestamp } from './schema.ts';
 
 export const prismCommon = {
   device_id: string(),
@@ -139,5 +139,3 @@ export const local_users = record({
   mobile_account: boolean(),
   home_folder_secure: boolean(),
 });
-
-export type DeviceInformation = Static<typeof device_information>;
