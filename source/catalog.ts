@@ -86,16 +86,11 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
       });
       return;
     }
-    if (mode === 'incremental' && !spec.cursorField) {
-      out.rejected.push({
-        name,
-        reason: `Stream ${name} supports full_refresh only (the API has no change marker for it); set its sync_mode to full_refresh.`,
-      });
-      return;
-    }
     if (seen.has(name)) throw new ConfigError(`${source} names the stream ${name} twice.`);
     seen.add(name);
-    out.streams.push({ spec, syncMode: mode });
+    // `incremental` on a stream without a cursor reads it in full, as Airbyte's Python CDK does: PyAirbyte asks every
+    // stream for `incremental` whatever its supported_sync_modes say, and refusing would fail every one of its reads.
+    out.streams.push({ spec, syncMode: mode === 'incremental' && !spec.cursorField ? 'full_refresh' : mode });
   });
   // Keep the connector's own order (fleet-wide first, per-device last), whatever order the catalog lists.
   out.streams.sort((a, b) => STREAMS.indexOf(a.spec) - STREAMS.indexOf(b.spec));

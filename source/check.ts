@@ -71,8 +71,7 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
         if (error instanceof PermissionError) allowed.set(permission, false);
         else if (error instanceof NotFoundError)
           allowed.set(permission, true); // the device vanished; the permission was accepted
-        else if (error instanceof ConfigError && /HTTP 401/.test(error.message))
-          allowed.set(permission, false); // some tenants answer 401 for a missing permission
+        // A 401 here, after /devices was answered, is a missing permission: the client reports it as a PermissionError.
         else throw error;
       }
     }

@@ -14,9 +14,9 @@ import { ConnectorError, failureTypeOf } from '../core/errors.ts';
 import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
 import { Progress } from './progress.ts';
 import { LineWriter, message, type MessageSink } from '../core/protocol.ts';
-import { read } from './read/engine.ts';
+import { logSummary, read } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
-import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type JsonLines, type Protocol } from './singer.ts';
+import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
 import type { InputFormat } from '../transforms/raw.ts';
@@ -72,8 +72,9 @@ async function discoverCommand(opts: { config: string; protocol: Protocol }): Pr
   // The catalog does not depend on the tenant, but a broken config should fail here, not at the first sync.
   await loadConfig(opts.config);
   if (opts.protocol === 'singer') {
-    const out: JsonLines = stdout;
-    await out.write(singerCatalog());
+    // Indented, not one line: Meltano reads discovery output line by line with asyncio's 64 KiB line limit, and the
+    // catalog on one line is larger than that ("Separator is found, but chunk is longer than limit").
+    await new Promise<void>((done) => process.stdout.write(redact(`${JSON.stringify(singerCatalog(), null, 2)}\n`), () => done()));
   } else {
     await stdout.write({ type: 'CATALOG', catalog: discoverCatalog() });
   }
@@ -106,6 +107,8 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
       state,
       sink: progress.watch(sink),
       say,
+      debug: log.enabled('debug') ? (line) => log.debug(line) : undefined,
+      report: (result) => logSummary(result, log),
       onRequests: (count) => (progress.requests = count),
     });
     return result.failed ? 1 : 0;

@@ -20,12 +20,7 @@ export interface ResolvedConfig {
   baseUrl: string;
   /** The host of `baseUrl`, with the port when it is not the scheme's default, e.g. `acme.api.kandji.io`. */
   host: string;
-  region: Region;
-  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
-  subdomain: string | undefined;
-  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
-  isLoopback: boolean;
-  /** The API token, a UUID, without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
+  /** The API token (a UUID for every Kandji token seen), without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
   token: string;
   /** Where audit_events starts on a first sync, ms since epoch; undefined: `START_DATE_DEFAULT_DAYS` before the sync. */
   startDate: number | undefined;
@@ -82,10 +77,12 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     }
   }
   const config = validate(given);
-  const token = resolveToken(config.api_token);
   const warnings: string[] = [];
+  const token = resolveToken(config.api_token, warnings);
+  const { baseUrl, host } = resolveHost(config, warnings);
   return {
-    ...resolveHost(config, warnings),
+    baseUrl,
+    host,
     token,
     startDate: resolveStartDate(config.start_date, now, warnings),
     requestBudgetShare: config.request_budget_share,
@@ -184,7 +181,8 @@ function kindOf(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Token
 
-// Kandji's own CLI accepts only UUID-shaped tokens (kandji-api.md §1, [IRUCTL] validate_token).
+// Kandji's tokens are UUIDs and its own CLI accepts nothing else (kandji-api.md §1, [IRUCTL] validate_token), but the
+// public OpenAPI describes a bearer token of another format: a token of another shape is sent, with a warning.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Without surrounding whitespace and without a pasted `Bearer ` prefix. */
@@ -195,13 +193,17 @@ function cleanToken(value: string): string {
     .trim();
 }
 
-function resolveToken(value: string): string {
+function resolveToken(value: string, warnings: string[]): string {
   const token = cleanToken(value);
   if (token === '') throw new ConfigError('api_token is empty. Paste the API token from Kandji: Settings → Access → API tokens.');
   // Never quote the value: a near-miss token is still most of a secret.
-  if (!UUID.test(token))
+  if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError(
-      `api_token is not a Kandji API token: Kandji tokens are UUIDs, 36 characters like 12345678-abcd-4def-8123-456789abcdef, and the value given has ${token.length} characters. Copy the token again from Settings → Access → API tokens.`,
+      'api_token holds spaces, line breaks or other characters an HTTP header cannot carry. Copy the token again from Settings → Access → API tokens.',
+    );
+  if (!UUID.test(token))
+    warnings.push(
+      `api_token is not shaped like a Kandji API token (a UUID, 36 characters like 12345678-abcd-4def-8123-456789abcdef; the value given has ${token.length} characters). It is sent as given; if Kandji answers 401, copy the token again from Settings → Access → API tokens.`,
     );
   return token;
 }
@@ -209,7 +211,14 @@ function resolveToken(value: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Host
 
-type Host = Pick<ResolvedConfig, 'baseUrl' | 'host' | 'region' | 'subdomain' | 'isLoopback'>;
+/** What the address resolves to; only `baseUrl` and `host` leave this file (the rest decides them). */
+interface Host extends Pick<ResolvedConfig, 'baseUrl' | 'host'> {
+  region: Region;
+  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
+  subdomain: string | undefined;
+  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
+  isLoopback: boolean;
+}
 
 // A DNS label, which is all a Kandji subdomain is.
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';

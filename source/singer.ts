@@ -284,8 +284,6 @@ export class SingerSink implements MessageSink {
             const schema = this.schema(stream_descriptor.name);
             if (schema) return this.out.write(schema);
           }
-        } else if (trace.type === 'ESTIMATE') {
-          log.debug(`${trace.estimate.name}: about ${trace.estimate.row_estimate ?? '?'} records`);
         }
         return;
       }

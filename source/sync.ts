@@ -24,7 +24,7 @@ import { loadState } from '../state/input.ts';
 import { type ConfiguredCatalog, defaultCatalog } from './catalog.ts';
 import type { ResolvedConfig } from './config.ts';
 import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
-import { read, type ReadResult } from './read/engine.ts';
+import { logSummary, read, type ReadResult } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
 
 export type { OutputFormat, RunManifest, StreamManifest } from '../core/run_manifest.ts';
@@ -225,7 +225,14 @@ export async function sync(options: SyncOptions): Promise<SyncResult> {
   await mkdir(inflight, { recursive: true });
 
   const sink = new FileSink(inflight, log);
-  const result = await read({ settings: options.config, catalog, state, sink, say: (line) => log.info(line) });
+  const result = await read({
+    settings: options.config,
+    catalog,
+    state,
+    sink,
+    say: (line) => log.info(line),
+    report: (result) => logSummary(result, log),
+  });
 
   const status: RunManifest['status'] = result.failed ? 'failed' : result.rateLimited ? 'incomplete' : 'complete';
   const runId = `${compact(result.anchor)}_${compact(startedAt)}`;

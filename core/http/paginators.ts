@@ -89,13 +89,6 @@ export function prismCursor(options: { limit: number; filter?: string }): Pagina
   };
 }
 
-/** An unpaginated object: the whole body is one row. */
-export const single: Paginator = {
-  style: 'single object',
-  first: () => ({}),
-  read: (body) => ({ rows: [body], next: undefined }),
-};
-
 export interface Page extends PageRead {
   /** The request that produced this page, so a caller can checkpoint and resume from it. */
   request: { path: string; query: Query };

@@ -9,16 +9,17 @@ import { streamByName } from '../../streams/index.ts';
 import type { StreamDeclaration } from '../../streams/declaration.ts';
 import type { ConfiguredCatalog, SyncMode } from '../catalog.ts';
 import { ConnectorError, failureTypeOf } from '../../core/errors.ts';
-import { KandjiClient, type ClientOptions, type EndpointCounters } from '../../core/http/client.ts';
+import { KandjiClient, type ClientOptions, type EndpointCounters, type RequestInfo } from '../../core/http/client.ts';
 import { BudgetExhaustedError, PermissionError } from '../../core/http/errors.ts';
 import { message, type MessageSink } from '../../core/protocol.ts';
 import { redact } from '../../core/redact.ts';
+import type { LogFormat } from '../log.ts';
 import type { InputState } from '../../state/input.ts';
 import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream_run.ts';
 
-export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry'>;
+export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry' | 'onRequest'>;
 
 export interface StreamOutcome {
   name: string;
@@ -47,6 +48,10 @@ export interface ReadOptions {
   sink: MessageSink;
   /** Lines for people (retries, the summary): stderr in the CLI. */
   say?: (line: string) => void;
+  /** Lines for debugging (each request: method, path, status, time): stderr at `--log-level debug`. */
+  debug?: ((line: string) => void) | undefined;
+  /** Reports the end-of-read summary; default: the `summary` table's lines through `say`. */
+  report?: (result: ReadResult) => void;
   /** Called once the HTTP client exists, with a live count of its requests: the CLI's progress display reads it. */
   onRequests?: (count: () => number) => void;
 }
@@ -54,10 +59,14 @@ export interface ReadOptions {
 export async function read(options: ReadOptions): Promise<ReadResult> {
   const { settings, catalog, state, sink } = options;
   const say = options.say ?? (() => {});
+  const debug = options.debug;
   const started = Date.now();
   const client = new KandjiClient({
     ...settings,
     onRetry: ({ endpoint, attempt, why, waitMs }) => say(`retry ${attempt} of ${endpoint} in ${(waitMs / 1000).toFixed(1)} s: ${why}`),
+    ...(debug
+      ? { onRequest: (r: RequestInfo) => debug(`${r.method} ${r.path} → ${r.status} in ${r.ms} ms (${r.stream}, attempt ${r.attempt})`) }
+      : {}),
   });
   options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
@@ -82,6 +91,9 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     await sink.write(message.status(rejected.name, 'INCOMPLETE'));
   }
 
+  let budgetReported = false;
+  /** Whether the error that stopped the client (client.stopped) has been reported: once per read, not per stream. */
+  let connectionReported = false;
   const planOf = (spec: StreamDeclaration) => (spec.fallback?.preferredWhen?.(settings) ? spec.fallback.plan : spec.plan);
 
   const runStream = async (spec: StreamDeclaration, syncMode: SyncMode): Promise<void> => {
@@ -105,8 +117,21 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     } catch (error) {
       if (error instanceof BudgetExhaustedError) {
         status = 'rate-limited';
-        await sink.write(message.log('WARN', `${spec.name}: ${error.message}`));
+        // Every unfinished stream stops on the same budget: say when to run again once, not once per stream.
+        if (!budgetReported) {
+          budgetReported = true;
+          await sink.write(message.log('WARN', error.message));
+        }
         await run.incomplete(error.resumeAt);
+      } else if (error === client.stopped && client.stopped !== undefined) {
+        // The token, the host's name or its certificate: the same for every stream, so said once, for the connection.
+        status = 'failed';
+        if (!connectionReported) {
+          connectionReported = true;
+          const { message: text, internal } = client.stopped;
+          await sink.write(message.error(redact(text), client.stopped.failureType, internal ? { internal: redact(internal) } : {}));
+        }
+        await run.incomplete();
       } else {
         status = 'failed';
         const text =
@@ -168,7 +193,8 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     durationMs: Date.now() - started,
     anchor: ctx.anchor(),
   };
-  for (const line of summary(result)) say(line);
+  if (options.report) options.report(result);
+  else for (const line of summary(result)) say(line);
   return result;
 }
 
@@ -210,3 +236,46 @@ export function summary(result: ReadResult): string[] {
   );
   return out;
 }
+
+/** The end-of-read summary on a logger: the table as text lines, or with `--log-format json` one line whose fields hold the figures. */
+export function logSummary(
+  result: ReadResult,
+  log: { info(text: string, fields?: Record<string, unknown>): void; format?: LogFormat },
+): void {
+  if (log.format === 'json') log.info('read summary', summaryFields(result));
+  else for (const line of summary(result)) log.info(line);
+}
+
+/** The end-of-read summary as fields, for `--log-format json`: per stream, then the totals. Times in seconds. */
+export function summaryFields(result: ReadResult): Record<string, unknown> {
+  const streams: Record<string, unknown> = {};
+  const total = { records: 0, retries: 0, throttled: 0, waitedMs: 0 };
+  for (const r of [...result.outcomes].sort((a, b) => a.name.localeCompare(b.name))) {
+    streams[r.name] = {
+      status: r.status,
+      records: r.records,
+      requests: r.counters.requests,
+      retries: r.counters.retries,
+      throttled: r.counters.throttled,
+      bytes: r.counters.bytes,
+      waited_s: round(r.counters.waitedMs / 1000),
+    };
+    total.records += r.records;
+    total.retries += r.counters.retries;
+    total.throttled += r.counters.throttled;
+    total.waitedMs += r.counters.waitedMs;
+  }
+  return {
+    streams,
+    records: total.records,
+    requests: result.requests,
+    retries: total.retries,
+    throttled: total.throttled,
+    waited_s: round(total.waitedMs / 1000),
+    duration_s: round(result.durationMs / 1000),
+    failed: result.failed,
+    rate_limited: result.rateLimited,
+  };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;

@@ -186,7 +186,7 @@ describe('bad input files', () => {
         },
         {
           stream: { name: 'tags', json_schema: {}, supported_sync_modes: ['full_refresh'] },
-          sync_mode: 'incremental',
+          sync_mode: 'sometimes',
           destination_sync_mode: 'append',
         },
       ],
@@ -198,7 +198,7 @@ describe('bad input files', () => {
       ['tags', 'config_error'],
     ]);
     expect(out.errors[0].message).toMatch(/does not have\. Run discover/);
-    expect(out.errors[1].message).toMatch(/supports full_refresh only/);
+    expect(out.errors[1].message).toMatch(/tags has sync_mode "sometimes"; use full_refresh\./);
     expectNoStackTrace(out, 'unknown streams');
   });
 

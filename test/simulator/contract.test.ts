@@ -1,6 +1,6 @@
 /**
  * Contract: every body the simulator serves has the keys and JSON types of the saved example responses in
- * shared/reference/kandji-openapi/ (openapi.json and Kandji's Postman collection), recursively, with the documented
+ * test/fixtures/reference/kandji-openapi/ (openapi.json and Kandji's Postman collection), recursively, with the documented
  * quirks as an explicit table of allowances below. A finding here means the simulator drifted from the reference:
  * fix the simulator, or, when the reference documents the difference, add an allowance that cites it.
  */

@@ -1,15 +1,13 @@
 /**
- * The saved example responses of the public API description (shared/reference/kandji-openapi/), read at test time,
- * and a shape comparison of a simulator body against one of them.
- *
- * The reference lives beside the repository (`../shared` from the repo root), as it does in CI's fresh clone.
+ * The saved example responses of the public API description (test/fixtures/reference/kandji-openapi/, MIT, copied
+ * from MScottBlake/kandji-openapi), read at test time, and a shape comparison of a simulator body against one of them.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const REFERENCE_DIR = path.resolve(repoRoot, '../shared/reference/kandji-openapi');
+export const REFERENCE_DIR = path.resolve(repoRoot, 'test/fixtures/reference/kandji-openapi');
 
 type Json = unknown;
 

@@ -1,7 +1,8 @@
 /**
  * The judge of the connector's stdout in integration tests. Every line must be one Airbyte message that passes the
- * protocol's own schema (shared/reference/airbyte-protocol/airbyte_protocol.yaml) and the rules the schema leaves
- * out but the platform and the acceptance tests rely on (airbyte-protocol.md §1.13):
+ * protocol's own schema (test/fixtures/reference/airbyte-protocol/airbyte_protocol.yaml, MIT, copied from
+ * airbytehq/airbyte-protocol) and the rules the schema leaves out but the platform and the acceptance tests rely on
+ * (docs/airbyte-protocol.md §1.13):
  *
  * 1. the payload field that goes with `type` is there, and no other payload field is;
  * 2. STATE is per stream (`type: STREAM`), names its stream, and carries `sourceStats.recordCount`;
@@ -18,8 +19,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The protocol schema, in shared/ beside the repository (CI clones the repository with shared/ next to it). */
-export const PROTOCOL_SCHEMA_PATH = resolve(ROOT, '../shared/reference/airbyte-protocol/airbyte_protocol.yaml');
+/** The protocol schema, kept in the repository with its licence (a clone needs nothing beside it). */
+export const PROTOCOL_SCHEMA_PATH = resolve(ROOT, 'test/fixtures/reference/airbyte-protocol/airbyte_protocol.yaml');
 
 export interface StreamDescriptor {
   name: string;

@@ -88,17 +88,23 @@ describe('configured catalog', () => {
     expect(c.rejected).toEqual([]);
   });
 
-  it('rejects unknown streams and impossible sync modes per stream, without failing the rest', () => {
+  it('rejects unknown streams and unknown sync modes per stream, without failing the rest', () => {
     const c = parseCatalog({
       streams: [
-        configured('__AIRBYTE__stream_that_does_not_exist', 'INVALID'),
-        configured('users', 'incremental'),
+        configured('__AIRBYTE__stream_that_does_not_exist', 'full_refresh'),
+        configured('devices', 'INVALID'),
         configured('tags', 'full_refresh'),
       ],
     });
     expect(c.streams.map((s) => s.spec.name)).toEqual(['tags']);
-    expect(c.rejected.map((r) => r.name)).toEqual(['__AIRBYTE__stream_that_does_not_exist', 'users']);
-    expect(c.rejected[1]?.reason).toMatch(/users supports full_refresh only/);
+    expect(c.rejected.map((r) => r.name)).toEqual(['__AIRBYTE__stream_that_does_not_exist', 'devices']);
+    expect(c.rejected[1]?.reason).toMatch(/devices has sync_mode "INVALID"; use full_refresh\./);
+  });
+
+  it('reads a stream without a cursor in full when asked for incremental, as PyAirbyte asks of every stream', () => {
+    const c = parseCatalog({ streams: [configured('users', 'incremental'), configured('audit_events', 'incremental')] });
+    expect(c.rejected).toEqual([]);
+    expect(c.streams.map((s) => `${s.spec.name}:${s.syncMode}`)).toEqual(['users:full_refresh', 'audit_events:incremental']);
   });
 
   it.each([
