@@ -17,7 +17,6 @@ import {
   BudgetExhaustedError,
   classify,
   conditionOf,
-  TokenRejectedError,
   type Condition,
   type ErrorRow,
   type Situation,
