@@ -12,15 +12,7 @@
 import { lookup } from 'node:dns/promises';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { SystemError, type ConnectorError } from '../errors.ts';
-import {
-  BAD_JSON,
-  BudgetExhaustedError,
-  classify,
-  conditionOf,
-  type Condition,
-  type ErrorRow,
-  type Situation,
-} from './errors.ts';
+import { BAD_JSON, BudgetExhaustedError, classify, conditionOf, type Condition, type ErrorRow, type Situation } from './errors.ts';
 import { Pacer, sleep, type RequestKind } from './pacer.ts';
 import { proxyFor } from './proxy.ts';
 
