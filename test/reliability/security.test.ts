@@ -27,7 +27,10 @@ import { get } from '../support/simulator.ts';
 
 const exec = promisify(execFile);
 const limits = { perSecond: 100_000, perHour: 10_000_000 };
-const LINKED = ['blueprints', 'library_items', 'users', 'audit_events', 'tags'];
+/** The streams that page by the `next` links the API writes: the audit log and the lists read with followNext. */
+const LINKED = STREAMS.filter(
+  (s) => s.plan.kind === 'audit' || (s.plan.kind === 'list' && s.plan.requests.some((r) => r.paginator().style !== 'offset array')),
+).map((s) => s.name);
 
 /** A server standing for any host other than the configured one: it answers 200 and remembers every request. */
 async function foreignHost(): Promise<{

@@ -8,6 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { resolveConfig } from '../../source/config.ts';
 import { sync, type OutputFormat, type RunManifest } from '../../source/sync.ts';
 import type { Simulator } from '../../simulator/server.ts';
+import { STREAMS } from '../../streams/index.ts';
 
 export interface FixtureStream {
   /** Default: complete. */
@@ -26,7 +27,7 @@ export interface FixtureRun {
   runId?: string;
 }
 
-const FULL_REFRESH = new Set(['devices', 'users', 'blueprints', 'library_items', 'tags']);
+const FULL_REFRESH = new Set(STREAMS.filter((s) => !s.cursorField).map((s) => s.name));
 const compact = (iso: string) =>
   new Date(iso)
     .toISOString()
