@@ -50,6 +50,8 @@ export interface ConfiguredCatalog {
   streams: ConfiguredStream[];
   /** Streams the catalog names that this connector does not have, with why each was refused. */
   rejected: { name: string; reason: string }[];
+  /** What the catalog asks that the connector does not do but can read without (a cursor_field it does not have). */
+  warnings?: string[];
 }
 
 const EXAMPLE =
@@ -63,7 +65,7 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
   const streams = (parsed as { streams?: unknown } | null)?.streams;
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Array.isArray(streams))
     throw new ConfigError(`${source} has no "streams" list. ${EXAMPLE}`);
-  const out: ConfiguredCatalog = { streams: [], rejected: [] };
+  const out: ConfiguredCatalog = { streams: [], rejected: [], warnings: [] };
   const seen = new Set<string>();
   streams.forEach((entry, i) => {
     const e = entry as Record<string, unknown> | null;
@@ -88,6 +90,12 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     }
     if (seen.has(name)) throw new ConfigError(`${source} names the stream ${name} twice.`);
     seen.add(name);
+    // The cursor is source-defined: another cursor_field cannot be honoured, but it should not pass unnoticed.
+    const cursorField = e.cursor_field;
+    if (mode === 'incremental' && Array.isArray(cursorField) && cursorField.length > 0 && cursorField[0] !== spec.cursorField)
+      out.warnings?.push(
+        `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${spec.cursorField}"], and that is used.`,
+      );
     // `incremental` on a stream without a cursor reads it in full, as Airbyte's Python CDK does: PyAirbyte asks every
     // stream for `incremental` whatever its supported_sync_modes say, and refusing would fail every one of its reads.
     out.streams.push({ spec, syncMode: mode === 'incremental' && !spec.cursorField ? 'full_refresh' : mode });
@@ -97,7 +105,11 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
   return out;
 }
 
-/** Every stream, incremental where it can be: what `sync` and a Singer read without `--catalog` read. */
-export function defaultCatalog(): ConfiguredCatalog {
-  return parseCatalog(configuredCatalogJson());
+/**
+ * Every stream (or those `include` keeps), incremental where it can be: what `sync` and a Singer read without
+ * `--catalog` read.
+ */
+export function defaultCatalog(include: (name: string) => boolean = () => true): ConfiguredCatalog {
+  const all = configuredCatalogJson();
+  return parseCatalog({ streams: all.streams.filter((s) => include(s.stream.name)) });
 }

@@ -5,7 +5,7 @@
  * The device list is the connector's core, so without it the check fails.
  */
 import { STREAMS } from '../streams/index.ts';
-import { ConfigError, TransientError } from '../core/errors.ts';
+import { ConfigError, TransientError, type FailureType } from '../core/errors.ts';
 import { KandjiClient, type ClientOptions } from '../core/http/client.ts';
 import { NotFoundError, PermissionError } from '../core/http/errors.ts';
 
@@ -33,6 +33,8 @@ export interface CheckResult {
   message: string;
   readable: string[];
   missing: { stream: string; permission: string }[];
+  /** Why a FAILED check failed, for callers that must fail with it (`sync` choosing its streams). */
+  failureType?: FailureType;
 }
 
 export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & { host: string }): Promise<CheckResult> {
@@ -56,6 +58,7 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
           message: `Connected to ${options.host}, but the API token lacks the "Device list" permission, which every sync needs. In Kandji, open Settings → Access → API token → Manage permissions and enable "Device list" (and the others listed in the docs).`,
           readable: [],
           missing: STREAMS.map((s) => ({ stream: s.name, permission: s.permission })),
+          failureType: 'config_error',
         };
       }
       throw error;
@@ -97,13 +100,15 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
   } catch (error) {
     // What the user can act on is a FAILED status with exit 0: a config mistake, or a host that does not answer.
     // Only a connector bug (a system error) propagates to a TRACE and a non-zero exit.
-    if (error instanceof ConfigError) return { status: 'FAILED', message: error.message, readable: [], missing: [] };
+    if (error instanceof ConfigError)
+      return { status: 'FAILED', message: error.message, readable: [], missing: [], failureType: 'config_error' };
     if (error instanceof TransientError) {
       return {
         status: 'FAILED',
         message: `Could not get an answer from ${options.host}: ${error.message} Check that api_url is reachable from here (network, proxy, firewall).`,
         readable: [],
         missing: [],
+        failureType: 'transient_error',
       };
     }
     throw error;

@@ -3,6 +3,7 @@
  * `source-kandji`: the connector's command line. Protocol commands print Airbyte messages on stdout, one per line
  * (Singer messages with `--protocol singer`); everything meant for people goes to stderr, as structured log lines.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { simulateCommand } from '../simulator/cli.ts';
@@ -19,9 +20,18 @@ import { redact } from '../core/redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
+import { GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
+import { OutputBusyError } from './out_dir.ts';
 import type { InputFormat } from '../transforms/raw.ts';
 // sync, transform and simulate load DuckDB and the simulator only when they run (see their actions): `spec` or
 // `read` should not pay for them in start-up time and memory.
+
+// `read | head`: the reader has gone, so nothing more can reach it; leave quietly, with the code of a process ended
+// by SIGPIPE (128 + 13), as `cat` in the same pipe would.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+  throw error;
+});
 
 const stdout = new LineWriter(process.stdout);
 /** People's lines on stderr; protocol commands set its level, format and (Airbyte mode) the LOG channel on stdout. */
@@ -99,13 +109,32 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
     sink = mirrorLogs(stdout, log);
   }
   const progress = new Progress({ log, streams: catalog.streams.length + catalog.rejected.length });
+  // SIGTERM / Ctrl-C: take nothing more from the read, end the streams still open as INCOMPLETE, say why, and exit
+  // 143 / 130. Every STATE already printed stays valid: the next read resumes from the last of each stream.
+  const gate = new GatedSink(sink);
+  const stop = onStopSignal((signal) => {
+    gate.close();
+    void (async () => {
+      progress.stop();
+      for (const name of gate.open) await sink.write(message.status(name, 'INCOMPLETE'));
+      await sink.write(
+        message.error(
+          `The read was interrupted by ${signal}. Every STATE message printed before this one is valid: the next read resumes from the last one of each stream.`,
+          'transient_error',
+        ),
+      );
+      await sink.flush();
+      await stdout.flush();
+      process.exit(signalExitCode(signal));
+    })();
+  });
   progress.start();
   try {
     const result = await read({
       settings: config,
       catalog,
       state,
-      sink: progress.watch(sink),
+      sink: progress.watch(gate),
       say,
       debug: log.enabled('debug') ? (line) => log.debug(line) : undefined,
       report: (result) => logSummary(result, log),
@@ -113,6 +142,7 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
     });
     return result.failed ? 1 : 0;
   } finally {
+    stop.dispose();
     progress.stop();
   }
 }
@@ -136,8 +166,20 @@ function protocolOption(): Option {
     .default('airbyte');
 }
 
+/** The package's version: package.json is one folder up from source/cli.ts, two from the built dist/source/cli.js. */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    const path = new URL(relative, import.meta.url);
+    if (!existsSync(path)) continue;
+    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'source-kandji' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
 const program = new Command()
   .name('source-kandji')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .description('Airbyte source for the Kandji (Iru) device-management API, with an embedded simulated tenant')
   .showHelpAfterError()
   // Usage mistakes exit 2, as Airbyte's own connectors (argparse) do; 1 is for failed syncs.
@@ -212,18 +254,40 @@ withLogging(program.command('sync'))
   .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'parquet', 'both']).default('both'))
   .option('--catalog <file>', 'configured catalog (default: every stream, incremental where it can be)')
   .action(async (opts: { config: string; out: string; format: OutputFormat; catalog?: string }) => {
+    const stop = onStopSignal((signal) =>
+      log.warn(
+        `${signal}: stopping the sync; keeping the records read so far and each stream's state up to its last checkpoint (a second ${signal} exits at once, keeping less).`,
+      ),
+    );
     try {
       const { sync } = await import('./sync.ts');
       const config = await loadConfig(opts.config);
       for (const warning of config.warnings) log.warn(warning);
       const catalog = opts.catalog ? await loadCatalog(opts.catalog) : undefined;
-      const { manifest } = await sync({ config, outDir: opts.out, format: opts.format, ...(catalog ? { catalog } : {}), log });
+      const { manifest, interrupted } = await sync({
+        config,
+        outDir: opts.out,
+        format: opts.format,
+        ...(catalog ? { catalog } : {}),
+        log,
+        signal: stop.signal,
+      });
       const records = Object.values(manifest.streams).reduce((n, s) => n + s.records, 0);
-      process.stdout.write(`${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${opts.out}\n`);
+      const line = `${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${opts.out}`;
+      if (interrupted) {
+        process.stdout.write(`${line} (interrupted by ${interrupted}; the next sync resumes from the saved state)\n`);
+        log.warn(`The sync was interrupted by ${interrupted}: run ${manifest.run_id} kept, state saved; the next sync resumes.`);
+        // The abandoned read still holds sockets and timers: end here, with the signal's conventional code.
+        process.exit(signalExitCode(interrupted));
+      }
+      process.stdout.write(`${line}\n`);
       process.exitCode = manifest.status === 'failed' ? 1 : 0;
     } catch (error) {
       log.error((error as Error)?.message ?? String(error), { failure_type: failureTypeOf(error) });
-      process.exitCode = 1;
+      // 75 (EX_TEMPFAIL): another sync holds the folder; a scheduler should simply try again later.
+      process.exitCode = error instanceof OutputBusyError ? 75 : 1;
+    } finally {
+      stop.dispose();
     }
   });
 

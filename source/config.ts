@@ -77,7 +77,7 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     }
   }
   const config = validate(given);
-  const warnings: string[] = [];
+  const warnings: string[] = unknownKeys(given);
   const token = resolveToken(config.api_token, warnings);
   const { baseUrl, host } = resolveHost(config, warnings);
   return {
@@ -140,6 +140,42 @@ function validate(given: Record<string, unknown>): Defaulted {
   }
   if (problems.length > 0) throw new ConfigError(`The configuration is invalid: ${problems.join(' ')}`);
   return Value.Default(configSchema, copy) as Defaulted;
+}
+
+/**
+ * A key the spec does not have is allowed (Airbyte UIs may add their own) but said, with the closest known key: a
+ * typo such as `api_tokn` or `start_data` would otherwise be silently ignored.
+ */
+function unknownKeys(given: Record<string, unknown>): string[] {
+  const known = Object.keys(configSchema.properties as Record<string, unknown>);
+  return Object.keys(given)
+    .filter((key) => !known.includes(key) && key !== '__proto__' && !key.startsWith('_')) // `_note`: a comment, as CAT's configs use
+    .map((key) => {
+      const [closest] = known
+        .map((k) => ({ k, d: editDistance(key.toLowerCase(), k) }))
+        .filter(({ k, d }) => d <= Math.max(2, Math.floor(k.length / 4)))
+        .sort((a, b) => a.d - b.d);
+      // The key's name only, never its value: it may be a secret under a misspelled name.
+      return closest
+        ? `${key}: unknown key; did you mean ${closest.k}?`
+        : `${key}: unknown key; ignored (the known keys are in spec.json).`;
+    });
+}
+
+/** Levenshtein distance: the fewest single-character edits from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 function fieldSchema(field: string): Record<string, unknown> {
@@ -337,6 +373,9 @@ function resolveStartDate(value: string | undefined, now: number, warnings: stri
   const parsed = parseTimestamp(value);
   if (!parsed.ok || parsed.value === null)
     throw new ConfigError(`start_date ${value} is not a real date. Use YYYY-MM-DD or YYYY-MM-DDTHH:mm:ssZ (UTC).`);
-  if (parsed.epochMs > now) warnings.push(`start_date ${value} is in the future: audit_events will read nothing before then.`);
+  if (parsed.epochMs > now)
+    warnings.push(
+      `start_date ${value} is in the future by this machine's clock: if it is also after the tenant's clock, audit_events fails with a config error.`,
+    );
   return parsed.epochMs;
 }

@@ -65,6 +65,14 @@ export function readAuditBookmark(stream: string, state: Record<string, unknown>
   return { since: when(stream, 'occurred_at', state?.occurred_at), idsAtCursor: (ids as string[] | undefined) ?? [] };
 }
 
+/**
+ * A bookmark past the sync's anchor (written under a clock that ran ahead, or edited by hand) is pulled back to the
+ * anchor, as a Prism bookmark is at the end of its read: kept, it would skip every event until that time arrives.
+ */
+export function pullBackAudit(b: AuditBookmark, anchor: number): AuditBookmark {
+  return b.since !== undefined && b.since > anchor ? { since: anchor, idsAtCursor: [] } : b;
+}
+
 export function writeAuditBookmark(b: AuditBookmark): Record<string, unknown> {
   return { occurred_at: b.since === undefined ? null : isoMicros(b.since), ids_at_cursor: b.idsAtCursor };
 }
@@ -99,3 +107,15 @@ export function writeDetailsBookmark(b: DetailsBookmark): Record<string, unknown
 
 /** Full-refresh streams keep no cursor; their final state says the stream was read to the end. */
 export const FULL_REFRESH_DONE = { __ab_no_cursor_state_message: true };
+
+/** Every key a bookmark above writes: a state key outside these (and state/owner.ts's) is a typo or another connector's. */
+export const BOOKMARK_KEYS: ReadonlySet<string> = new Set([
+  'updated_at',
+  'resume',
+  'occurred_at',
+  'ids_at_cursor',
+  'refreshed_at',
+  'pending_after',
+  'pending_since',
+  '__ab_no_cursor_state_message',
+]);

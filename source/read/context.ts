@@ -9,6 +9,10 @@ import type { KandjiClient } from '../../core/http/client.ts';
 
 /** What the read needs from the configuration (source/config.ts resolves the user's file into this). */
 export interface ReadConfig {
+  /** The API host (ResolvedConfig.host): every STATE carries it, and a state from another host is refused (state/owner.ts). */
+  host: string;
+  /** The tenant's label, when the configuration names one: recorded beside the host. */
+  tenant?: string;
   /** audit_events starts here on a first sync; default 30 days before the sync. */
   startDate: number | undefined;
   maxConcurrency: number;

@@ -15,6 +15,8 @@ import { message, type MessageSink } from '../../core/protocol.ts';
 import { redact } from '../../core/redact.ts';
 import type { LogFormat } from '../log.ts';
 import type { InputState } from '../../state/input.ts';
+import { BOOKMARK_KEYS } from '../../state/bookmarks.ts';
+import { checkStateOwner, OWNER_KEYS, stampOwner, type StateOwner } from '../../state/owner.ts';
 import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream_run.ts';
@@ -54,12 +56,18 @@ export interface ReadOptions {
   report?: (result: ReadResult) => void;
   /** Called once the HTTP client exists, with a live count of its requests: the CLI's progress display reads it. */
   onRequests?: (count: () => number) => void;
+  /** Called once the read has begun, with its anchor (the server's clock at the first response, else ours): `sync` reads it when interrupted. */
+  onAnchor?: (anchor: () => number) => void;
 }
 
 export async function read(options: ReadOptions): Promise<ReadResult> {
-  const { settings, catalog, state, sink } = options;
+  const { settings, catalog, state } = options;
   const say = options.say ?? (() => {});
   const debug = options.debug;
+  // Another tenant's state would make the incremental streams read nothing and call it complete: refuse it first.
+  const owner: StateOwner = { api_host: settings.host, ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }) };
+  checkStateOwner(state, owner);
+  const sink = ownedStates(options.sink, owner);
   const started = Date.now();
   const client = new KandjiClient({
     ...settings,
@@ -70,12 +78,21 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   });
   options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
+  options.onAnchor?.(() => ctx.anchor());
   const outcomes: StreamOutcome[] = [];
 
   // State for a stream this connector does not have is ignored, as airbyte-protocol.md §1.5 recommends, but said:
   // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
   // simply unused (a stream the user deselected).
-  for (const name of state.keys()) {
+  for (const [name, blob] of state) {
+    const unknown = Object.keys(blob).filter((key) => !BOOKMARK_KEYS.has(key) && !(OWNER_KEYS as readonly string[]).includes(key));
+    if (streamByName(name) && unknown.length > 0)
+      await sink.write(
+        message.log(
+          'WARN',
+          `The state of ${name} has ${unknown.map((k) => `"${k}"`).join(', ')}, which this connector does not use; ignored. A typo, or the state of another connector?`,
+        ),
+      );
     if (!streamByName(name))
       await sink.write(
         message.log(
@@ -85,6 +102,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
       );
   }
 
+  for (const warning of catalog.warnings ?? []) await sink.write(message.log('WARN', warning));
   for (const rejected of catalog.rejected) {
     await sink.write(message.status(rejected.name, 'STARTED'));
     await sink.write(message.error(rejected.reason, 'config_error', { stream: rejected.name }));
@@ -196,6 +214,21 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   if (options.report) options.report(result);
   else for (const line of summary(result)) say(line);
   return result;
+}
+
+/** Every STATE passed on with the host (and tenant) it was read from. */
+function ownedStates(sink: MessageSink, owner: StateOwner): MessageSink {
+  return {
+    write: (msg) => {
+      if (msg.type !== 'STATE' || msg.state.stream.stream_state === null) return sink.write(msg);
+      const { stream } = msg.state;
+      return sink.write({
+        ...msg,
+        state: { ...msg.state, stream: { ...stream, stream_state: stampOwner(stream.stream_state as Record<string, unknown>, owner) } },
+      });
+    },
+    flush: () => sink.flush(),
+  };
 }
 
 function sumCounters(client: KandjiClient, stream: string): EndpointCounters {

@@ -5,6 +5,7 @@
 import type { ListRequest, ReadPlan } from '../../streams/declaration.ts';
 import {
   FULL_REFRESH_DONE,
+  pullBackAudit,
   readAuditBookmark,
   readDetailsBookmark,
   readPrismBookmark,
@@ -13,6 +14,7 @@ import {
   writePrismBookmark,
   type DetailsBookmark,
 } from '../../state/bookmarks.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { NotFoundError } from '../../core/http/errors.ts';
 import { followNext, pages, prismCursor } from '../../core/http/paginators.ts';
 import type { Query } from '../../core/http/client.ts';
@@ -119,6 +121,8 @@ async function readAudit({ ctx, run, syncMode, state }: ReaderInput): Promise<vo
   const first: Query = { limit: 500, sort_by: 'occurred_at', start_date: new Date(since).toISOString() };
   for await (const page of pages(ctx.client, '/audit/events', followNext({ style: 'cursor envelope', first }), meta)) {
     const anchor = ctx.anchor();
+    if (bookmark.since === undefined) refuseFutureStart(ctx.config.startDate, anchor);
+    ({ since: at, idsAtCursor: idsAt } = pullBackAudit({ since: at, idsAtCursor: idsAt }, anchor));
     let pastAnchor = false;
     for (const row of page.rows as Record<string, unknown>[]) {
       const occurred = epochMs(row.occurred_at);
@@ -145,6 +149,18 @@ async function readAudit({ ctx, run, syncMode, state }: ReaderInput): Promise<vo
     const keep = bookmark.since !== undefined && bookmark.since <= ctx.anchor();
     await run.checkpoint(writeAuditBookmark(keep ? bookmark : { since: Math.min(since, ctx.anchor()), idsAtCursor: [] }));
   }
+}
+
+/**
+ * A start_date after the tenant's clock would read nothing and leave a bookmark at the sync's start, so that
+ * correcting start_date later could never backfill: a config error, checked against the server's time (its Date
+ * header), not this machine's.
+ */
+function refuseFutureStart(startDate: number | undefined, anchor: number): void {
+  if (startDate === undefined || startDate <= anchor) return;
+  throw new ConfigError(
+    `start_date ${new Date(startDate).toISOString()} is after the tenant's clock (the server's time is ${new Date(anchor).toISOString()}): audit_events would start in the future. Set start_date to an earlier date, or leave it out to start ${START_DATE_DEFAULT_DAYS} days back.`,
+  );
 }
 
 /** Position of the first device after `after` in an id-sorted fleet. */

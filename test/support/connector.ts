@@ -53,7 +53,7 @@ export interface ReadOutput extends CliRun {
 /** Run a CLI command, validate every line against the protocol schema, and sort the messages by kind. */
 export async function run(
   args: string[],
-  options: { killAfterLines?: number; dropRecords?: boolean; onLine?: (line: string) => void } = {},
+  options: { killAfterLines?: number; killSignal?: NodeJS.Signals; dropRecords?: boolean; onLine?: (line: string) => void } = {},
 ): Promise<ReadOutput> {
   const leaks: string[] = [];
   const result = await runCli(args, {

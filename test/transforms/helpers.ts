@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { resolveConfig } from '../../source/config.ts';
 import { sync, type OutputFormat, type RunManifest } from '../../source/sync.ts';
+import type { ConfiguredCatalog } from '../../source/catalog.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { STREAMS } from '../../streams/index.ts';
 
@@ -172,7 +173,7 @@ export async function differences(dbA: string, dbB: string, schemas: string[], e
 export async function syncSim(
   sim: Simulator,
   outDir: string,
-  options: { format?: OutputFormat; token?: string } = {},
+  options: { format?: OutputFormat; token?: string; catalog?: ConfiguredCatalog } = {},
 ): Promise<RunManifest> {
   const config = resolveConfig({
     api_url: sim.url,
@@ -181,6 +182,11 @@ export async function syncSim(
     device_details_max_per_sync: 100_000,
     request_budget_share: 1,
   });
-  const { manifest } = await sync({ config, outDir, format: options.format ?? 'both' });
+  const { manifest } = await sync({
+    config,
+    outDir,
+    format: options.format ?? 'both',
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+  });
   return manifest;
 }

@@ -370,10 +370,27 @@ describe('resolveConfig: the other fields', () => {
     );
   });
 
+  it('warns of an unknown key, naming the closest known one, and never its value', () => {
+    const config = resolveConfig({
+      api_url: 'acme',
+      api_token: TOKEN,
+      start_data: '2024-01-01',
+      max_concurency: 2,
+      colour: 'blue',
+      _note: 'x',
+    });
+    expect(config.warnings).toEqual([
+      'start_data: unknown key; did you mean start_date?',
+      'max_concurency: unknown key; did you mean max_concurrency?',
+      'colour: unknown key; ignored (the known keys are in spec.json).',
+    ]);
+    expect(config.startDate).toBeUndefined();
+  });
+
   it('warns when start_date is in the future', () => {
     const now = Date.UTC(2026, 0, 1);
     expect(resolveConfig({ api_url: 'acme', api_token: TOKEN, start_date: '2026-06-01' }, now).warnings).toEqual([
-      'start_date 2026-06-01 is in the future: audit_events will read nothing before then.',
+      "start_date 2026-06-01 is in the future by this machine's clock: if it is also after the tenant's clock, audit_events fails with a config error.",
     ]);
     expect(resolveConfig({ api_url: 'acme', api_token: TOKEN, start_date: '2025-06-01' }, now).warnings).toEqual([]);
   });

@@ -9,6 +9,7 @@ import {
   writePrismBookmark,
 } from '../../state/bookmarks.ts';
 import { parseState } from '../../state/input.ts';
+import { checkStateOwner, ownerMismatch } from '../../state/owner.ts';
 import { ConfigError } from '../../core/errors.ts';
 
 const stream = (name: string, streamState: unknown) => ({
@@ -41,6 +42,10 @@ describe('state input', () => {
     [[{ type: 'STREAM', stream: {} }], /stream_descriptor\.name/],
     [[stream('devices', [1])], /must be an object/],
     [['x'], /not an object/],
+    [
+      [stream('tags', { __ab_no_cursor_state_message: true }), stream('audit_events', null), stream('audit_events', { occurred_at: null })],
+      /the state lists stream audit_events twice \(entries 1 and 2\)\. Keep one state per stream/,
+    ],
   ])('refuses %j with a config error', (input, pattern) => {
     expect(() => parseState(input)).toThrow(ConfigError);
     expect(() => parseState(input)).toThrow(pattern);
@@ -70,5 +75,33 @@ describe('bookmarks', () => {
     expect(() => readAuditBookmark('audit_events', { occurred_at: 5 })).toThrow(ConfigError);
     expect(() => readAuditBookmark('audit_events', { ids_at_cursor: 'x' })).toThrow(/ids_at_cursor/);
     expect(() => readDetailsBookmark('device_details', { pending_after: 'x' })).toThrow(/only one of pending_after/);
+  });
+});
+
+describe('state owner', () => {
+  const state = (entries: [string, Record<string, unknown>][]) => new Map(entries);
+
+  it('accepts a state of the configured host, or one that names none (written before owners were recorded)', () => {
+    expect(() => checkStateOwner(state([['tags', { api_host: 'ACME.api.kandji.io' }]]), { api_host: 'acme.api.kandji.io' })).not.toThrow();
+    expect(() => checkStateOwner(state([['tags', { __ab_no_cursor_state_message: true }]]), { api_host: 'x.api.kandji.io' })).not.toThrow();
+  });
+
+  it('refuses another host, another tenant label, or a state whose streams disagree', () => {
+    expect(() => checkStateOwner(state([['tags', { api_host: '127.0.0.1:4010' }]]), { api_host: 'acme.api.kandji.io' })).toThrow(
+      'The state was read from 127.0.0.1:4010, but the configuration points at acme.api.kandji.io.',
+    );
+    expect(ownerMismatch({ api_host: 'h', tenant: 'acme' }, { api_host: 'h', tenant: 'globex' })).toBe(
+      'belongs to tenant "acme", but the configuration names tenant "globex"',
+    );
+    expect(ownerMismatch({ api_host: 'h' }, { api_host: 'h', tenant: 'globex' })).toBeUndefined();
+    expect(() =>
+      checkStateOwner(
+        state([
+          ['tags', { api_host: 'a.api.kandji.io' }],
+          ['users', { api_host: 'b.api.kandji.io' }],
+        ]),
+        { api_host: 'a.api.kandji.io' },
+      ),
+    ).toThrow(/The state mixes tenants: tags was read from a\.api\.kandji\.io and users from b\.api\.kandji\.io/);
   });
 });
