@@ -9,15 +9,15 @@ import type { AirbyteStream } from '../core/protocol.ts';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
-export function airbyteStream(spec: StreamDeclaration): AirbyteStream {
-  const incremental = spec.cursorField !== undefined;
+export function airbyteStream(declaration: StreamDeclaration): AirbyteStream {
+  const incremental = declaration.cursorField !== undefined;
   return {
-    name: spec.name,
-    json_schema: spec.schema as unknown as Record<string, unknown>,
+    name: declaration.name,
+    json_schema: declaration.schema as unknown as Record<string, unknown>,
     // full_refresh first: Airbyte's acceptance tests configure supported_sync_modes[0] by default.
     supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
-    source_defined_primary_key: spec.primaryKey,
-    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [spec.cursorField as string], is_resumable: true } : {}),
+    source_defined_primary_key: declaration.primaryKey,
+    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [declaration.cursorField as string], is_resumable: true } : {}),
   };
 }
 
@@ -42,7 +42,7 @@ export function configuredCatalogJson(mode: SyncMode = 'incremental', names?: re
 }
 
 export interface ConfiguredStream {
-  spec: StreamDeclaration;
+  declaration: StreamDeclaration;
   syncMode: SyncMode;
 }
 
@@ -72,8 +72,8 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     const name = (e?.stream as Record<string, unknown> | undefined)?.name;
     if (!e || typeof e !== 'object' || typeof name !== 'string')
       throw new ConfigError(`${source}: streams[${i}] has no stream.name. ${EXAMPLE}`);
-    const spec = streamByName(name);
-    if (!spec) {
+    const declaration = streamByName(name);
+    if (!declaration) {
       out.rejected.push({
         name,
         reason: `The catalog names a stream "${name}" that this connector does not have. Run discover for the list of streams.`,
@@ -84,7 +84,7 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     if (mode !== 'full_refresh' && mode !== 'incremental') {
       out.rejected.push({
         name,
-        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursorField ? ' or incremental' : ''}.`,
+        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${declaration.cursorField ? ' or incremental' : ''}.`,
       });
       return;
     }
@@ -92,16 +92,16 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     seen.add(name);
     // The cursor is source-defined: another cursor_field cannot be honoured, but it should not pass unnoticed.
     const cursorField = e.cursor_field;
-    if (mode === 'incremental' && Array.isArray(cursorField) && cursorField.length > 0 && cursorField[0] !== spec.cursorField)
+    if (mode === 'incremental' && Array.isArray(cursorField) && cursorField.length > 0 && cursorField[0] !== declaration.cursorField)
       out.warnings?.push(
-        `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${spec.cursorField}"], and that is used.`,
+        `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${declaration.cursorField}"], and that is used.`,
       );
     // `incremental` on a stream without a cursor reads it in full, as Airbyte's Python CDK does: PyAirbyte asks every
     // stream for `incremental` whatever its supported_sync_modes say, and refusing would fail every one of its reads.
-    out.streams.push({ spec, syncMode: mode === 'incremental' && !spec.cursorField ? 'full_refresh' : mode });
+    out.streams.push({ declaration, syncMode: mode === 'incremental' && !declaration.cursorField ? 'full_refresh' : mode });
   });
   // Keep the connector's own order (fleet-wide first, per-device last), whatever order the catalog lists.
-  out.streams.sort((a, b) => STREAMS.indexOf(a.spec) - STREAMS.indexOf(b.spec));
+  out.streams.sort((a, b) => STREAMS.indexOf(a.declaration) - STREAMS.indexOf(b.declaration));
   return out;
 }
 

@@ -153,11 +153,11 @@ async function exists(path: string): Promise<boolean> {
 
 /** Convert a run's JSONL file to typed Parquet through DuckDB. */
 async function toParquet(db: DuckDBInstance, stream: string, jsonl: string, parquet: string): Promise<void> {
-  const spec = streamByName(stream);
-  if (!spec) throw new Error(`unknown stream ${stream}`);
+  const declaration = streamByName(stream);
+  if (!declaration) throw new Error(`unknown stream ${stream}`);
   const connection = await db.connect();
   try {
-    const columns = duckdbColumnsLiteral(spec.schema as never);
+    const columns = duckdbColumnsLiteral(declaration.schema as never);
     const quoted = (p: string) => `'${p.replace(/'/g, "''")}'`;
     await connection.run(
       `COPY (SELECT * FROM read_json(${quoted(jsonl)}, format = 'newline_delimited', columns = ${columns}, timestampformat = 'iso')) TO ${quoted(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
@@ -363,7 +363,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
   await rm(join(outDir, '_inflight'), { recursive: true, force: true }).catch(() => {});
   const streams: Record<string, StreamManifest> = {};
   for (const configured of catalog.streams) {
-    const name = configured.spec.name;
+    const name = configured.declaration.name;
     const outcome = result?.outcomes.find((o) => o.name === name);
     streams[name] = {
       sync_mode: configured.syncMode,

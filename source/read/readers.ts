@@ -47,9 +47,9 @@ export function readPlan(plan: ReadPlan, input: ReaderInput): Promise<void> {
 
 /** Full refresh of one or more paged lists. The devices stream also hands its ids to the per-device streams. */
 async function readList(requests: ListRequest[], { ctx, run }: ReaderInput): Promise<void> {
-  const fleet: FleetDevice[] | undefined = run.spec.name === 'devices' ? [] : undefined;
+  const fleet: FleetDevice[] | undefined = run.declaration.name === 'devices' ? [] : undefined;
   for (const request of requests) {
-    const meta = { stream: run.spec.name, endpoint: request.endpoint, permission: run.spec.permission };
+    const meta = { stream: run.declaration.name, endpoint: request.endpoint, permission: run.declaration.permission };
     for await (const page of ahead(pages(ctx.client, request.path, request.paginator(), meta))) {
       if (fleet)
         for (const row of page.rows as Record<string, unknown>[])
@@ -67,7 +67,7 @@ async function readList(requests: ListRequest[], { ctx, run }: ReaderInput): Pro
  * not time order, so mid-stream checkpoints keep the old bookmark and carry the cursor to resume from.
  */
 async function readPrism(category: string, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
-  const bookmark = readPrismBookmark(run.spec.name, syncMode === 'incremental' ? state : undefined);
+  const bookmark = readPrismBookmark(run.declaration.name, syncMode === 'incremental' ? state : undefined);
   const since = bookmark.since;
   const filter = since === undefined ? undefined : JSON.stringify({ updated_at: { gte: new Date(since).toISOString() } });
   const path = `/prism/${category}`;
@@ -78,7 +78,7 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
   const changesFrom = (DETAIL_CATEGORIES as readonly string[]).includes(category) ? ctx.changesFrom : undefined;
   const tracked = changesFrom === undefined ? undefined : { from: changesFrom, latest: new Map<string, number>() };
   let anchor = bookmark.resume?.anchor;
-  const meta = { stream: run.spec.name, endpoint: `GET ${path}`, permission: run.spec.permission };
+  const meta = { stream: run.declaration.name, endpoint: `GET ${path}`, permission: run.declaration.permission };
   // A device's rows mostly share one updated_at: read each distinct spelling once.
   let lastSeen: unknown;
   let lastAt: number | undefined;
@@ -107,8 +107,8 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
  * instant are re-read and the ones already emitted skipped by id.
  */
 async function readAudit({ ctx, run, syncMode, state }: ReaderInput): Promise<void> {
-  const bookmark = readAuditBookmark(run.spec.name, syncMode === 'incremental' ? state : undefined);
-  const meta = { stream: run.spec.name, endpoint: 'GET /audit/events', permission: run.spec.permission };
+  const bookmark = readAuditBookmark(run.declaration.name, syncMode === 'incremental' ? state : undefined);
+  const meta = { stream: run.declaration.name, endpoint: 'GET /audit/events', permission: run.declaration.permission };
   let since = bookmark.since ?? ctx.config.startDate;
   if (since === undefined) {
     // A first sync with no start_date: learn the server's clock with the smallest possible request.
@@ -183,12 +183,12 @@ function afterIndex(fleet: FleetDevice[], after: string | undefined): number {
  * the list and its call (404) is skipped with a warning.
  */
 async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
-  const fleet = await ctx.fleet(run.spec.name);
+  const fleet = await ctx.fleet(run.declaration.name);
   const anchor = ctx.anchor();
   const meta = {
-    stream: run.spec.name,
+    stream: run.declaration.name,
     endpoint: plan.endpoint,
-    permission: run.spec.fallback && plan.select === 'all' ? run.spec.fallback.permission : run.spec.permission,
+    permission: run.declaration.fallback && plan.select === 'all' ? run.declaration.fallback.permission : run.declaration.permission,
     kind: 'bulk' as const,
   };
 
@@ -201,7 +201,7 @@ async function readPerDevice(plan: Extract<ReadPlan, { kind: 'per-device' }>, { 
   if (plan.select === 'all') {
     targets = fleet;
   } else {
-    bookmark = readDetailsBookmark(run.spec.name, syncMode === 'incremental' ? state : undefined);
+    bookmark = readDetailsBookmark(run.declaration.name, syncMode === 'incremental' ? state : undefined);
     const split = afterIndex(fleet, bookmark.pendingAfter);
     const from = earliestWanted(bookmark);
     const changed = from === undefined ? undefined : await changedDevices(ctx, run, fleet, from);
@@ -289,7 +289,7 @@ export function changesWantedFrom(
 /** Latest change per device since `since`: from Prism, or from last_check_in when the token cannot read Prism. */
 async function changedDevices(ctx: ReadContext, run: StreamRun, fleet: FleetDevice[], since: number): Promise<Map<string, number>> {
   try {
-    return await ctx.changedSince(since, run.spec.name);
+    return await ctx.changedSince(since, run.declaration.name);
   } catch (error) {
     if (!(error instanceof Error && error.name === 'PermissionError')) throw error;
     await run.warn(

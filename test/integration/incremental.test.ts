@@ -11,8 +11,9 @@ import { catalogFile, configFile, expectNoToken, keyOf, run, stateFile, type Rea
 import { get } from '../support/simulator.ts';
 
 const incrementalStreams = STREAMS.filter((s) => s.cursorField);
-const spec = (name: string) => STREAMS.find((s) => s.name === name) as (typeof STREAMS)[number];
-const keys = (out: ReadOutput, stream: string) => new Set((out.records.get(stream) ?? []).map((r) => keyOf(spec(stream).primaryKey, r)));
+const declaration = (name: string) => STREAMS.find((s) => s.name === name) as (typeof STREAMS)[number];
+const keys = (out: ReadOutput, stream: string) =>
+  new Set((out.records.get(stream) ?? []).map((r) => keyOf(declaration(stream).primaryKey, r)));
 const limits = { perSecond: 100_000, perHour: 1_000_000 };
 
 /** Every row of a Prism category updated at or after `since`, paged from the simulator directly. */

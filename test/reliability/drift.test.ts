@@ -116,9 +116,9 @@ describe('data drift: 5% of records mutated', () => {
     const nulled = new Set<string>();
     for (const m of drifted.messages) {
       if (m.type !== 'RECORD') continue;
-      const spec = STREAMS.find((x) => x.name === m.record.stream);
+      const declaration = STREAMS.find((x) => x.name === m.record.stream);
       for (const c of m.record.meta?.changes ?? [])
-        nulled.add(`${m.record.stream} ${keyOf(spec?.primaryKey ?? [], m.record.data)} ${c.field}`);
+        nulled.add(`${m.record.stream} ${keyOf(declaration?.primaryKey ?? [], m.record.data)} ${c.field}`);
     }
     let checked = 0;
     for (const s of STREAMS) {

@@ -89,8 +89,8 @@ describe('the token goes only to the configured host', () => {
     ]);
     expect(got.code, got.stderr).toBe(0);
     for (const name of LINKED) {
-      const spec = STREAMS.find((s) => s.name === name) as (typeof STREAMS)[number];
-      const keys = (out: typeof got) => (out.records.get(name) ?? []).map((r) => keyOf(spec.primaryKey, r)).sort();
+      const declaration = STREAMS.find((s) => s.name === name) as (typeof STREAMS)[number];
+      const keys = (out: typeof got) => (out.records.get(name) ?? []).map((r) => keyOf(declaration.primaryKey, r)).sort();
       expect(keys(got), name).toEqual(keys(want));
     }
     // Second pages were followed (audit log, custom profiles, custom scripts), every one of them on the simulator.

@@ -34,7 +34,7 @@ describe('integration_tests/ (acceptance-test inputs)', () => {
     expect(validate(catalog), ajv.errorsText(validate.errors)).toBe(true);
     const parsed = parseCatalog(catalog);
     expect(parsed.rejected).toEqual([]);
-    expect(parsed.streams.map((s) => [s.spec.name, s.syncMode])).toEqual(
+    expect(parsed.streams.map((s) => [s.declaration.name, s.syncMode])).toEqual(
       STREAMS.map((s) => [s.name, s.cursorField ? 'incremental' : 'full_refresh']),
     );
     // Each entry carries the stream's key and cursor with their discovered schemas: what CAT reads cursor types from.
@@ -53,7 +53,8 @@ describe('integration_tests/ (acceptance-test inputs)', () => {
     const states = read('abnormal_state.json');
     const parsed = parseState(states);
     expect([...parsed.keys()].sort()).toEqual(incremental.map((s) => s.name).sort());
-    for (const spec of incremental) expect(parsed.get(spec.name)).toEqual({ [spec.cursorField as string]: '2099-01-01T00:00:00.000000Z' });
+    for (const declaration of incremental)
+      expect(parsed.get(declaration.name)).toEqual({ [declaration.cursorField as string]: '2099-01-01T00:00:00.000000Z' });
   });
 
   it('invalid_config.json is well-formed (so check answers FAILED with exit 0) but its token is not a real one', () => {
