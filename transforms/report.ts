@@ -19,7 +19,7 @@ export interface ReportOptions {
 }
 
 /** A chart as the page draws it: labels on the x axis, one series per dataset. */
-export interface ChartSpec {
+export interface ReportChart {
   id: string;
   title: string;
   /** What the chart shows and where its numbers come from. */
@@ -34,13 +34,13 @@ export interface ChartSpec {
 
 export interface ReportData {
   summary: FleetSummary;
-  charts: ChartSpec[];
+  charts: ReportChart[];
 }
 
 type Row = Record<string, string | number | boolean | null>;
 
 /** Pivot rows of (x, series, value) into chart labels and datasets, series in first-seen order. */
-function pivot(rows: Row[], x: string, series: string, value: string): Pick<ChartSpec, 'labels' | 'datasets'> {
+function pivot(rows: Row[], x: string, series: string, value: string): Pick<ReportChart, 'labels' | 'datasets'> {
   const labels = [...new Set(rows.map((r) => String(r[x])))].sort();
   const names = [...new Set(rows.map((r) => String(r[series])))];
   const datasets = names.map((name) => ({
@@ -54,7 +54,7 @@ function pivot(rows: Row[], x: string, series: string, value: string): Pick<Char
 }
 
 /** Rows of (x, a, b, …) as chart labels and one dataset per named column. */
-function columns(rows: Row[], x: string, series: Record<string, string>): Pick<ChartSpec, 'labels' | 'datasets'> {
+function columns(rows: Row[], x: string, series: Record<string, string>): Pick<ReportChart, 'labels' | 'datasets'> {
   return {
     labels: rows.map((r) => String(r[x])),
     datasets: Object.entries(series).map(([label, column]) => ({
@@ -101,7 +101,7 @@ export async function reportData(dbPath: string): Promise<ReportData> {
       where snapshot_date = (select max(snapshot_date) from marts.department) and devices > 0
       order by devices desc, department`);
 
-    const charts: ChartSpec[] = [
+    const charts: ReportChart[] = [
       {
         id: 'health-status',
         title: 'Fleet health by day',
@@ -252,13 +252,13 @@ ${figures}
   var palette = ['#2f6fde', '#e8833a', '#3aa55d', '#d64545', '#8a5cd6', '#1fa3a3', '#c9a227', '#d25fa6', '#6b7a8f', '#7bbf3a', '#a0522d', '#4b5bd6', '#888888'];
   var fixed = { healthy: '#3aa55d', warning: '#e8a33a', critical: '#d64545', compliant: '#2f6fde' };
   window.kandjiCharts = {};
-  data.charts.forEach(function (spec) {
-    var percent = !!spec.percent;
-    window.kandjiCharts[spec.id] = new Chart(document.getElementById(spec.id), {
-      type: spec.type,
+  data.charts.forEach(function (chart) {
+    var percent = !!chart.percent;
+    window.kandjiCharts[chart.id] = new Chart(document.getElementById(chart.id), {
+      type: chart.type,
       data: {
-        labels: spec.labels,
-        datasets: spec.datasets.map(function (d, i) {
+        labels: chart.labels,
+        datasets: chart.datasets.map(function (d, i) {
           var color = fixed[d.label] || palette[i % palette.length];
           return { label: d.label, data: d.data, borderColor: color, backgroundColor: color, tension: 0.2, spanGaps: true };
         })
@@ -268,9 +268,9 @@ ${figures}
         maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: { stacked: !!spec.stacked },
+          x: { stacked: !!chart.stacked },
           y: {
-            stacked: !!spec.stacked,
+            stacked: !!chart.stacked,
             beginAtZero: true,
             max: percent ? 1 : undefined,
             ticks: { callback: function (v) { return percent ? Math.round(v * 100) + '%' : v; } }
