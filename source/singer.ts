@@ -20,7 +20,7 @@
  */
 import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
 import { parseState, type InputState } from '../state/input.ts';
-import { type ConfiguredCatalog, defaultCatalog, parseCatalog } from './catalog.ts';
+import { parseCatalog, type ConfiguredCatalog, defaultCatalog } from './catalog.ts';
 import { ConfigError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json_file.ts';
 import { levelOf, type Logger } from './log.ts';
@@ -75,7 +75,7 @@ export function singerCatalog(): { streams: SingerCatalogEntry[] } {
   return {
     streams: STREAMS.map((declaration) => {
       const keys = keyProperties(declaration);
-      const cursor = declaration.cursorField;
+      const cursor = declaration.cursor?.field;
       const schema = declaration.schema as unknown as Record<string, unknown>;
       const fields = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
       return {
@@ -167,7 +167,7 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
     const declaration = streamByName(name);
     const method = top['replication-method'] ?? entry.replication_method;
     // A stream without a cursor is read in full whatever the catalog asks; Meltano users often set INCREMENTAL for `*`.
-    const incremental = declaration?.cursorField !== undefined && method !== 'FULL_TABLE';
+    const incremental = declaration?.cursor?.field !== undefined && method !== 'FULL_TABLE';
     configured.push({ stream: { name }, sync_mode: incremental ? 'incremental' : 'full_refresh' });
     const off = new Set<string>();
     for (const m of metadata) {
@@ -177,7 +177,7 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
       const field = crumb[1];
       const automatic =
         m.metadata.inclusion === 'automatic' ||
-        (declaration && (keyProperties(declaration).includes(field) || declaration.cursorField === field));
+        (declaration && (keyProperties(declaration).includes(field) || declaration.cursor?.field === field));
       if (!automatic && (m.metadata.selected ?? m.metadata['selected-by-default'] ?? true) === false) off.add(field);
     }
     if (off.size > 0) deselected.set(name, off);
@@ -318,7 +318,7 @@ export class SingerSink implements MessageSink {
       stream,
       schema: { ...schema, properties },
       key_properties: keyProperties(declaration),
-      bookmark_properties: declaration.cursorField && this.modes.get(stream) === 'incremental' ? [declaration.cursorField] : [],
+      bookmark_properties: declaration.cursor?.field && this.modes.get(stream) === 'incremental' ? [declaration.cursor?.field] : [],
     };
   }
 
