@@ -2,7 +2,7 @@
  * The Prism streams: fleet-wide inventory from `GET /prism/{category}` (kandji-api.md §6.10). Every row carries the
  * same device columns; each category adds its own. `updated_at` is the change marker the incremental syncs filter on.
  */
-import { array, boolean, integer, json, number, object, record, string, timestamp, type Static } from './schema.ts';
+import { array, boolean, integer, json, number, object, record, string, timestamp } from './schema.ts';
 
 export const prismCommon = {
   device_id: string(),
@@ -254,5 +254,3 @@ export const transparency_database = record({
   last_modified: timestamp(),
   local_user: string('"" for a system-wide entry'),
 });
-
-export type DeviceInformation = Static<typeof device_information>;

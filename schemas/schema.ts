@@ -48,8 +48,6 @@ function optional<P extends TProperties>(properties: P): Optionalize<P> {
   return out as Optionalize<P>;
 }
 
-export type { Static };
-
 /** The part of a JSON Schema the normaliser and the DuckDB column mapping read. */
 export interface SchemaNode {
   type?: string | string[];

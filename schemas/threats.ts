@@ -4,7 +4,7 @@
  * without a time zone (T7, read as UTC). `behavioral_detections` (`GET /behavioral-detections`): a process behaving
  * like malware. Both incremental on `detection_date`, filtered here.
  */
-import { array, json, object, record, string, timestamp, type Static } from './schema.ts';
+import { array, json, object, record, string, timestamp } from './schema.ts';
 
 export const threats = record({
   device_id: string(),
@@ -47,5 +47,3 @@ export const behavioral_detections = record({
   library_item: object({ id: string(), name: string(), mal_posture_mode: string() }),
   blueprint: object({ id: string(), name: string() }),
 });
-
-export type Threat = Static<typeof threats>;

@@ -85,12 +85,6 @@ export function isCanonicalUtc(text: string): boolean {
 /** The fixed characters of the canonical form by position (`-`, `T`, `:`, `.`); every other position is a digit. */
 const SEPARATORS: (number | undefined)[] = [...'0000-00-00T00:00:00.000000'].map((c) => (c === '0' ? undefined : c.charCodeAt(0)));
 
-/** `parseTimestamp` for callers that need only the value: ISO-8601 UTC, or null when empty or unparseable. */
-export function toIsoUtc(value: unknown): string | null {
-  const parsed = parseTimestamp(value);
-  return parsed.ok ? parsed.value : null;
-}
-
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
@@ -164,20 +158,4 @@ export function toNumber(value: unknown): number | null {
   const unit = m[2]?.toLowerCase();
   if (unit === undefined || unit === '%') return n;
   return Math.round(n * (UNIT_BYTES[unit] as number));
-}
-
-/**
- * The API's "no value" spellings of a field or section (kandji-api.md §7, quirk 6) → null: `""`, `{}`, `null`,
- * `undefined`. Everything else, `[]` included (an empty list is a value), is returned unchanged.
- */
-export function emptyToNull<T>(value: T | null | undefined): T | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Object.prototype &&
-    Object.keys(value).length === 0
-  )
-    return null;
-  return value;
 }

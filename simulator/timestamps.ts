@@ -69,11 +69,6 @@ export const t6 = remembered((ms) => {
   return `${date}T${time}.${micros}+00:00`;
 });
 
-/** T10 `2024-12-05`: dates only. */
-export function t10(ms: number): string {
-  return parts(ms).date;
-}
-
 /** T9 human text: details `general.time_since_boot` ("1 month ago"). */
 export function timeAgo(ms: number): string {
   const minutes = Math.max(1, Math.round(ms / 60_000));

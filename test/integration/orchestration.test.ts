@@ -57,8 +57,8 @@ function cronSync(dir: string): Promise<ScriptRun> {
 
 const recordsOf = (out: ScriptRun, stream: string) => out.messages.filter((m) => m.type === 'RECORD' && m.record.stream === stream).length;
 const cursorOf = (state: any[], stream: string) => {
-  const spec = STREAMS.find((s) => s.name === stream)!;
-  return state.find((s) => s.stream.stream_descriptor.name === stream)?.stream.stream_state[spec.cursor?.field as string] as
+  const declaration = STREAMS.find((s) => s.name === stream)!;
+  return state.find((s) => s.stream.stream_descriptor.name === stream)?.stream.stream_state[declaration.cursor?.field as string] as
     | string
     | undefined;
 };
@@ -91,7 +91,7 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
     expect(recordsOf(first, 'devices')).toBe(300);
     expect(() => parseState(first.state)).not.toThrow();
     expect(first.state.map((s) => s.stream.stream_descriptor.name).sort()).toEqual(STREAMS.map((s) => s.name).sort());
-    for (const spec of incremental) expect(cursorOf(first.state, spec.name), spec.name).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    for (const declaration of incremental) expect(cursorOf(first.state, declaration.name), declaration.name).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     // The state file is exactly the last STATE per stream of the run.
     const last = new Map<string, any>();
     for (const m of first.messages) if (m.type === 'STATE') last.set(m.state.stream.stream_descriptor.name, m.state.stream);
@@ -102,9 +102,10 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
 
   it('the second run, on an unchanged tenant, reads nothing new from incremental streams', () => {
     expect(second.code, second.stderr).toBe(0);
-    for (const spec of incremental) expect(recordsOf(second, spec.name), spec.name).toBe(0);
+    for (const declaration of incremental) expect(recordsOf(second, declaration.name), declaration.name).toBe(0);
     expect(recordsOf(second, 'devices')).toBe(300);
-    for (const spec of incremental) expect(cursorOf(second.state, spec.name), spec.name).toBe(cursorOf(first.state, spec.name));
+    for (const declaration of incremental)
+      expect(cursorOf(second.state, declaration.name), declaration.name).toBe(cursorOf(first.state, declaration.name));
   });
 
   it('after a simulated day the state advances past the first run’s and the changes are read', async () => {
@@ -144,11 +145,13 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
       join(REPO, 'integration_tests/abnormal_state.json'),
     ]);
     expect(out.code, out.stderr).toBe(0);
-    for (const spec of incremental) {
-      expect(out.records.get(spec.name) ?? [], spec.name).toEqual([]);
-      const state = out.finalState.find((s) => s.stream.stream_descriptor.name === spec.name);
+    for (const declaration of incremental) {
+      expect(out.records.get(declaration.name) ?? [], declaration.name).toEqual([]);
+      const state = out.finalState.find((s) => s.stream.stream_descriptor.name === declaration.name);
       // Same shape as the future value: CAT compares the two character by character.
-      expect(state.stream.stream_state[spec.cursor?.field as string], spec.name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+      expect(state.stream.stream_state[declaration.cursor?.field as string], declaration.name).toMatch(
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+      );
     }
   });
 });
