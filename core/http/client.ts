@@ -50,6 +50,11 @@ export interface RequestInfo {
   attempt: number;
 }
 
+/** One line for the debug log: `GET /api/v1/tags → 200 in 31 ms (tags, attempt 1)`. */
+export function describeRequest(r: RequestInfo): string {
+  return `${r.method} ${r.path} → ${r.status} in ${r.ms} ms (${r.stream}, attempt ${r.attempt})`;
+}
+
 export interface ClientOptions {
   /** API origin, e.g. `https://acme.api.kandji.io` (no path). */
   baseUrl: string;

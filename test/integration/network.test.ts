@@ -115,6 +115,10 @@ describe('network behaviour', () => {
     expect(lines.some((l) => / DEBUG GET \/api\/v1\/tags → 200 in \d+ ms \(tags, attempt 1\)$/.test(l))).toBe(true);
     expect(printed(out)).not.toContain(sim.token);
     expect(printed(out)).not.toContain(Buffer.from(sim.token).toString('base64'));
+    // check goes through the same client, and logs the same way.
+    const check = await runCli(['check', '--config', config(sim), '--log-level', 'debug']);
+    expect(check.stderr).toMatch(/ DEBUG GET \/api\/v1\/devices\?limit=1 → 200 in \d+ ms \(check, attempt 1\)/);
+    expect(printed(check)).not.toContain(sim.token);
   });
 
   it('--log-format json: the summary is one line whose fields hold the figures', async () => {
