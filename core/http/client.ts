@@ -160,7 +160,7 @@ export class KandjiClient {
       const { row, situation, condition } = result;
       if (row.action === 'return') return result.body as T;
       if (row.action === 'fail' || row.action === 'skip') throw this.failure(row, situation, condition);
-      if (attempt >= this.options.maxAttempts) throw row.error?.({ ...situation, attempts: attempt }, condition);
+      if (attempt >= this.options.maxAttempts) throw this.failure(row, { ...situation, attempts: attempt }, condition);
       await this.waitToRetry(result, attempt, meta, counters);
     }
   }
@@ -238,7 +238,7 @@ export class KandjiClient {
     return situation;
   }
 
-  /** The error of a `fail` or `skip` row. A row that stops the run stops every later request of this client with the same error. */
+  /** The error of a `fail` or `skip` row, or of a `retry`/`wait` row out of attempts. A row that stops the run stops every later request of this client with the same error. */
   private failure(row: ErrorRow, situation: Situation, condition: Condition): ConnectorError {
     const error = row.error?.(situation, condition) ?? new SystemError(`No error for the row "${row.when}"`);
     if (!row.stopsRun) return error;
