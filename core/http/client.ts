@@ -84,15 +84,21 @@ export interface ClientOptions {
   onRequest?: (info: RequestInfo) => void;
 }
 
-/** What one attempt came to: the table's row, and what the row needs. */
-interface Attempt {
-  row: ErrorRow;
+/** What the server answered, or the network condition met instead. */
+interface Answer {
   condition: Condition;
-  situation: Situation;
-  /** The parsed body, for `return`. */
+  /** The response body as text ('' without a response). */
+  text: string;
+  /** The parsed body of a 2xx. */
   body?: unknown;
   /** The server's wait for a retry (`Retry-After`, or for a 429 `RateLimit-Reset`), ms. */
   serverWaitMs?: number | undefined;
+}
+
+/** What one attempt came to: the answer, the error table's row for it, and what the row's messages may name. */
+interface Attempt extends Answer {
+  row: ErrorRow;
+  situation: Situation;
 }
 
 /** A path of plain segments (letters, digits, `-`, `_`, `~`): no dot segments, escapes or query to normalise. */
@@ -165,19 +171,30 @@ export class KandjiClient {
     }
   }
 
-  /** One request: wait for a slot, send, read, and look the answer up in the error table. */
+  /** One attempt: wait for a slot, send, and look the answer up in the error table. */
   private async attempt(path: string, meta: RequestMeta, counters: EndpointCounters, attempt: number): Promise<Attempt> {
     if (this.stopped) throw this.stopped;
     counters.waitedMs += await this.pacer.acquire(meta.kind);
     const started = Date.now();
-    let condition: Condition;
-    let body: unknown;
-    let serverWaitMs: number | undefined;
-    let text = '';
+    let answer: Answer;
     try {
-      // A request that waited for its slot while another found the connection unusable is not sent.
-      if (this.stopped) throw this.stopped;
-      counters.requests++;
+      answer = await this.send(path, counters);
+    } finally {
+      this.pacer.release();
+    }
+    const { condition } = answer;
+    const status = 'status' in condition ? condition.status : condition.code;
+    this.options.onRequest?.({ stream: meta.stream, method: 'GET', path, status, ms: Date.now() - started, attempt });
+    const situation = await this.situation(meta, condition, answer.text);
+    return { ...answer, row: classify(condition, situation), situation };
+  }
+
+  /** Send the GET and read its answer, counting it; a network error is returned as its condition, not thrown. */
+  private async send(path: string, counters: EndpointCounters): Promise<Answer> {
+    // A request that waited for its slot while another found the connection unusable is not sent.
+    if (this.stopped) throw this.stopped;
+    counters.requests++;
+    try {
       const res = await this.dispatcher.request({
         origin: this.origin.origin,
         method: 'GET',
@@ -186,37 +203,23 @@ export class KandjiClient {
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
       });
-      text = await res.body.text();
+      const text = await res.body.text();
       counters.bytes += bodyBytes(res.headers['content-length'], text);
       this.pacer.observe(res.headers);
       this.noteServerTime(res.headers.date);
-      condition = { status: res.statusCode };
       if (res.statusCode === 429) counters.throttled++;
-      serverWaitMs = serverWait(res.headers, res.statusCode === 429);
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        try {
-          body = JSON.parse(text);
-          this.tokenProven = true;
-        } catch {
-          condition = { code: BAD_JSON };
-        }
+      const answer: Answer = { condition: { status: res.statusCode }, text, serverWaitMs: serverWait(res.headers, res.statusCode === 429) };
+      if (res.statusCode < 200 || res.statusCode >= 300) return answer;
+      try {
+        const body: unknown = JSON.parse(text);
+        this.tokenProven = true;
+        return { ...answer, body };
+      } catch {
+        return { ...answer, condition: { code: BAD_JSON } };
       }
     } catch (error) {
-      if (error instanceof BudgetExhaustedError || error === this.stopped) throw error;
-      condition = conditionOf(error);
-    } finally {
-      this.pacer.release();
+      return { condition: conditionOf(error), text: '' };
     }
-    this.options.onRequest?.({
-      stream: meta.stream,
-      method: 'GET',
-      path,
-      status: 'status' in condition ? condition.status : condition.code,
-      ms: Date.now() - started,
-      attempt,
-    });
-    const situation = await this.situation(meta, condition, text);
-    return { row: classify(condition, situation), condition, situation, body, serverWaitMs };
   }
 
   /** What the error table's rows may name about this attempt. */
