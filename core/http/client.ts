@@ -136,6 +136,8 @@ export class KandjiClient {
   firstServerTime: number | undefined;
   /** Some request has been answered 2xx: a later 401 is about a permission, not the token. */
   private tokenProven = false;
+  /** After a 401 with nothing answered yet: whether `GET /devices` is (one request, shared by every such 401). */
+  private tokenCheck: Promise<boolean> | undefined;
   /**
    * The error of a condition that belongs to the connection (a refused token, a host that does not resolve, a
    * certificate; rows with `stopsRun`): once set, every request fails with it, unsent.
@@ -186,7 +188,28 @@ export class KandjiClient {
     const status = 'status' in condition ? condition.status : condition.code;
     this.options.onRequest?.({ stream: meta.stream, method: 'GET', path, status, ms: Date.now() - started, attempt });
     const situation = await this.situation(meta, condition, answer.text);
+    if ('status' in condition && condition.status === 401 && !situation.tokenProven)
+      situation.tokenProven = await this.tokenReadsDevices(path, counters);
     return { ...answer, row: classify(condition, situation), situation };
+  }
+
+  /**
+   * After a 401 while nothing has been answered yet: does the token read `GET /devices`? Kandji may answer a missing
+   * permission with 401 (kandji-api.md §3), so a 401 from, say, Prism says nothing of the token until this says no.
+   * One request for every such 401 of the run; none when the 401 was the device list's own.
+   */
+  private tokenReadsDevices(path: string, counters: EndpointCounters): Promise<boolean> {
+    if (/^\/api\/v1\/devices(?:\?|$)/.test(path)) return Promise.resolve(false);
+    this.tokenCheck ??= (async () => {
+      await this.pacer.acquire('chain');
+      try {
+        const answer = await this.send('/api/v1/devices?limit=1', counters);
+        return 'status' in answer.condition && answer.condition.status >= 200 && answer.condition.status < 300;
+      } finally {
+        this.pacer.release();
+      }
+    })();
+    return this.tokenCheck;
   }
 
   /** Send the GET and read its answer, counting it; a network error is returned as its condition, not thrown. */

@@ -58,8 +58,8 @@ describe('network behaviour', () => {
     const statuses = lastStatuses(out);
     expect(statuses.size).toBe(STREAMS.length);
     for (const [stream, status] of statuses) expect(status, stream).toBe('INCOMPLETE');
-    // At most the requests already in flight (max_concurrency, 4) when the first 401 came back.
-    expect(sim.stats().requests).toBeLessThanOrEqual(4);
+    // At most the requests already in flight (max_concurrency, 4) when the first 401 came back, and one GET /devices.
+    expect(sim.stats().requests).toBeLessThanOrEqual(5);
     expect(printed(out)).not.toContain(bad);
   });
 
@@ -69,7 +69,8 @@ describe('network behaviour', () => {
     const out = await runCli(['read', '--config', config(sim, { api_token: odd }), '--catalog', catalogFile('full_refresh', ['tags'])]);
     const warnings = out.messages.filter((m) => m.type === 'LOG' && m.log.level === 'WARN').map((m) => m.log.message);
     expect(warnings.some((w) => /api_token is not shaped like a Kandji API token.*sent as given/.test(w))).toBe(true);
-    expect(sim.stats().requests).toBe(1);
+    // The tags page, and the GET /devices that tells a bad token from a missing permission: both 401.
+    expect(sim.stats().requests).toBe(2);
     expect(errors(out).map((e) => e.failure_type)).toEqual(['config_error']);
     expect(printed(out)).not.toContain(odd);
   });
@@ -150,6 +151,30 @@ describe('network behaviour', () => {
     expect(summary.streams.tags.waited_s).toBeTypeOf('number');
     // No text table besides it.
     expect(lines.filter((l) => /^stream\s+status/.test(l.message))).toEqual([]);
+  });
+});
+
+describe('a 401 for a missing permission', () => {
+  let sim: Simulator;
+
+  beforeAll(async () => {
+    // Kandji may answer a missing permission with 401, not 403 (kandji-api.md §3): here every Prism request is refused so.
+    sim = await startSimulator({ devices: 10, seed: 13, keepLog: false, reflectAuthorization: { status: 401, paths: ['/api/v1/prism'] } });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('as the first answer of a read: the token reads GET /devices, so only the stream fails, naming the permission', async () => {
+    const out = await runCli(['read', '--config', config(sim), '--catalog', catalogFile('full_refresh', ['device_information'])]);
+    expect(out.code).toBe(1);
+    const traces = errors(out);
+    expect(traces).toHaveLength(1);
+    expect(traces[0]).toMatchObject({ failure_type: 'config_error', stream_descriptor: { name: 'device_information' } });
+    expect(traces[0].message).toMatch(/not allowed to call GET \/prism\/device_information \(HTTP 401\).*enable "Prism"/);
+    // The Prism page, and one GET /devices to tell a missing permission from a bad token.
+    expect(sim.stats().byEndpoint).toMatchObject({ 'GET /devices': { requests: 1 }, 'GET /prism/{category}': { requests: 1 } });
+    expect(printed(out)).not.toContain(sim.token);
   });
 });
 
