@@ -256,7 +256,14 @@ withLogging(program.command('sync'))
   .description('Read into files: DIR/<stream>/<run>.jsonl|.parquet, a manifest per run in DIR/_runs, the state in DIR/state.json')
   .requiredOption('--config <file>', 'connector configuration (JSON)')
   .requiredOption('--out <dir>', 'output directory; state and history accumulate there across syncs')
-  .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'parquet', 'both']).default('both'))
+  .addOption(
+    new Option(
+      '--format <format>',
+      'file format: Parquet is about 10 times smaller than JSONL and keeps every field (see docs/benchmarks.md)',
+    )
+      .choices(['jsonl', 'parquet', 'both'])
+      .default('parquet'),
+  )
   .option('--catalog <file>', 'configured catalog (default: every stream, incremental where it can be)')
   .action(async (opts: { config: string; out: string; format: OutputFormat; catalog?: string }) => {
     const stop = onStopSignal((signal) =>
@@ -299,11 +306,15 @@ withLogging(program.command('sync'))
 withLogging(program.command('transform'))
   .description('Build the DuckDB marts from a sync output directory (JSONL or Parquet), print the fleet summary, write the HTML report')
   .requiredOption('--data <dir>', "a sync's output directory (its --out)")
-  .option('--db <file>', 'database to build, rebuilt whole each run (default: DIR/kandji.duckdb)')
+  .option(
+    '--db <file>',
+    'database to build (default: DIR/kandji.duckdb); replaced each run, its raw layer reused: only new or changed runs are read from their files',
+  )
+  .option('--full-rebuild', 'read every run from its files, ignoring the raw layer of the last database')
   .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
   .option('--no-report', 'do not write the HTML report')
-  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
+  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean; fullRebuild?: boolean }) => {
     try {
       const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
         import('../transforms/run.ts'),
@@ -313,6 +324,7 @@ withLogging(program.command('transform'))
         dataDir: opts.data,
         ...(opts.db ? { dbPath: opts.db } : {}),
         ...(opts.format ? { format: opts.format } : {}),
+        full: opts.fullRebuild === true,
         say,
       });
       process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
