@@ -49,6 +49,8 @@ export interface SyncOptions {
 
 export interface SyncLog {
   info(text: string): void;
+  /** Each request, at `--log-level debug`; optional for callers that want no such lines. */
+  debug?(text: string): void;
   warn(text: string): void;
   error(text: string): void;
 }
@@ -395,6 +397,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
     sink,
     say: (line) => log.info(line),
     report: (result) => logSummary(result, log),
+    debug: log.debug ? (line) => log.debug?.(line) : undefined,
     onRequests: (count) => (requests = count),
     onAnchor: (live) => (anchor = live),
   });

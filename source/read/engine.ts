@@ -9,7 +9,7 @@ import { streamByName } from '../../streams/index.ts';
 import type { StreamDeclaration } from '../../streams/declaration.ts';
 import type { ConfiguredCatalog, SyncMode } from '../catalog.ts';
 import { ConnectorError, failureTypeOf } from '../../core/errors.ts';
-import { KandjiClient, type ClientOptions, type EndpointCounters, type RequestInfo } from '../../core/http/client.ts';
+import { describeRequest, KandjiClient, type ClientOptions, type EndpointCounters, type RequestInfo } from '../../core/http/client.ts';
 import { BudgetExhaustedError, PermissionError } from '../../core/http/errors.ts';
 import { message, type MessageSink } from '../../core/protocol.ts';
 import { redact } from '../../core/redact.ts';
@@ -74,9 +74,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   const client = new KandjiClient({
     ...settings,
     onRetry: ({ endpoint, attempt, why, waitMs }) => say(`retry ${attempt} of ${endpoint} in ${(waitMs / 1000).toFixed(1)} s: ${why}`),
-    ...(debug
-      ? { onRequest: (r: RequestInfo) => debug(`${r.method} ${r.path} → ${r.status} in ${r.ms} ms (${r.stream}, attempt ${r.attempt})`) }
-      : {}),
+    ...(debug ? { onRequest: (r: RequestInfo) => debug(describeRequest(r)) } : {}),
   });
   options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
