@@ -82,8 +82,16 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
       registerSecret(cleanToken(value));
     }
   }
-  const config = validate(given);
   const warnings: string[] = unknownKeys(given);
+  let config: Defaulted;
+  try {
+    config = validate(given);
+  } catch (error) {
+    // `api_tokn` given, api_token missing: the typo is the fix, so say it in the error itself.
+    const typos = warnings.filter((w) => w.includes('did you mean'));
+    if (!(error instanceof ConfigError) || typos.length === 0) throw error;
+    throw new ConfigError(`${error.message} (${typos.join(' ')})`);
+  }
   const token = resolveToken(config.api_token, warnings);
   const { baseUrl, host } = resolveHost(config, warnings);
   return {

@@ -10,9 +10,14 @@
  *
  * `run_id` starts with the sync's anchor (the server's clock at its first response), so runs sort by tenant time and
  * history accumulates. Records are written to DIR/_inflight/<id>/ while the read runs and moved into place at the
- * end. The state file is replaced atomically (write, fsync, rename) and only when the run leaves a resumable state:
- * a complete run, or one stopped cleanly by the request budget. A failed run leaves the previous good state in
- * place and its files marked partial; a crashed run's leftovers are finalised as failed by the next sync.
+ * end. One sync at a time holds the folder (DIR/.sync.lock, source/out_dir.ts), and a folder holds one API host: the
+ * state and manifests record it, and a sync configured for another is refused before any request.
+ *
+ * The state file is replaced atomically (write, fsync, rename) with the last STATE of every stream that did not
+ * fail; a failed stream keeps its previous state, and the run's files are marked partial. A sync interrupted by
+ * SIGTERM or SIGINT keeps what it has the same way: files, and each stream's state up to its last checkpoint. A
+ * crashed run's leftovers are finalised as failed by the next sync, which holds the lock, so they are never a live
+ * run's.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';

@@ -58,6 +58,6 @@ export function checkStateOwner(state: InputState, configured: StateOwner): void
   const mismatch = ownerMismatch(recorded, configured);
   if (mismatch)
     throw new ConfigError(
-      `The state ${mismatch}. Its cursors would make this read skip data, so it is refused. Pass the state saved for ${configured.api_host}, or no --state for a first read of it.`,
+      `The state ${mismatch}. Its cursors would make this read skip data, so it is refused. Pass the state saved for ${configured.api_host}, or no --state for a first read of it (in Airbyte, clear the connection's data to reset its state).`,
     );
 }

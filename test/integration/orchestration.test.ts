@@ -30,7 +30,8 @@ interface ScriptRun {
   state: any[];
 }
 
-function cronSync(dir: string): Promise<ScriptRun> {
+/** Run the script on `dir`; with `stopAtBytes`, send it SIGTERM (once) when its output file has grown that large. */
+function cronSync(dir: string, stopAtBytes?: number): Promise<ScriptRun> {
   const before = new Set(existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')) : []);
   return new Promise((resolve, reject) => {
     // The script runs `node` for its JSON steps: the test's own Node comes first on PATH.
@@ -38,8 +39,19 @@ function cronSync(dir: string): Promise<ScriptRun> {
     const child = spawn('bash', [SCRIPT, dir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer =
+      stopAtBytes === undefined
+        ? undefined
+        : setInterval(() => {
+            const growing = existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.partial')) : [];
+            const size = growing.reduce((n, f) => n + (existsSync(join(dir, 'out', f)) ? readFileSync(join(dir, 'out', f)).length : 0), 0);
+            if (size < stopAtBytes) return;
+            clearInterval(timer);
+            child.kill('SIGTERM');
+          }, 10);
     child.on('error', reject);
     child.on('close', (code) => {
+      clearInterval(timer);
       const written = readdirSync(join(dir, 'out')).filter((f) => !before.has(f));
       expect(written, stderr).toHaveLength(1);
       const lines = readFileSync(join(dir, 'out', written[0] as string), 'utf8')
@@ -116,6 +128,24 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
     expect(recordsOf(third, 'device_information')).toBeLessThan(300);
     for (const name of ['device_information', 'audit_events'])
       expect(Date.parse(cursorOf(third.state, name)!), name).toBeGreaterThan(Date.parse(cursorOf(first.state, name)!));
+  });
+
+  it('SIGTERM to the script stops the read cleanly: exit 143, the state of what it printed is merged, the next run completes', async () => {
+    sim.advance(24);
+    const before = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    sim.setLatency(300); // still reading when the signal lands
+    const stopped = await cronSync(dir, 20_000);
+    sim.setLatency(0);
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.messages.at(-1)).toMatchObject({ type: 'TRACE', trace: { type: 'ERROR', error: { failure_type: 'transient_error' } } });
+    // Streams the stopped read checkpointed have moved; the others kept their previous state.
+    const printed = new Set(stopped.messages.filter((m) => m.type === 'STATE').map((m) => m.state.stream.stream_descriptor.name));
+    expect(printed.size).toBeGreaterThan(0);
+    expect(stopped.state.map((s: any) => s.stream.stream_descriptor.name).sort()).toEqual(
+      before.map((s: any) => s.stream.stream_descriptor.name).sort(),
+    );
+    const next = await cronSync(dir);
+    expect(next.code, next.stderr).toBe(0);
   });
 
   it.skipIf(!hasFlock)('a second run while one holds the lock exits 75 and touches nothing', async () => {
