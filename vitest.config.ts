@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests spawn the CLI and start servers; two workers match the 2-core machines we run on.
     maxWorkers: 2,
-    reporters: ['default', './test/support/closing-line.ts'],
+    reporters: ['default', './test/support/closing_line.ts'],
   },
 });

@@ -5,16 +5,16 @@
  *
  * - decode: the body's bytes to a string (UTF-8: the API sends `©`, `’` and the like unescaped);
  * - + parse: JSON.parse;
- * - + normalise: the stream's schema-compiled normaliser (catalog/records.ts);
+ * - + normalise: the stream's schema-compiled normaliser (schemas/normalize.ts);
  * - + serialise: StreamRun.emitAll into the LineWriter (normalise, the RECORD message, JSON.stringify, 64 KiB
  *   chunks, redaction) with the output thrown away;
  * - + write: the same into a file with a synchronous write per chunk, as the CLI's stdout does when it is a file.
  */
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { normalizeRecord } from '../catalog/records.ts';
-import { LineWriter } from '../source/protocol.ts';
-import { StreamRun } from '../source/read/stream-run.ts';
+import { normalizeRecord } from '../schemas/normalize.ts';
+import { LineWriter } from '../core/protocol.ts';
+import { StreamRun } from '../source/read/stream_run.ts';
 import { streamByName } from '../streams/index.ts';
 
 export interface PipelineStage {
@@ -54,7 +54,13 @@ export async function measurePipeline(
   const stages: [string, (pages: number) => void | Promise<void>][] = [
     ['decode', (pages) => repeat(pages, () => body.toString('utf8'))],
     ['+ parse', (pages) => repeat(pages, parse)],
-    ['+ normalise', (pages) => repeat(pages, () => parse().forEach((row) => normalizeRecord(spec.schema as never, row)))],
+    [
+      '+ normalise',
+      (pages) =>
+        repeat(pages, () => {
+          for (const row of parse()) normalizeRecord(spec.schema as never, row);
+        }),
+    ],
     ['+ serialise', emitInto(discard)],
     ['+ write to a file', emitInto(toFile)],
   ];

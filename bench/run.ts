@@ -404,7 +404,7 @@ const mb = (kb: number) => (kb / 1024).toFixed(0);
 const table = (head: string[], rows: string[][]) =>
   [
     `| ${head.join(' | ')} |`,
-    `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    `|${head.map((_h, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 

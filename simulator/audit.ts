@@ -7,7 +7,7 @@ import { between, hash, pick, uuid, weighted } from './random.ts';
 import { DAY, HOUR, t1 } from './timestamps.ts';
 import type { Tenant } from './tenant.ts';
 import { BLUEPRINTS } from './vocabulary.ts';
-import { blueprintId, libraryItemId } from './records.ts';
+import { blueprintId, libraryItemId } from './bodies.ts';
 
 export interface AuditEvent {
   id: string;

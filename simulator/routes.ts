@@ -22,7 +22,7 @@ import {
   userRecord,
   type LibraryKind,
   type PrismCategory,
-} from './records.ts';
+} from './bodies.ts';
 import type { Device, Tenant } from './tenant.ts';
 import { HOUR } from './timestamps.ts';
 import { BLUEPRINTS, PRISM_FAMILY, TAGS } from './vocabulary.ts';

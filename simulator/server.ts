@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { driftBody, type DriftedRecord, type DriftOptions } from './drift.ts';
 import { drawFault, type Fault, type FaultOptions } from './faults.ts';
 import { uuid } from './random.ts';
-import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { RateLimiter, type RateLimitOptions } from './rate_limit.ts';
 import { matchRoute, PERMISSIONS, type Permission, type Reply, type RouteContext } from './routes.ts';
 import { Tenant, type AdvanceSummary, type TenantOptions } from './tenant.ts';
 
@@ -122,7 +122,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
 
   function count(endpoint: string, status: RequestLogEntry['status'], fault: boolean) {
-    const e = (stats.byEndpoint[endpoint] ??= { requests: 0, statuses: {}, faults: 0 });
+    stats.byEndpoint[endpoint] ??= { requests: 0, statuses: {}, faults: 0 };
+    const e = stats.byEndpoint[endpoint];
     e.requests++;
     e.statuses[String(status)] = (e.statuses[String(status)] ?? 0) + 1;
     if (fault) {
@@ -239,7 +240,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
     options.onRequest?.({ seq, endpoint, url }, tenant);
     const redirect = options.redirect;
-    if (redirect && redirect.paths.some((p) => url.pathname.startsWith(p))) {
+    if (redirect?.paths.some((p) => url.pathname.startsWith(p))) {
       return reply(
         {
           status: redirect.status ?? 302,
@@ -250,7 +251,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       );
     }
     const reflect = options.reflectAuthorization;
-    if (reflect && reflect.paths.some((p) => url.pathname.startsWith(p))) {
+    if (reflect?.paths.some((p) => url.pathname.startsWith(p))) {
       return reply(
         json(reflect.status, {
           detail: `Request rejected: Authorization: ${auth}`,

@@ -36,7 +36,8 @@ export interface TenantOptions {
   dailyChangeRate?: number;
 }
 
-export const DEFAULT_EPOCH = Date.UTC(2026, 0, 5, 12, 0, 0);
+export { DEFAULT_EPOCH } from './epoch.ts';
+import { DEFAULT_EPOCH } from './epoch.ts';
 
 /** What a change event touches; `device` touches every Prism category (name, blueprint and user columns). */
 export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper';
@@ -434,7 +435,7 @@ export class Tenant {
     const from = this.now;
     const to = from + Math.round(hours * HOUR);
     const days = hours / 24;
-    const pChange = 1 - Math.pow(1 - this.dailyChangeRate, days);
+    const pChange = 1 - (1 - this.dailyChangeRate) ** days;
     const summary: AdvanceSummary = { from, to, changed: [], enrolled: [], deleted: [], usersMoved: [] };
     const at = (key: string, i: number) => from + Math.floor(unit(s, key, i, to) * (to - from));
 

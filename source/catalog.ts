@@ -2,14 +2,14 @@
  * The catalog both ways: `discover` turns the stream declarations into Airbyte streams, and `read` checks the
  * configured catalog it is given against them, refusing what it cannot honour with a config error that says why.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { STREAMS, streamByName, type StreamSpec } from '../streams/index.ts';
-import { ConfigError } from './errors.ts';
-import type { AirbyteStream } from './protocol.ts';
+import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
+import { ConfigError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json_file.ts';
+import type { AirbyteStream } from '../core/protocol.ts';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
-export function airbyteStream(spec: StreamSpec): AirbyteStream {
+export function airbyteStream(spec: StreamDeclaration): AirbyteStream {
   const incremental = spec.cursorField !== undefined;
   return {
     name: spec.name,
@@ -26,7 +26,7 @@ export function discoverCatalog(): { streams: AirbyteStream[] } {
 }
 
 export interface ConfiguredStream {
-  spec: StreamSpec;
+  spec: StreamDeclaration;
   syncMode: SyncMode;
 }
 
@@ -40,27 +40,7 @@ const EXAMPLE =
   'Expected a ConfiguredAirbyteCatalog: {"streams":[{"stream":{"name":"devices","json_schema":{},"supported_sync_modes":["full_refresh"]},"sync_mode":"full_refresh","destination_sync_mode":"overwrite"}]}. `discover` prints the streams.';
 
 export async function loadCatalog(path: string): Promise<ConfiguredCatalog> {
-  let text: string;
-  try {
-    if ((await stat(path)).isDirectory()) throw new ConfigError(`The catalog path ${path} is a directory, not a file.`);
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const code = (error as { code?: string }).code;
-    throw new ConfigError(
-      code === 'ENOENT'
-        ? `The catalog file ${path} does not exist.`
-        : `Could not read the catalog file ${path} (${code ?? String(error)}).`,
-    );
-  }
-  if (text.trim() === '') throw new ConfigError(`The catalog file ${path} is empty. ${EXAMPLE}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`The catalog file ${path} is not valid JSON (${(error as Error).message}).`);
-  }
-  return parseCatalog(parsed, path);
+  return parseCatalog(await readJsonFile(path, { what: 'catalog', whenEmpty: EXAMPLE }), path);
 }
 
 export function parseCatalog(parsed: unknown, source = 'The catalog'): ConfiguredCatalog {

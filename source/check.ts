@@ -5,9 +5,9 @@
  * The device list is the connector's core, so without it the check fails.
  */
 import { STREAMS } from '../streams/index.ts';
-import { ConfigError, TransientError } from './errors.ts';
-import { KandjiClient, type ClientOptions } from './http/client.ts';
-import { NotFoundError, PermissionError } from './http/errors.ts';
+import { ConfigError, TransientError } from '../core/errors.ts';
+import { KandjiClient, type ClientOptions } from '../core/http/client.ts';
+import { NotFoundError, PermissionError } from '../core/http/errors.ts';
 
 interface Probe {
   endpoint: string;

@@ -4,18 +4,18 @@
  * (Singer messages with `--protocol singer`); everything meant for people goes to stderr, as structured log lines.
  */
 import { join } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_EPOCH } from '../simulator/tenant.ts';
-import { loadState } from '../state/input.ts';
-import { discoverCatalog, loadCatalog } from './catalog.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { simulateCommand } from '../simulator/cli.ts';
+import { type InputState, loadState } from '../state/input.ts';
+import { type ConfiguredCatalog, discoverCatalog, loadCatalog } from './catalog.ts';
 import { checkConnection } from './check.ts';
-import { loadConfig } from './config.ts';
-import { ConnectorError, failureTypeOf } from './errors.ts';
+import { loadConfig, type ResolvedConfig } from './config.ts';
+import { ConnectorError, failureTypeOf } from '../core/errors.ts';
 import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
 import { Progress } from './progress.ts';
-import { LineWriter, message, type MessageSink } from './protocol.ts';
+import { LineWriter, message, type MessageSink } from '../core/protocol.ts';
 import { read } from './read/engine.ts';
-import { redact } from './redact.ts';
+import { redact } from '../core/redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
@@ -37,7 +37,7 @@ function say(line: string): void {
  * a user's mistake gets its own message, anything else a short message plus the stack in `stack_trace`. In Singer
  * mode, whose stdout has no error message, the error is an ERROR line on stderr and the exit code says the rest.
  */
-async function protocol(body: () => Promise<number | void>, mode: Protocol = 'airbyte'): Promise<void> {
+async function protocol(body: () => Promise<number | undefined>, mode: Protocol = 'airbyte'): Promise<void> {
   try {
     process.exitCode = (await body()) ?? 0;
   } catch (error) {
@@ -60,26 +60,6 @@ async function protocol(body: () => Promise<number | void>, mode: Protocol = 'ai
   }
 }
 
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function share(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a share from 0 to 1');
-  return n;
-}
-
-function timestamp(value: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError('expected an ISO-8601 date-time');
-  return ms;
-}
-
 interface ReadCommandOptions {
   config: string;
   catalog?: string;
@@ -88,7 +68,7 @@ interface ReadCommandOptions {
 }
 
 /** `discover` in either protocol: one CATALOG message, or the Singer catalog object (what `--discover` prints). */
-async function discoverCommand(opts: { config: string; protocol: Protocol }): Promise<void> {
+async function discoverCommand(opts: { config: string; protocol: Protocol }): Promise<undefined> {
   // The catalog does not depend on the tenant, but a broken config should fail here, not at the first sync.
   await loadConfig(opts.config);
   if (opts.protocol === 'singer') {
@@ -104,8 +84,8 @@ async function discoverCommand(opts: { config: string; protocol: Protocol }): Pr
 async function readCommand(opts: ReadCommandOptions): Promise<number> {
   const config = await loadConfig(opts.config);
   for (const warning of config.warnings) log.warn(warning);
-  let catalog;
-  let state;
+  let catalog: ConfiguredCatalog;
+  let state: InputState;
   let sink: MessageSink;
   if (opts.protocol === 'singer') {
     const selection = await loadSingerCatalog(opts.catalog);
@@ -187,7 +167,7 @@ withLogging(program.command('check'))
   .requiredOption('--config <file>', 'connector configuration (JSON)')
   .action((opts: { config: string }) =>
     protocol(async () => {
-      let config;
+      let config: ResolvedConfig;
       try {
         config = await loadConfig(opts.config);
       } catch (error) {
@@ -277,68 +257,8 @@ withLogging(program.command('transform'))
     }
   });
 
-program
-  .command('simulate')
-  .description('Serve a simulated Kandji tenant on loopback until interrupted')
-  .addOption(new Option('--devices <n>', 'devices in the tenant (1–100000)').argParser(integer(1, 100_000)).default(2000))
-  .addOption(new Option('--seed <n>', 'seed for every generated value').argParser(integer(0, 2 ** 32 - 1)).default(1))
-  .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').argParser(integer(0, 65_535)).default(0))
-  .addOption(new Option('--host <address>', 'interface to bind').default('127.0.0.1'))
-  .addOption(
-    new Option('--epoch <iso>', "the tenant's clock at start")
-      .argParser(timestamp)
-      .default(DEFAULT_EPOCH, new Date(DEFAULT_EPOCH).toISOString()),
-  )
-  .addOption(new Option('--hourly-limit <n>', 'requests per hour for the tenant').argParser(integer(1, 10_000_000)).default(10_000))
-  .addOption(new Option('--per-second-limit <n>', 'requests per second').argParser(integer(1, 1_000_000)).default(50))
-  .addOption(new Option('--latency-ms <n>', 'added to every response').argParser(integer(0, 60_000)).default(0))
-  .addOption(
-    new Option('--fault-rate <share>', 'share of requests that fail (spread over 429, 5xx, resets, stalls, truncation)')
-      .argParser(share)
-      .default(0),
-  )
-  .option('--windows-android', 'also enroll Windows and Android devices', false)
-  .action(async (opts) => {
-    const rate = opts.faultRate as number;
-    const { startSimulator } = await import('../simulator/server.ts');
-    const sim = await startSimulator({
-      devices: opts.devices,
-      seed: opts.seed,
-      epoch: opts.epoch,
-      port: opts.port,
-      host: opts.host,
-      windowsAndAndroid: opts.windowsAndroid,
-      latencyMs: opts.latencyMs,
-      keepLog: false,
-      rateLimit: { perHour: opts.hourlyLimit, perSecond: opts.perSecondLimit },
-      faults: {
-        throttle: rate * 0.3,
-        serverError: rate * 0.3,
-        reset: rate * 0.15,
-        stall: rate * 0.1,
-        truncate: rate * 0.15,
-        stallMs: 30_000,
-      },
-    });
-    process.stderr.write(
-      [
-        `Simulated Kandji tenant: ${sim.tenant.liveDevices} devices, seed ${opts.seed}, clock ${new Date(sim.tenant.now).toISOString()}`,
-        `  api_url    ${sim.url}`,
-        `  api_token  ${sim.token}`,
-        `  control    ${sim.url}/_sim/advance?hours=24 · ${sim.url}/_sim/stats`,
-        'Press Ctrl-C to stop.',
-        '',
-      ].join('\n'),
-    );
-    // Machine-readable line on stdout for scripts that start the simulator and need its address.
-    process.stdout.write(`${JSON.stringify({ api_url: sim.url, api_token: sim.token })}\n`);
-    const stop = async () => {
-      await sim.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+// The simulated tenant is not part of the connector: its command is the simulator's own (simulator/cli.ts).
+program.addCommand(simulateCommand());
 
 // Singer runners such as Meltano call a tap with no command: `source-kandji --config F --discover` prints the Singer
 // catalog, `source-kandji --config F [--catalog F] [--state F]` reads in Singer mode (docs/orchestration.md).

@@ -4,11 +4,11 @@
  * address into one API origin (kandji-api.md §1). Every mistake is a ConfigError that names the field and the fix;
  * no message ever contains the token.
  */
-import { readFile } from 'node:fs/promises';
 import Value from 'typebox/value';
-import { parseTimestamp } from '../catalog/normalize.ts';
-import { ConfigError } from './errors.ts';
-import { registerSecret } from './redact.ts';
+import { parseTimestamp } from '../schemas/values.ts';
+import { ConfigError } from '../core/errors.ts';
+import { type JsonFileKind, readJsonFile } from '../core/json_file.ts';
+import { registerSecret } from '../core/redact.ts';
 import { configSchema, SECRET_FIELDS, type Config } from './spec.ts';
 
 /** Which kind of host the connector talks to. `iru` is `{sub}.api.iru.com`; `legacy` is `{sub}.clients.us-1.kandji.io`. */
@@ -25,7 +25,7 @@ export interface ResolvedConfig {
   subdomain: string | undefined;
   /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
   isLoopback: boolean;
-  /** The API token, a UUID, without whitespace or a `Bearer ` prefix. Registered with source/redact.ts. */
+  /** The API token, a UUID, without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
   token: string;
   /** Where audit_events starts on a first sync, ms since epoch; undefined: `START_DATE_DEFAULT_DAYS` before the sync. */
   startDate: number | undefined;
@@ -46,32 +46,19 @@ export interface ResolvedConfig {
 const EXAMPLE =
   'It should hold a JSON object like {"api_url": "acme.api.kandji.io", "api_token": "<the API token from Settings → Access>"}.';
 
+const PASS_CONFIG = 'Pass --config with the path of your configuration file.';
+const CONFIG_FILE: JsonFileKind = {
+  what: 'config',
+  whenMissing: `${PASS_CONFIG} ${EXAMPLE}`,
+  whenDirectory: PASS_CONFIG,
+  whenUnreadable: 'Check that it exists and is readable.',
+  whenEmpty: EXAMPLE,
+  whenInvalid: 'Look for a missing comma or quote, a trailing comma, or a comment (JSON allows none).',
+};
+
 /** Read, validate and resolve the configuration file at `path`. `now` (ms) only decides whether start_date is in the future. */
 export async function loadConfig(path: string, now: number = Date.now()): Promise<ResolvedConfig> {
-  let text: string;
-  try {
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      throw new ConfigError(`The config file ${path} does not exist. Pass --config with the path of your configuration file. ${EXAMPLE}`);
-    if (code === 'EISDIR')
-      throw new ConfigError(`The config path ${path} is a directory, not a file. Pass --config with the path of your configuration file.`);
-    throw new ConfigError(`Could not read the config file ${path} (${code ?? String(error)}). Check that it exists and is readable.`);
-  }
-  if (text.trim() === '') throw new ConfigError(`The config file ${path} is empty. ${EXAMPLE}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    // V8 may quote the text around the error (`Unexpected token 'x', ..."api_token": x0f8f"... is not valid JSON`),
-    // and that text can be the token: cut the message at the first double quote, which only such a quote has.
-    // Secrets cannot be registered before the file is parsed, so redact() would not catch it.
-    const reason = (error as Error).message.replace(/,?\s*(?:\.\.\.)?".*$/s, '');
-    throw new ConfigError(
-      `The config file ${path} is not valid JSON (${reason}). Look for a missing comma or quote, a trailing comma, or a comment (JSON allows none).`,
-    );
-  }
+  const raw = await readJsonFile(path, CONFIG_FILE);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigError(`The config file ${path} holds ${kindOf(raw)}, not a JSON object. ${EXAMPLE}`);
   return resolveConfig(raw, now);

@@ -9,8 +9,8 @@
  * Every line passes through `redact`. A status line (the progress bar on a TTY) is cleared before each log line and
  * drawn again after it, so the two never interleave.
  */
-import { message, type AirbyteMessage, type LogLevel, type MessageSink } from './protocol.ts';
-import { redact } from './redact.ts';
+import { message, type AirbyteMessage, type LogLevel, type MessageSink } from '../core/protocol.ts';
+import { redact } from '../core/redact.ts';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type Level = (typeof LOG_LEVELS)[number];

@@ -8,7 +8,7 @@
  * with the logger's lines (see Logger.setStatus), which general-purpose bar libraries do not know about.
  */
 import type { Logger } from './log.ts';
-import type { AirbyteMessage, MessageSink } from './protocol.ts';
+import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
 
 export interface ProgressOptions {
   log: Logger;

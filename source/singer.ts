@@ -18,13 +18,13 @@
  * (`selected`, `replication-method`), or an Airbyte configured catalog. Without `--catalog` every stream is read,
  * incrementally where it can be.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { STREAMS, streamByName, type StreamSpec } from '../streams/index.ts';
+import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
 import { parseState, type InputState } from '../state/input.ts';
 import { parseCatalog, type ConfiguredCatalog } from './catalog.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../core/errors.ts';
+import { readJsonFile } from '../core/json_file.ts';
 import { levelOf, type Logger } from './log.ts';
-import type { AirbyteMessage, MessageSink } from './protocol.ts';
+import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
 
 export type Protocol = 'airbyte' | 'singer';
 export const PROTOCOLS = ['airbyte', 'singer'] as const;
@@ -45,7 +45,7 @@ export interface JsonLines {
 }
 
 /** Top-level field names of a primary key: Singer's key_properties cannot name nested fields, and ours never do. */
-export function keyProperties(spec: StreamSpec): string[] {
+export function keyProperties(spec: StreamDeclaration): string[] {
   return spec.primaryKey.map((path) => {
     if (path.length !== 1) throw new Error(`${spec.name}: primary key ${path.join('.')} is nested; Singer key_properties are top-level`);
     return path[0] as string;
@@ -110,31 +110,6 @@ export function singerCatalog(): { streams: SingerCatalogEntry[] } {
 // ---------------------------------------------------------------------------------------------------------------
 // --catalog and --state
 
-async function readJson(path: string, what: string, emptyMeans: 'nothing' | 'error'): Promise<unknown> {
-  let text: string;
-  try {
-    if ((await stat(path)).isDirectory()) throw new ConfigError(`The ${what} path ${path} is a directory, not a file.`);
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const code = (error as { code?: string }).code;
-    throw new ConfigError(
-      code === 'ENOENT'
-        ? `The ${what} file ${path} does not exist.`
-        : `Could not read the ${what} file ${path} (${code ?? String(error)}).`,
-    );
-  }
-  if (text.trim() === '') {
-    if (emptyMeans === 'nothing') return undefined;
-    throw new ConfigError(`The ${what} file ${path} is empty.`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`The ${what} file ${path} is not valid JSON (${(error as Error).message}).`);
-  }
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The configured streams, plus per stream the fields the catalog deselected (Meltano `select: !stream.field`). */
@@ -155,7 +130,7 @@ export function defaultSelection(): SingerSelection {
 
 export async function loadSingerCatalog(path: string | undefined): Promise<SingerSelection> {
   if (path === undefined) return defaultSelection();
-  const parsed = await readJson(path, 'catalog', 'error');
+  const parsed = await readJsonFile(path, { what: 'catalog', whenEmpty: '' });
   return parseSingerCatalog(parsed, `The catalog file ${path}`);
 }
 
@@ -217,7 +192,7 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
  */
 export async function loadSingerState(path: string | undefined): Promise<{ state: InputState; bookmarks: SingerState['bookmarks'] }> {
   if (path === undefined) return { state: new Map(), bookmarks: {} };
-  return parseSingerState(await readJson(path, 'state', 'nothing'), `The state file ${path}`);
+  return parseSingerState(await readJsonFile(path, { what: 'state', whenEmpty: 'nothing' }), `The state file ${path}`);
 }
 
 export function parseSingerState(parsed: unknown, source = 'The state'): { state: InputState; bookmarks: SingerState['bookmarks'] } {

@@ -1,6 +1,6 @@
 /**
  * The connector's configuration, written once (STYLE.md §6): the `Config` type, the JSON Schema that `spec` prints
- * and `spec.json` holds (scripts/generate-spec.ts), the defaults, and which fields are secret all come from
+ * and `spec.json` holds (scripts/generate_spec.ts), the defaults, and which fields are secret all come from
  * `configSchema` below. source/config.ts validates a user's file against it and resolves it for the connector.
  *
  * The schema keeps to what Airbyte's spec checks allow (airbyte-protocol.md §2.1): no `$ref`, no
@@ -141,7 +141,7 @@ export const configSchema = Type.Object(
 /** A configuration as the user wrote it and the schema accepts it, before source/config.ts resolves it. */
 export type Config = Static<typeof configSchema>;
 
-/** Names of the fields marked `airbyte_secret`: never echoed, and redacted from all output (source/redact.ts). */
+/** Names of the fields marked `airbyte_secret`: never echoed, and redacted from all output (core/redact.ts). */
 export const SECRET_FIELDS: readonly string[] = Object.entries(configSchema.properties)
   .filter(([, schema]) => (schema as { airbyte_secret?: unknown }).airbyte_secret === true)
   .map(([name]) => name);

@@ -18,36 +18,17 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { duckdbColumnsLiteral } from '../catalog/duckdb.ts';
+import { duckdbColumnsLiteral } from '../schemas/duckdb.ts';
 import { streamByName, STREAMS } from '../streams/index.ts';
 import { loadState } from '../state/input.ts';
 import { parseCatalog, type ConfiguredCatalog } from './catalog.ts';
 import type { ResolvedConfig } from './config.ts';
-import type { AirbyteMessage, MessageSink } from './protocol.ts';
+import type { AirbyteMessage, MessageSink } from '../core/protocol.ts';
 import { read, type ReadResult } from './read/engine.ts';
-import { redact } from './redact.ts';
+import { redact } from '../core/redact.ts';
 
-export type OutputFormat = 'jsonl' | 'parquet' | 'both';
-
-export interface StreamManifest {
-  sync_mode: 'full_refresh' | 'incremental';
-  status: 'complete' | 'failed' | 'rate-limited';
-  records: number;
-  files: string[];
-}
-
-export interface RunManifest {
-  run_id: string;
-  /** The server's clock at the sync's first response (ISO-8601 UTC): the time the data describes. */
-  synced_at: string;
-  started_at: string;
-  finished_at: string;
-  /** complete: every stream read to the end. incomplete: stopped cleanly by the request budget. failed: a stream failed (or the run crashed). */
-  status: 'complete' | 'incomplete' | 'failed';
-  format: OutputFormat;
-  requests: number;
-  streams: Record<string, StreamManifest>;
-}
+export type { OutputFormat, RunManifest, StreamManifest } from '../core/run_manifest.ts';
+import type { OutputFormat, RunManifest, StreamManifest } from '../core/run_manifest.ts';
 
 export interface SyncOptions {
   config: ResolvedConfig;
@@ -96,7 +77,10 @@ class FileSink implements MessageSink {
       case 'RECORD': {
         const stream = msg.record.stream;
         let file = this.files.get(stream);
-        if (!file) this.files.set(stream, (file = createWriteStream(join(this.dir, `${stream}.jsonl`))));
+        if (!file) {
+          file = createWriteStream(join(this.dir, `${stream}.jsonl`));
+          this.files.set(stream, file);
+        }
         this.counts.set(stream, (this.counts.get(stream) ?? 0) + 1);
         if (!file.write(`${redact(JSON.stringify(msg.record.data))}\n`)) return new Promise((resolve) => file.once('drain', resolve));
         return;

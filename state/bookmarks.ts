@@ -4,7 +4,7 @@
  * values are stored under a key named like the cursor field, in the records' own ISO format, so that Airbyte's
  * acceptance tests can find and compare them (airbyte-protocol.md §2.6, I3).
  */
-import { ConfigError } from '../source/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 
 /** ISO-8601 UTC with microseconds, the format of normalised record timestamps: `2026-01-05T12:00:00.000000Z`. */
 export function isoMicros(ms: number): string {

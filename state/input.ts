@@ -3,8 +3,8 @@
  * (airbyte-protocol.md §1.5); `[]`, `{}` and an absent file mean "no state". Everything else the file can be is
  * refused with a config error that says what was expected, never a stack trace.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { ConfigError } from '../source/errors.ts';
+import { ConfigError } from '../core/errors.ts';
+import { type JsonFileKind, readJsonFile } from '../core/json_file.ts';
 
 /** The last known state of each stream, by stream name. */
 export type InputState = Map<string, Record<string, unknown>>;
@@ -12,30 +12,18 @@ export type InputState = Map<string, Record<string, unknown>>;
 const EXPECTED =
   'Expected a JSON array of Airbyte STATE messages of type STREAM, e.g. [{"type":"STREAM","stream":{"stream_descriptor":{"name":"audit_events"},"stream_state":{…}}}].';
 
+const STATE_FILE: JsonFileKind = {
+  what: 'state',
+  whenMissing: 'Leave out --state for a first sync.',
+  whenDirectory: EXPECTED,
+  whenEmpty: 'nothing',
+  whenInvalid: EXPECTED,
+};
+
 export async function loadState(path: string | undefined): Promise<InputState> {
   if (path === undefined) return new Map();
-  let text: string;
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw new ConfigError(`The state path ${path} is a directory, not a file. ${EXPECTED}`);
-    text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, ''); // a byte-order mark some editors write
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const code = (error as { code?: string }).code;
-    throw new ConfigError(
-      code === 'ENOENT'
-        ? `The state file ${path} does not exist. Leave out --state for a first sync.`
-        : `Could not read the state file ${path} (${code ?? String(error)}).`,
-    );
-  }
-  if (text.trim() === '') return new Map();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`The state file ${path} is not valid JSON (${(error as Error).message}). ${EXPECTED}`);
-  }
-  return parseState(parsed, path);
+  const parsed = await readJsonFile(path, STATE_FILE);
+  return parsed === undefined ? new Map() : parseState(parsed, path);
 }
 
 export function parseState(parsed: unknown, source = 'the state'): InputState {

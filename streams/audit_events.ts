@@ -1,5 +1,5 @@
-import { audit_events } from '../catalog/audit_events.ts';
-import type { StreamSpec } from './spec.ts';
+import { audit_events } from '../schemas/audit_events.ts';
+import type { StreamDeclaration } from './declaration.ts';
 
 export const auditEventsStream = {
   name: 'audit_events',
@@ -9,4 +9,4 @@ export const auditEventsStream = {
   cursorField: 'occurred_at',
   permission: 'Audit log',
   plan: { kind: 'audit' },
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;

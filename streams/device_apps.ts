@@ -1,5 +1,5 @@
-import { device_apps } from '../catalog/device_apps.ts';
-import type { StreamSpec } from './spec.ts';
+import { device_apps } from '../schemas/device_apps.ts';
+import type { StreamDeclaration } from './declaration.ts';
 
 /** Per-device app rows use other names than Prism's; map them onto the Prism columns. */
 function fromPerDevice(row: Record<string, unknown>): Record<string, unknown> {
@@ -31,4 +31,4 @@ export const deviceAppsStream = {
     },
   },
   map: fromPerDevice,
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;

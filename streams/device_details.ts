@@ -1,5 +1,5 @@
-import { device_details } from '../catalog/device_details.ts';
-import type { StreamSpec } from './spec.ts';
+import { device_details } from '../schemas/device_details.ts';
+import type { StreamDeclaration } from './declaration.ts';
 
 export const deviceDetailsStream = {
   name: 'device_details',
@@ -17,4 +17,4 @@ export const deviceDetailsStream = {
     rows: (body) => [body],
   },
   map: (row) => ({ device_id: (row.general as Record<string, unknown> | undefined)?.device_id, ...row }),
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;

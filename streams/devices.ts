@@ -1,6 +1,6 @@
-import { devices } from '../catalog/devices.ts';
-import { stableOffset } from '../source/http/paginators.ts';
-import type { StreamSpec } from './spec.ts';
+import { devices } from '../schemas/devices.ts';
+import { stableOffset } from '../core/http/paginators.ts';
+import type { StreamDeclaration } from './declaration.ts';
 
 export const devicesStream = {
   name: 'devices',
@@ -13,4 +13,4 @@ export const devicesStream = {
     // 300 is the hard maximum per page (kandji-api.md §6.1).
     requests: [{ path: '/devices', endpoint: 'GET /devices', paginator: () => stableOffset({ limit: 300, key: 'device_id', overlap: 5 }) }],
   },
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;

@@ -8,9 +8,9 @@ import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
 import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
 import { prismStreams } from './prism.ts';
-import type { StreamSpec } from './spec.ts';
+import type { StreamDeclaration } from './declaration.ts';
 
-export const STREAMS: readonly StreamSpec[] = [
+export const STREAMS: readonly StreamDeclaration[] = [
   devicesStream,
   ...prismStreams,
   deviceAppsStream,
@@ -22,8 +22,8 @@ export const STREAMS: readonly StreamSpec[] = [
   deviceDetailsStream,
 ];
 
-export function streamByName(name: string): StreamSpec | undefined {
+export function streamByName(name: string): StreamDeclaration | undefined {
   return STREAMS.find((s) => s.name === name);
 }
 
-export type { StreamSpec } from './spec.ts';
+export type { StreamDeclaration } from './declaration.ts';

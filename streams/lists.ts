@@ -1,10 +1,10 @@
 /** Fleet-wide lists read in full every sync: blueprints, library items, users, tags. */
-import { blueprints } from '../catalog/blueprints.ts';
-import { library_items } from '../catalog/library_items.ts';
-import { tags } from '../catalog/tags.ts';
-import { users } from '../catalog/users.ts';
-import { followNext } from '../source/http/paginators.ts';
-import type { StreamSpec } from './spec.ts';
+import { blueprints } from '../schemas/blueprints.ts';
+import { library_items } from '../schemas/library_items.ts';
+import { tags } from '../schemas/tags.ts';
+import { users } from '../schemas/users.ts';
+import { followNext } from '../core/http/paginators.ts';
+import type { StreamDeclaration } from './declaration.ts';
 
 export const blueprintsStream = {
   name: 'blueprints',
@@ -23,7 +23,7 @@ export const blueprintsStream = {
       },
     ],
   },
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;
 
 const library = (path: string, itemType: string) => ({
   path: `/library/${path}`,
@@ -48,7 +48,7 @@ export const libraryItemsStream = {
       library('custom-scripts', 'custom_script'),
     ],
   },
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;
 
 export const usersStream = {
   name: 'users',
@@ -61,7 +61,7 @@ export const usersStream = {
     // Cursor pages of 300; `next` points at the console host, which the client rebuilds on the API host.
     requests: [{ path: '/users', endpoint: 'GET /users', paginator: () => followNext({ style: 'cursor envelope', first: {} }) }],
   },
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;
 
 export const tagsStream = {
   name: 'tags',
@@ -73,4 +73,4 @@ export const tagsStream = {
     kind: 'list',
     requests: [{ path: '/tags', endpoint: 'GET /tags', paginator: () => followNext({ style: 'page envelope', first: {} }) }],
   },
-} satisfies StreamSpec;
+} satisfies StreamDeclaration;

@@ -7,10 +7,10 @@ import {
   installed_profiles,
   local_users,
   startup_settings,
-} from '../catalog/prism.ts';
-import type { StreamSpec } from './spec.ts';
+} from '../schemas/prism.ts';
+import type { StreamDeclaration } from './declaration.ts';
 
-const prism = (name: string, description: string, schema: StreamSpec['schema'], primaryKey: string[][]) =>
+const prism = (name: string, description: string, schema: StreamDeclaration['schema'], primaryKey: string[][]) =>
   ({
     name,
     description,
@@ -19,7 +19,7 @@ const prism = (name: string, description: string, schema: StreamSpec['schema'], 
     cursorField: 'updated_at',
     permission: 'Prism',
     plan: { kind: 'prism', category: name },
-  }) satisfies StreamSpec;
+  }) satisfies StreamDeclaration;
 
 export const prismStreams = [
   prism('device_information', 'Fleet-wide device inventory: OS, model, enrollment, check-in (Prism).', device_information, [['device_id']]),

@@ -4,7 +4,7 @@
  *   raw.runs          one row per run (DIR/_runs/<run_id>.json); run_seq orders runs by the tenant's clock at their
  *                     start (synced_at), then by when they finished: "latest wins" everywhere means highest run_seq
  *   raw.run_streams   one row per run and stream in its manifest: sync mode, status, records, the file loaded
- *   raw.<stream>      every record of every run, in the stream's typed columns (catalog/duckdb.ts, so JSONL and
+ *   raw.<stream>      every record of every run, in the stream's typed columns (schemas/duckdb.ts, so JSONL and
  *                     Parquet load the same), plus _run_id, _run_seq, _synced_at, _synced_date and _row (the
  *                     record's position in its file)
  *
@@ -16,8 +16,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { duckdbColumns, duckdbColumnsLiteral } from '../catalog/duckdb.ts';
-import type { RunManifest } from '../source/sync.ts';
+import { duckdbColumns, duckdbColumnsLiteral } from '../schemas/duckdb.ts';
+import type { RunManifest } from '../core/run_manifest.ts';
 import { STREAMS } from '../streams/index.ts';
 
 /** Which file to read for a run that wrote both formats. */

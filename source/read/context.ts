@@ -3,9 +3,9 @@
  * sync's first response), the fleet list for per-device streams, and what the Prism reads learned about which
  * devices changed — so device_details spends no request finding what the Prism streams already saw.
  */
-import { parseTimestamp } from '../../catalog/normalize.ts';
-import { stableOffset, pages, prismCursor } from '../http/paginators.ts';
-import type { KandjiClient } from '../http/client.ts';
+import { parseTimestamp } from '../../schemas/values.ts';
+import { stableOffset, pages, prismCursor } from '../../core/http/paginators.ts';
+import type { KandjiClient } from '../../core/http/client.ts';
 
 /** What the read needs from the configuration (source/config.ts resolves the user's file into this). */
 export interface ReadConfig {
@@ -57,7 +57,8 @@ export class ReadContext {
 
   /** The devices stream hands over the ids it read, so per-device streams need not list the fleet again. */
   setFleet(devices: FleetDevice[]): FleetDevice[] {
-    return (this.fleetList = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    this.fleetList = [...devices].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.fleetList;
   }
 
   /** Every device, sorted by id: from the devices stream of this sync, or listed now on behalf of `stream`. */

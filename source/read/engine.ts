@@ -6,17 +6,17 @@
  * ends INCOMPLETE with a RATE_LIMITED reason: a clean stop to resume from, not a failure.
  */
 import { streamByName } from '../../streams/index.ts';
-import type { StreamSpec } from '../../streams/spec.ts';
+import type { StreamDeclaration } from '../../streams/declaration.ts';
 import type { ConfiguredCatalog, SyncMode } from '../catalog.ts';
-import { ConnectorError, failureTypeOf } from '../errors.ts';
-import { KandjiClient, type ClientOptions, type EndpointCounters } from '../http/client.ts';
-import { BudgetExhaustedError, PermissionError } from '../http/errors.ts';
-import { message, type MessageSink } from '../protocol.ts';
-import { redact } from '../redact.ts';
+import { ConnectorError, failureTypeOf } from '../../core/errors.ts';
+import { KandjiClient, type ClientOptions, type EndpointCounters } from '../../core/http/client.ts';
+import { BudgetExhaustedError, PermissionError } from '../../core/http/errors.ts';
+import { message, type MessageSink } from '../../core/protocol.ts';
+import { redact } from '../../core/redact.ts';
 import type { InputState } from '../../state/input.ts';
 import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
-import { StreamRun } from './stream-run.ts';
+import { StreamRun } from './stream_run.ts';
 
 export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry'>;
 
@@ -82,9 +82,9 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     await sink.write(message.status(rejected.name, 'INCOMPLETE'));
   }
 
-  const planOf = (spec: StreamSpec) => (spec.fallback?.preferredWhen?.(settings) ? spec.fallback.plan : spec.plan);
+  const planOf = (spec: StreamDeclaration) => (spec.fallback?.preferredWhen?.(settings) ? spec.fallback.plan : spec.plan);
 
-  const runStream = async (spec: StreamSpec, syncMode: SyncMode): Promise<void> => {
+  const runStream = async (spec: StreamDeclaration, syncMode: SyncMode): Promise<void> => {
     const run = new StreamRun(spec, sink);
     await run.start();
     let status: StreamOutcome['status'] = 'complete';
@@ -134,7 +134,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     });
   };
 
-  const perDevice = (s: { spec: StreamSpec }) => planOf(s.spec).kind === 'per-device';
+  const perDevice = (s: { spec: StreamDeclaration }) => planOf(s.spec).kind === 'per-device';
   // Which device changes the per-device streams will ask for, so the Prism reads keep only those.
   for (const s of catalog.streams.filter(perDevice)) {
     let from: number | undefined;
@@ -148,7 +148,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   // Per-device streams need the fleet list, and when they pick changed devices the Prism changes of the detail
   // categories; not the other fleet-wide reads. They start once those are done, beside the long Prism apps chain
   // instead of after it.
-  const feedsPerDevice = (spec: StreamSpec) =>
+  const feedsPerDevice = (spec: StreamDeclaration) =>
     spec.name === 'devices' ||
     (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
   const fleetWide = catalog.streams.filter((s) => !perDevice(s)).map((s) => ({ spec: s.spec, done: runStream(s.spec, s.syncMode) }));

@@ -1,8 +1,8 @@
 /**
- * The four ways a stream is read, written once each. A stream's declaration picks one (streams/spec.ts `plan`);
+ * The four ways a stream is read, written once each. A stream's declaration picks one (streams/declaration.ts `plan`);
  * these loops do the paging, the emitting and the checkpointing.
  */
-import type { ListRequest, ReadPlan } from '../../streams/spec.ts';
+import type { ListRequest, ReadPlan } from '../../streams/declaration.ts';
 import {
   FULL_REFRESH_DONE,
   readAuditBookmark,
@@ -13,11 +13,11 @@ import {
   writePrismBookmark,
   type DetailsBookmark,
 } from '../../state/bookmarks.ts';
-import { NotFoundError } from '../http/errors.ts';
-import { followNext, pages, prismCursor } from '../http/paginators.ts';
-import type { Query } from '../http/client.ts';
+import { NotFoundError } from '../../core/http/errors.ts';
+import { followNext, pages, prismCursor } from '../../core/http/paginators.ts';
+import type { Query } from '../../core/http/client.ts';
 import { DETAIL_CATEGORIES, epochMs, type FleetDevice, type ReadContext } from './context.ts';
-import type { StreamRun } from './stream-run.ts';
+import type { StreamRun } from './stream_run.ts';
 import type { SyncMode } from '../catalog.ts';
 import { START_DATE_DEFAULT_DAYS } from '../spec.ts';
 

@@ -13,8 +13,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCatalog, parseCatalog } from '../../source/catalog.ts';
 import { loadConfig, resolveConfig } from '../../source/config.ts';
-import { ConfigError } from '../../source/errors.ts';
-import { clearSecrets, redact } from '../../source/redact.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { clearSecrets, redact } from '../../core/redact.ts';
 import { STREAMS } from '../../streams/index.ts';
 import { readAuditBookmark, readDetailsBookmark, readPrismBookmark } from '../../state/bookmarks.ts';
 import { loadState, parseState } from '../../state/input.ts';
@@ -53,7 +53,7 @@ function file(text: string): string {
 
 /** Values of every JSON type, weighted towards the ones a config field might hold or be mistaken for. */
 const oddValue = fc.oneof(
-  fc.constantFrom(null, '', ' ', 0, -1, 1.5, 1e309 - 1e309 || 0, true, false, [], {}, '0', 'NaN', 'null', '1e3', '  42  '),
+  fc.constantFrom(null, '', ' ', 0, -1, 1.5, true, false, [], {}, '0', 'NaN', 'null', '1e3', '  42  '),
   fc.string(),
   fc.integer(),
   fc.double({ noNaN: true }),

@@ -1,14 +1,14 @@
 /**
  * Pagination under change (issue 6): /devices is paged by offset, so a device that enrolls or is removed while the
  * connector pages shifts every later row. The connector pages in device_id order with overlapping pages and steps
- * back when a page starts past what it has seen (source/http/paginators.ts stableOffset). Proved twice: a property
+ * back when a page starts past what it has seen (core/http/paginators.ts stableOffset). Proved twice: a property
  * test of the paginator against a fleet that changes between any two requests, and the real CLI against the
  * simulator, whose fleet is changed after the Nth /devices request.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KandjiClient, Query } from '../../source/http/client.ts';
-import { pages, stableOffset } from '../../source/http/paginators.ts';
+import type { KandjiClient, Query } from '../../core/http/client.ts';
+import { pages, stableOffset } from '../../core/http/paginators.ts';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import type { Tenant } from '../../simulator/tenant.ts';
 import { catalogFile, configFile, expectNoToken, forbidToken, run } from '../support/connector.ts';
@@ -36,7 +36,10 @@ async function readChanging(initial: number[], changes: Change[], limit: number,
         const start = Math.floor(c.where * fleet.length);
         for (const gone of fleet.splice(start, c.remove)) removed.add(gone);
         // New devices get ids spread over the whole range, before and after the reader's position.
-        for (let k = 0; k < c.enroll; k++) fleet.push((next = (next * 1103515245 + 12345) % 0x7fff_ffff));
+        for (let k = 0; k < c.enroll; k++) {
+          next = (next * 1103515245 + 12345) % 0x7fff_ffff;
+          fleet.push(next);
+        }
         fleet = [...new Set(fleet)].sort((a, b) => a - b);
       }
       requests++;

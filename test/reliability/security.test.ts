@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KandjiClient } from '../../source/http/client.ts';
+import { KandjiClient } from '../../core/http/client.ts';
 import { PERMISSIONS } from '../../simulator/routes.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.ts';
 import { STREAMS } from '../../streams/index.ts';

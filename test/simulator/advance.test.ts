@@ -4,7 +4,7 @@
  * header.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRISM_CATEGORIES } from '../../simulator/records.ts';
+import { PRISM_CATEGORIES } from '../../simulator/bodies.ts';
 import type { AdvanceSummary, ChangeKind } from '../../simulator/tenant.ts';
 import { HOUR } from '../../simulator/timestamps.ts';
 import { get, useSimulator } from '../support/simulator.ts';

@@ -5,7 +5,7 @@
  * fix the simulator, or, when the reference documents the difference, add an allowance that cites it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LIBRARY_SIZES, PRISM_CATEGORIES } from '../../simulator/records.ts';
+import { LIBRARY_SIZES, PRISM_CATEGORIES } from '../../simulator/bodies.ts';
 import { ROUTES } from '../../simulator/routes.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { useSimulator } from '../support/simulator.ts';

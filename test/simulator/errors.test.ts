@@ -180,7 +180,7 @@ describe('errors', () => {
       const stats = sim().stats();
       expect(stats.requests).toBe(3);
       expect(stats.byEndpoint['GET /tags']).toEqual({ requests: 2, statuses: { '200': 1, '401': 1 }, faults: 0 });
-      expect(stats.byEndpoint['unmatched']).toEqual({ requests: 1, statuses: { '404': 1 }, faults: 0 });
+      expect(stats.byEndpoint.unmatched).toEqual({ requests: 1, statuses: { '404': 1 }, faults: 0 });
       expect(sim().log.map((l) => [l.endpoint, l.status, l.token])).toEqual([
         ['GET /tags', 200, 'valid'],
         ['GET /tags', 401, 'missing'],

@@ -29,7 +29,7 @@ export async function allDevices(sim: Simulator, query = ''): Promise<{ records:
 }
 
 /** Rebuild a `next` link on the simulator's own host (the users list points at the console host; quirk 4). */
-export function onSimulator(sim: Simulator, next: string): string {
+export function onSimulator(next: string): string {
   const u = new URL(next);
   return u.pathname + u.search;
 }
@@ -43,7 +43,7 @@ export async function followNext(sim: Simulator, first: string): Promise<{ recor
     const page: any = await ok(sim, path);
     pages.push(page);
     records.push(...page.results);
-    path = page.next === null ? null : onSimulator(sim, page.next);
+    path = page.next === null ? null : onSimulator(page.next);
     expect(pages.length).toBeLessThan(10_000);
   }
   return { records, pages };

@@ -3,7 +3,7 @@
  * that walking a list to its end yields every record exactly once.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LIBRARY_SIZES } from '../../simulator/records.ts';
+import { LIBRARY_SIZES } from '../../simulator/bodies.ts';
 import { BLUEPRINTS, TAGS } from '../../simulator/vocabulary.ts';
 import { get, useSimulator } from '../support/simulator.ts';
 import { allDevices, allPrism, followNext, ok, onSimulator, prismRowKey, UNLIMITED } from './helpers.ts';
@@ -134,7 +134,7 @@ describe('paging', () => {
 
     it('continues correctly when the next link is rebuilt on the API host: every user once', async () => {
       const first = await ok(sim(), '/api/v1/users');
-      const second = await ok(sim(), onSimulator(sim(), first.next));
+      const second = await ok(sim(), onSimulator(first.next));
       const users = sim().tenant.userCount;
       expect(second.results).toHaveLength(users - 300);
       expect(second.next).toBeNull();

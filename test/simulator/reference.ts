@@ -26,13 +26,14 @@ let openapi: OpenApi | undefined;
 let postman: PostmanItem[] | undefined;
 
 function loadOpenApi(): OpenApi {
-  return (openapi ??= JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'openapi.json'), 'utf8')) as OpenApi);
+  openapi ??= JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'openapi.json'), 'utf8')) as OpenApi;
+  return openapi;
 }
 
 function loadPostman(): PostmanItem[] {
-  return (postman ??= (
-    JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'kandji_postman_collection.json'), 'utf8')) as { item: PostmanItem[] }
-  ).item);
+  postman ??= (JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'kandji_postman_collection.json'), 'utf8')) as { item: PostmanItem[] })
+    .item;
+  return postman;
 }
 
 /** The example 200 body of a GET in openapi.json, e.g. `oasExample('/api/v1/devices')`. */
@@ -64,7 +65,7 @@ export function postmanExample(requestPath: string, responseName: string): Json 
   const walk = (items: PostmanItem[]) => {
     for (const item of items) {
       if (item.item) walk(item.item);
-      if (!item.request || item.request.method !== 'GET') continue;
+      if (item.request?.method !== 'GET') continue;
       const raw = typeof item.request.url === 'string' ? item.request.url : item.request.url.raw;
       const p = raw.replace(/^.*\/api\/v1\//, '').replace(/\?.*$/, '');
       if (p !== requestPath) continue;

@@ -9,7 +9,7 @@
  * 3. a RECORD names a stream of the configured catalog, and its `emitted_at` falls inside the run;
  * 4. a TRACE ERROR has a `failure_type`.
  *
- * The types below are written here rather than imported from source/protocol.ts on purpose: the judge should not
+ * The types below are written here rather than imported from core/protocol.ts on purpose: the judge should not
  * share the assumptions of the code it judges.
  */
 import { readFileSync } from 'node:fs';
@@ -267,7 +267,8 @@ export function parseProtocolOutput(stdout: string, options: HarnessOptions = {}
     switch (message.type) {
       case 'RECORD':
         out.records.push(message.record);
-        (out.recordsByStream[message.record.stream] ??= []).push(message.record);
+        out.recordsByStream[message.record.stream] ??= [];
+        out.recordsByStream[message.record.stream]?.push(message.record);
         break;
       case 'STATE':
         out.states.push(message.state);

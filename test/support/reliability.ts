@@ -24,8 +24,8 @@ const primaryKeys = new Map(STREAMS.map((s) => [s.name, s.primaryKey]));
 export async function digestRead(args: string[], options: { killAfterLines?: number } = {}): Promise<DigestedRead> {
   const digest: Digest = { keys: new Map(), hashes: new Map(), changes: new Map() };
   const push = (map: Map<string, string[]>, stream: string, value: string) => {
-    let list = map.get(stream);
-    if (!list) map.set(stream, (list = []));
+    const list = map.get(stream) ?? [];
+    map.set(stream, list);
     list.push(value);
   };
   const out = await run(args, {

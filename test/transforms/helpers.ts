@@ -44,7 +44,7 @@ export function writeRuns(dir: string, runs: FixtureRun[]): RunManifest[] {
       if (stream.rows.length > 0) {
         mkdirSync(join(dir, name), { recursive: true });
         const file = `${name}/${runId}${partial ? '.partial' : ''}.jsonl`;
-        writeFileSync(join(dir, file), stream.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        writeFileSync(join(dir, file), `${stream.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
         files.push(file);
       }
       streams[name] = {

@@ -142,7 +142,7 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
     for (const dataset of chart.datasets) {
       const expected = rows.filter((r) => r.platform === dataset.label).map((r) => r.rate);
       expect(dataset.data.length).toBe(expected.length);
-      dataset.data.forEach((value, i) => expect(value).toBeCloseTo(expected[i] as number, 12));
+      for (const [i, value] of dataset.data.entries()) expect(value).toBeCloseTo(expected[i] as number, 12);
     }
   });
 
@@ -158,7 +158,11 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
       const expected = overTime.labels.map(
         (day) => rows.find((r) => r.department === dataset.label && r.day === day)?.compliance_rate ?? null,
       );
-      dataset.data.forEach((value, i) => (expected[i] === null ? expect(value).toBeNull() : expect(value).toBeCloseTo(expected[i], 12)));
+      for (const [i, value] of dataset.data.entries()) {
+        const want = expected[i];
+        if (want === null) expect(value).toBeNull();
+        else expect(value).toBeCloseTo(want as number, 12);
+      }
     }
     const latest = await chartData('department-latest');
     const lastDay = rows

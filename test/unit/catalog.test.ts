@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { discoverCatalog, parseCatalog } from '../../source/catalog.ts';
-import { ConfigError } from '../../source/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { STREAMS } from '../../streams/index.ts';
 
 const configured = (name: string, sync_mode: string) => ({

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleHostMessage, isConsoleHost, loadConfig, resolveConfig } from '../../source/config.ts';
-import { ConfigError } from '../../source/errors.ts';
-import { clearSecrets, redact } from '../../source/redact.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { clearSecrets, redact } from '../../core/redact.ts';
 
 const TOKEN = '0f8fad5b-d9cb-469f-a165-70867728950e';
 

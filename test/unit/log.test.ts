@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Logger, mirrorLogs } from '../../source/log.ts';
 import { Progress } from '../../source/progress.ts';
-import { message, type AirbyteMessage, type MessageSink } from '../../source/protocol.ts';
-import { clearSecrets, registerSecret } from '../../source/redact.ts';
+import { message, type AirbyteMessage, type MessageSink } from '../../core/protocol.ts';
+import { clearSecrets, registerSecret } from '../../core/redact.ts';
 
 const T0 = Date.parse('2026-01-05T12:00:00.250Z');
 

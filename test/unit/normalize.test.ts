@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyToNull, isCanonicalUtc, parseTimestamp, toBool, toIsoUtc, toNumber } from '../../catalog/normalize.ts';
+import { emptyToNull, isCanonicalUtc, parseTimestamp, toBool, toIsoUtc, toNumber } from '../../schemas/values.ts';
 
 describe('toIsoUtc: the timestamp formats of kandji-api.md §5', () => {
   it.each([

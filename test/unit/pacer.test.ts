@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetExhaustedError } from '../../source/http/errors.ts';
-import { Pacer } from '../../source/http/pacer.ts';
+import { BudgetExhaustedError } from '../../core/http/errors.ts';
+import { Pacer } from '../../core/http/pacer.ts';
 
 function fakeClock(start = Date.UTC(2026, 0, 5, 12)) {
   let now = start;

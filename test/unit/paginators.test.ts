@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { followNext, prismCursor, stableOffset } from '../../source/http/paginators.ts';
+import { followNext, prismCursor, stableOffset } from '../../core/http/paginators.ts';
 
 const ids = (...n: number[]) => n.map((i) => ({ device_id: `d${String(i).padStart(3, '0')}` }));
 

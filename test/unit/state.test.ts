@@ -9,7 +9,7 @@ import {
   writePrismBookmark,
 } from '../../state/bookmarks.ts';
 import { parseState } from '../../state/input.ts';
-import { ConfigError } from '../../source/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 const stream = (name: string, streamState: unknown) => ({
   type: 'STREAM',

@@ -3,7 +3,8 @@
 -- been read (a token without the Blueprints permission), which is a gap in the data, not a broken reference.
 select f.device_id, f.device_name, f.blueprint_id, f.blueprint_name
 from marts.fleet_health as f
-where not f.is_removed
+where
+    not f.is_removed
     and f.blueprint_id is not null
     and f.blueprint_id not in (select b.blueprint_id from staging.stg_kandji__blueprints as b)
     and exists (select 1 from staging.stg_kandji__blueprints)

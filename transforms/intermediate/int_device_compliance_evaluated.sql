@@ -56,7 +56,8 @@ checks as (
         os_current as os_current_ok,
         blueprint_id is not null as blueprint_ok,
         -- Which checks apply but could not be decided.
-        concat_ws(',',
+        concat_ws(
+            ',',
             case when is_mac and (filevault_enabled is null or (filevault_enabled and filevault_key_escrowed is null)) then 'filevault' end,
             case when is_mac and gatekeeper_enabled is null then 'gatekeeper' end,
             case when is_mac and sip_enabled is null then 'sip' end,
@@ -70,7 +71,8 @@ checks as (
 verdicts as (
     select
         *,
-        concat_ws(',',
+        concat_ws(
+            ',',
             case when filevault_ok = false then 'filevault' end,
             case when gatekeeper_ok = false then 'gatekeeper' end,
             case when sip_ok = false then 'sip' end,

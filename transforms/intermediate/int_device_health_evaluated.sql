@@ -63,13 +63,15 @@ flags as (
 issues as (
     select
         *,
-        concat_ws(',',
+        concat_ws(
+            ',',
             case when is_missing then 'missing' end,
             case when is_lost_mode then 'lost_mode' end,
             case when is_mdm_off then 'mdm_disabled' end,
             case when not checked_in_30d then 'no_check_in_30d' end
         ) as critical_issues,
-        concat_ws(',',
+        concat_ws(
+            ',',
             case when checked_in_30d and not checked_in_7d then 'no_check_in_7d' end,
             case when is_agent_missing then 'agent_not_installed' end,
             case when is_os_behind then 'os_behind' end,

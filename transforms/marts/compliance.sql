@@ -5,4 +5,4 @@
 -- materialized: table
 select *
 from intermediate.int_device_compliance_evaluated
-where snapshot_date = (select max(snapshot_date) from intermediate.int_device_compliance_evaluated)
+where snapshot_date = (select max(latest.snapshot_date) from intermediate.int_device_compliance_evaluated as latest)

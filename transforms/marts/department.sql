@@ -20,10 +20,15 @@ users_by_day as (
     qualify row_number() over (partition by user_id, synced_date order by run_seq desc, row_in_run desc) = 1
 ),
 
+user_ids as (
+    select distinct user_id
+    from users_by_day
+),
+
 user_days as (
     select d.snapshot_date, u.user_id
     from days as d
-    cross join (select distinct user_id from users_by_day) as u
+    cross join user_ids as u
 ),
 
 directory as (

@@ -40,4 +40,4 @@ select
     health_issues,
     is_healthy
 from intermediate.int_device_health_evaluated
-where snapshot_date = (select max(snapshot_date) from intermediate.int_device_health_evaluated)
+where snapshot_date = (select max(latest.snapshot_date) from intermediate.int_device_health_evaluated as latest)

@@ -9,8 +9,11 @@ select
     -- Whether the latest completed read of the list had it: a full-refresh stream returns the whole set each run,
     -- so a key missing from it is gone from the tenant.
     device_id in (
-        select l.device_id from staging.base_kandji__devices l
-        where l.run_seq = (select max(s.run_seq) from raw.run_streams s where s.stream = 'devices' and s.status = 'complete')
+        select l.device_id from staging.base_kandji__devices as l
+        where l.run_seq = (
+            select max(s.run_seq) from raw.run_streams as s
+            where s.stream = 'devices' and s.status = 'complete'
+        )
     ) as in_latest_list
 from staging.base_kandji__devices
 qualify row_number() over (partition by device_id order by run_seq desc, row_in_run desc) = 1

@@ -30,8 +30,11 @@ select
     _synced_date as synced_date,
     -- Whether the latest completed read of the list had it: a full-refresh stream returns the whole set each run.
     id in (
-        select l.id from raw.library_items l
-        where l._run_seq = (select max(s.run_seq) from raw.run_streams s where s.stream = 'library_items' and s.status = 'complete')
+        select l.id from raw.library_items as l
+        where l._run_seq = (
+            select max(s.run_seq) from raw.run_streams as s
+            where s.stream = 'library_items' and s.status = 'complete'
+        )
     ) as in_latest_list
 from raw.library_items
 where id is not null

@@ -11,8 +11,11 @@ select
     _synced_date as synced_date,
     -- Whether the latest completed read of the list had it: a full-refresh stream returns the whole set each run.
     id in (
-        select l.id from raw.tags l
-        where l._run_seq = (select max(s.run_seq) from raw.run_streams s where s.stream = 'tags' and s.status = 'complete')
+        select l.id from raw.tags as l
+        where l._run_seq = (
+            select max(s.run_seq) from raw.run_streams as s
+            where s.stream = 'tags' and s.status = 'complete'
+        )
     ) as in_latest_list
 from raw.tags
 where id is not null

@@ -13,9 +13,10 @@ select
     -- which share one container and report the same use); iPhone and iPad report one nameless volume; Apple TV none.
     (
         select max(v.percent_used_number)
-        from (select unnest(from_json(volumes, '[{"name":"VARCHAR","percent_used_number":"DOUBLE"}]')) as v)
-        where coalesce(general ->> 'boot_volume', '') = ''
-            or v.name in (general ->> 'boot_volume', (general ->> 'boot_volume') || ' - Data')
+        from (select unnest(from_json(volumes, '[{"name":"VARCHAR","percent_used_number":"DOUBLE"}]')) as v) as listed
+        where
+            coalesce(device_details.general ->> 'boot_volume', '') = ''
+            or v.name in (device_details.general ->> 'boot_volume', (device_details.general ->> 'boot_volume') || ' - Data')
     ) as boot_volume_percent_used,
     (filevault ->> 'filevault_enabled')::boolean as filevault_enabled,
     (filevault ->> 'filevault_prk_escrowed')::boolean as filevault_key_escrowed,

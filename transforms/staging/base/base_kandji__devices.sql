@@ -19,9 +19,9 @@ select
     end as os_version_key,
     last_check_in as last_check_in_at,
     -- `user` is null when unassigned (the API sends ""); its id is an integer in 2022 payloads, text here either way.
-    nullif("user" ->> 'id', '') as user_id,
-    "user" ->> 'email' as user_email,
-    "user" ->> 'name' as user_name,
+    nullif(user ->> 'id', '') as user_id,
+    user ->> 'email' as user_email,
+    user ->> 'name' as user_name,
     nullif(blueprint_id, '') as blueprint_id,
     blueprint_name,
     mdm_enabled,

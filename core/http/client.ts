@@ -177,9 +177,15 @@ export class KandjiClient {
 
   private countersFor(meta: RequestMeta): EndpointCounters {
     let byEndpoint = this.counters.get(meta.stream);
-    if (!byEndpoint) this.counters.set(meta.stream, (byEndpoint = new Map()));
+    if (!byEndpoint) {
+      byEndpoint = new Map();
+      this.counters.set(meta.stream, byEndpoint);
+    }
     let c = byEndpoint.get(meta.endpoint);
-    if (!c) byEndpoint.set(meta.endpoint, (c = { requests: 0, retries: 0, throttled: 0, bytes: 0, waitedMs: 0 }));
+    if (!c) {
+      c = { requests: 0, retries: 0, throttled: 0, bytes: 0, waitedMs: 0 };
+      byEndpoint.set(meta.endpoint, c);
+    }
     return c;
   }
 

@@ -4,7 +4,7 @@
  * device. The read loops, checkpointing and counting live once, in source/read/.
  */
 import type { TObject } from 'typebox';
-import type { Paginator } from '../source/http/paginators.ts';
+import type { Paginator } from '../core/http/paginators.ts';
 
 export interface ListRequest {
   /** Path under /api/v1. */
@@ -35,7 +35,7 @@ export type ReadPlan =
       rows: (body: unknown, deviceId: string) => unknown[];
     };
 
-export interface StreamSpec {
+export interface StreamDeclaration {
   name: string;
   description: string;
   schema: TObject;

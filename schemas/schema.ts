@@ -1,6 +1,6 @@
 /**
  * Builders for record schemas. A stream's schema is written once with these; the catalog's `json_schema`, the
- * record's TypeScript type and the record normaliser (catalog/records.ts) all come from it.
+ * record's TypeScript type and the record normaliser (schemas/normalize.ts) all come from it.
  *
  * They follow the protocol's rules for stream schemas (airbyte-protocol.md §2.3): every type is `[T, "null"]`,
  * every object has `additionalProperties: true` (unknown fields from the API pass through), nothing is

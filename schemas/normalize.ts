@@ -12,8 +12,8 @@
  * converted becomes null and is reported as a record change (NULLED, SOURCE_SERIALIZATION_ERROR) with the field's
  * path, so the loss is visible downstream instead of failing the sync.
  */
-import type { RecordChange } from '../source/protocol.ts';
-import { isCanonicalUtc, parseTimestamp, toBool, toNumber, type ParsedTimestamp } from './normalize.ts';
+import type { RecordChange } from '../core/protocol.ts';
+import { isCanonicalUtc, parseTimestamp, toBool, toNumber, type ParsedTimestamp } from './values.ts';
 import { baseType as typeOf, type SchemaNode as Schema } from './schema.ts';
 
 export interface Normalized {
@@ -39,7 +39,10 @@ const objectNormalizers = new WeakMap<Schema, ObjectNormalizer>();
 
 function converterOf(schema: Schema): Convert {
   let convert = converters.get(schema);
-  if (!convert) converters.set(schema, (convert = compile(schema)));
+  if (!convert) {
+    convert = compile(schema);
+    converters.set(schema, convert);
+  }
   return convert;
 }
 
@@ -108,7 +111,9 @@ function compile(schema: Schema): Convert {
         for (let i = 0; i < value.length; i++) {
           const item: unknown = value[i];
           const converted = items(item, path, i, changes);
-          if (converted !== item || out) (out ??= value.slice(0, i)).push(converted);
+          if (converted === item && !out) continue;
+          out ??= value.slice(0, i);
+          out.push(converted);
         }
         return out ?? value;
       };

@@ -5,7 +5,7 @@
  * nothing else; neither run repeats a primary key within itself, so de-duplicating the two by primary key leaves
  * exactly the clean read's records.
  *
- * This is the record-level half of the issue's claim; crash-marts.test.ts kills `sync` and checks the DuckDB marts
+ * This is the record-level half of the issue's claim; crash_marts.test.ts kills `sync` and checks the DuckDB marts
  * built from every run it left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,12 +4,12 @@
  * schema, and emits STATE with an honest `sourceStats.recordCount`: the records of this stream since its
  * previous STATE (airbyte-protocol.md §1.5).
  */
-import { normalizeRecord } from '../../catalog/records.ts';
-import type { StreamSpec } from '../../streams/spec.ts';
-import { message, type MessageSink } from '../protocol.ts';
+import { normalizeRecord } from '../../schemas/normalize.ts';
+import type { StreamDeclaration } from '../../streams/declaration.ts';
+import { message, type MessageSink } from '../../core/protocol.ts';
 
 export class StreamRun {
-  readonly spec: StreamSpec;
+  readonly spec: StreamDeclaration;
   private readonly sink: MessageSink;
   private running = false;
   private sinceState = 0;
@@ -22,7 +22,7 @@ export class StreamRun {
   /** The last state emitted, or undefined. */
   lastState: Record<string, unknown> | undefined;
 
-  constructor(spec: StreamSpec, sink: MessageSink) {
+  constructor(spec: StreamDeclaration, sink: MessageSink) {
     this.spec = spec;
     this.sink = sink;
   }

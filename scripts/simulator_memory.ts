@@ -10,8 +10,8 @@
  * RSS grows with the traffic a process has served (V8 sizes its heap to the allocation rate), not with the fleet, and
  * that row shows it.
  *
- *   node scripts/simulator-memory.ts                       # sizes 1000, 10000, 100000
- *   node scripts/simulator-memory.ts --sizes 1000,100000 --apps-pages 20
+ *   node scripts/simulator_memory.ts                       # sizes 1000, 10000, 100000
+ *   node scripts/simulator_memory.ts --sizes 1000,100000 --apps-pages 20
  *
  * Linux only (RSS comes from /proc/<pid>/status).
  */
@@ -94,7 +94,7 @@ function start(devices: number): Promise<{ child: ChildProcess; url: string; tok
   });
 }
 
-async function getJson(url: string, token: string): Promise<any> {
+async function getJson(url: string, token: string): Promise<unknown> {
   const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
   if (res.status !== 200) throw new Error(`${url} → ${res.status}`);
   return res.json();
@@ -126,16 +126,18 @@ async function measure(devices: number, rounds = 1): Promise<Row> {
     let cursor: string | null = null;
     for (let round = 0; round < rounds; round++) {
       do {
-        const page: any = await getJson(
+        const page = (await getJson(
           `${url}/api/v1/prism/device_information?limit=300${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
           token,
-        );
+        )) as { cursor: string | null };
         prismPages++;
         cursor = page.cursor;
       } while (cursor !== null);
     }
     for (let i = 0; i < appsPages; i++) {
-      const page: any = await getJson(`${url}/api/v1/prism/apps?limit=300${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token);
+      const page = (await getJson(`${url}/api/v1/prism/apps?limit=300${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, token)) as {
+        cursor: string | null;
+      };
       prismPages++;
       cursor = page.cursor;
       if (cursor === null) break;

@@ -2,7 +2,7 @@
  * Crash and resume, to the marts (issue 6): `sync` is killed with SIGKILL at seeded points of its run, then run
  * again to completion; the DuckDB marts built from every run it left — the crashed runs' partial files included —
  * pass their key checks (no duplicate keys) and hold exactly the rows of the marts of one clean sync.
- * (crash-resume.test.ts proves the record-level claim for `read`; this is the same claim where analysts meet it.)
+ * (crash_resume.test.ts proves the record-level claim for `read`; this is the same claim where analysts meet it.)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';

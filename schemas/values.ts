@@ -1,7 +1,7 @@
 /**
  * Value converters for the API's inconsistent spellings (kandji-api.md §5, §7): timestamps in ten formats,
  * booleans as bools, `"True"`/`"False"` or `"Yes"`/`"No"`, numbers as strings with units, and `""` or `{}` for
- * "no value". Pure functions; catalog/records.ts applies them where a stream's schema asks for them.
+ * "no value". Pure functions; schemas/normalize.ts applies them where a stream's schema asks for them.
  */
 
 /**

@@ -3,7 +3,7 @@
  * wait for the server, skip, fail) → the failure type → a message that names the fix. The client consults it once
  * per response; nothing else in the connector decides whether to retry.
  */
-import { ConfigError, ConnectorError, SystemError, TransientError } from '../errors.ts';
+import { ConfigError, type ConnectorError, SystemError, TransientError } from '../errors.ts';
 
 export type Action =
   | { do: 'return' }

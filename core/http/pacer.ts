@@ -153,8 +153,8 @@ export class Pacer {
   resumeAt(): number {
     const now = this.now();
     let oldest = now;
-    for (let i = 0; i < 60; i++)
-      if (this.minutes[i]! > 0 && now - this.minuteStamp[i]! < 60 * MINUTE) oldest = Math.min(oldest, this.minuteStamp[i]!);
+    for (const [i, stamp] of this.minuteStamp.entries())
+      if ((this.minutes[i] ?? 0) > 0 && now - stamp < 60 * MINUTE) oldest = Math.min(oldest, stamp);
     const ours = oldest + 60 * MINUTE;
     if (this.tenantResetAt === undefined || this.tenantResetAt <= now) return ours;
     const tenantShort = this.tenantRemaining !== undefined && this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share));
@@ -166,18 +166,18 @@ export class Pacer {
   private count(now: number): void {
     const minute = Math.floor(now / MINUTE);
     const slot = minute % 60;
-    if (Math.floor(this.minuteStamp[slot]! / MINUTE) !== minute) {
+    if (Math.floor((this.minuteStamp[slot] ?? 0) / MINUTE) !== minute) {
       this.minutes[slot] = 0;
       this.minuteStamp[slot] = minute * MINUTE;
     }
-    this.minutes[slot]!++;
+    this.minutes[slot] = (this.minutes[slot] ?? 0) + 1;
     this.started++;
   }
 
   private usedLastHour(): number {
     const now = this.now();
     let used = 0;
-    for (let i = 0; i < 60; i++) if (now - this.minuteStamp[i]! < 60 * MINUTE) used += this.minutes[i]!;
+    for (const [i, stamp] of this.minuteStamp.entries()) if (now - stamp < 60 * MINUTE) used += this.minutes[i] ?? 0;
     return used;
   }
 }

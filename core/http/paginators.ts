@@ -55,7 +55,7 @@ export function stableOffset(options: { limit: number; key: string; overlap: num
         return { rows: [], next: { query: { ...query, offset: Math.max(0, offset - limit) } } };
       }
       const fresh = lastKey === undefined ? body : body.filter((_, i) => (keys[i] as string) > (lastKey as string));
-      if (keys.length > 0) lastKey = keys.reduce((a, b) => (b > a ? b : a), lastKey ?? '');
+      for (const k of keys) if (lastKey === undefined || k > lastKey) lastKey = k;
       // A short page that continues the read is the end of the data.
       const next = body.length < limit ? undefined : { query: { ...query, offset: offset + limit - overlap } };
       return { rows: fresh, next };
