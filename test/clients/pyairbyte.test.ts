@@ -112,7 +112,7 @@ describe.skipIf(env.missing)(
         const bad = await pyairbyte('check', it_('invalid_config.json'), mkdtempSync(join(tmpdir(), 'pyairbyte-')));
         expect(bad.checked).toBeUndefined();
         expect(bad.error).toMatch(/AirbyteConnectorCheckFailedError/);
-      });
+      }, 300_000);
 
       it('configured_catalog.json with abnormal_state.json: every stream read, the incremental ones with nothing after the bookmark', async () => {
         const catalog = JSON.parse(readFileSync(it_('configured_catalog.json'), 'utf8'));
@@ -130,7 +130,7 @@ describe.skipIf(env.missing)(
           else expect(out.read_counts?.[name], name).toBeGreaterThan(0);
         }
         expect(future.size).toBeGreaterThan(0);
-      });
+      }, 300_000);
     });
   },
 );
