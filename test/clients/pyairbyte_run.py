@@ -6,7 +6,9 @@ JSON file, because PyAirbyte prints its own lines on stdout.
 STEP:
   all    spec, check, discover, then a read of every stream (or CATALOG's streams) into the DuckDB cache in CACHE_DIR
   read   a read into the same cache, which resumes from the state PyAirbyte saved there
-  check  only `check` (for a config that must fail: the error is in the result)
+
+With INVALID_CONFIG in the environment (a path), `all` ends with a `check` of that config, which must fail: its error
+goes to `invalid_check_error`, and what PyAirbyte logs about it is not counted in `problems`.
 
 With STATE (an Airbyte state array such as integration_tests/abnormal_state.json) the state is saved into the cache
 first, as if an earlier sync had left it. `problems` lists every line at WARNING or above that PyAirbyte wrote to its
@@ -30,7 +32,8 @@ logs = Path(cache_dir) / "logs"
 os.environ["AIRBYTE_LOGGING_ROOT"] = str(logs)  # read at import
 
 problems: list[str] = []
-LIBRARY_NOISE = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+# About the libraries, not the connector: deprecations, and PyAirbyte leaving its own log files open.
+LIBRARY_NOISE = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ResourceWarning)
 warnings.simplefilter("always")
 
 
@@ -42,6 +45,17 @@ def collect(message, category, filename, lineno, file=None, line=None) -> None:
 
 warnings.showwarning = collect
 
+
+def logged_problems() -> list[str]:
+    """Lines at WARNING or above in PyAirbyte's log files so far."""
+    return [
+        f"{log.name}: {line}"
+        for log in sorted(logs.rglob("*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+        if re.search(r" - (WARNING|ERROR|CRITICAL) - ", line)
+    ]
+
+
 import airbyte as ab  # noqa: E402  (after the hooks: import-time warnings count too)
 from airbyte_protocol.models import AirbyteStateMessage  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -49,9 +63,10 @@ from sqlalchemy import text  # noqa: E402
 config = json.loads(Path(config_path).read_text())
 streams = [s["stream"]["name"] for s in json.loads(Path(catalog_path).read_text())["streams"]] if catalog_path else "*"
 out: dict = {}
+logs_scanned = False
 try:
     source = ab.get_source("source-kandji", config=config, local_executable=executable, streams=streams)
-    if step in ("all", "check"):
+    if step == "all":
         out["spec_properties"] = sorted(source.config_spec["properties"])
         source.check()
         out["checked"] = True
@@ -75,15 +90,20 @@ try:
             s.stream_descriptor.name: s.stream_state.model_dump() if s.stream_state else None
             for s in provider.stream_state_artifacts
         }
+    problems += logged_problems()  # now, before the check that is meant to fail
+    logs_scanned = True
+    if step == "all" and os.environ.get("INVALID_CONFIG"):
+        invalid = ab.get_source("source-kandji", config=json.loads(Path(os.environ["INVALID_CONFIG"]).read_text()), local_executable=executable)
+        try:
+            invalid.check()
+            out["invalid_check_error"] = None
+        except Exception as error:  # expected: the connector answered FAILED
+            out["invalid_check_error"] = f"{type(error).__name__}: {error}"
 except Exception as error:  # the test reads the error; a traceback on stderr says where
     out["error"] = f"{type(error).__name__}: {error}"
     import traceback
 
     traceback.print_exc()
 
-for log in sorted(logs.rglob("*.log")):
-    for line in log.read_text(errors="replace").splitlines():
-        if re.search(r" - (WARNING|ERROR|CRITICAL) - ", line):
-            problems.append(f"{log.name}: {line}")
-out["problems"] = problems
+out["problems"] = problems if logs_scanned else problems + logged_problems()
 Path(result_path).write_text(json.dumps(out, default=str))
