@@ -112,12 +112,6 @@ export const message = {
       },
     };
   },
-  estimate(stream: string, rows: number): AirbyteMessage {
-    return {
-      type: 'TRACE',
-      trace: { type: 'ESTIMATE', emitted_at: Date.now(), estimate: { name: stream, type: 'STREAM', row_estimate: rows } },
-    };
-  },
   log(level: LogLevel, text: string): AirbyteMessage {
     return { type: 'LOG', log: { level, message: text } };
   },

@@ -16,9 +16,10 @@
 #      behind records already written, so keeping it is right); 2 a usage mistake.
 #
 # Two runs for the same DIR never overlap: the second exits 75 (EX_TEMPFAIL) at once.
-# SOURCE_KANDJI is the command to run, default `source-kandji` (npm install -g source-kandji); for example
-# SOURCE_KANDJI="npx --yes source-kandji" or SOURCE_KANDJI="docker run --rm -i -v /var/lib/kandji:/var/lib/kandji
-# source-kandji:0.1.0". Extra arguments after DIR go to `read` (e.g. --log-format json).
+# SOURCE_KANDJI is the command to run, default `source-kandji`, installed from a release tarball or the git repository
+# (docs/orchestration.md#install; never `npx --yes source-kandji`: that name on the npm registry is not ours); for
+# example SOURCE_KANDJI="docker run --rm -i -v /var/lib/kandji:/var/lib/kandji source-kandji:0.1.0".
+# Extra arguments after DIR go to `read` (e.g. --log-format json).
 # Needs bash and node (for the JSON steps; any Node from 18).
 set -euo pipefail
 

@@ -7,7 +7,7 @@ is visible in the UI. A failed read (exit 1) still keeps its state, which moved 
 and then fails the run with the connector's own error message.
 
     pip install dagster dagster-webserver
-    npm install -g source-kandji
+    npm install -g ./source-kandji-0.1.0.tgz    # the release tarball: docs/orchestration.md#install
     mkdir -p data/kandji/acme && cp config.json data/kandji/acme/    # one folder per tenant
     dagster dev -f examples/dagster_kandji.py
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import dagster as dg
 
-#: The connector command, e.g. "npx --yes source-kandji".
+#: The connector command, e.g. "/opt/source-kandji/node_modules/.bin/source-kandji" (never `npx --yes`: the registry name is not ours).
 CONNECTOR = shlex.split(os.environ.get("SOURCE_KANDJI", "source-kandji"))
 #: One folder per tenant, each holding that tenant's config.json (and optionally catalog.json).
 DATA = Path(os.environ.get("KANDJI_DATA_DIR", "data/kandji"))

@@ -50,25 +50,43 @@ export function simulateCommand(): Command {
     .action(async (opts) => {
       const rate = opts.faultRate as number;
       const { startSimulator } = await import('./server.ts');
-      const sim = await startSimulator({
-        devices: opts.devices,
-        seed: opts.seed,
-        epoch: opts.epoch,
-        port: opts.port,
-        host: opts.host,
-        windowsAndAndroid: opts.windowsAndroid,
-        latencyMs: opts.latencyMs,
-        keepLog: false,
-        rateLimit: { perHour: opts.hourlyLimit, perSecond: opts.perSecondLimit },
-        faults: {
-          throttle: rate * 0.3,
-          serverError: rate * 0.3,
-          reset: rate * 0.15,
-          stall: rate * 0.1,
-          truncate: rate * 0.15,
-          stallMs: 30_000,
-        },
-      });
+      let sim: Awaited<ReturnType<typeof startSimulator>>;
+      try {
+        sim = await startSimulator({
+          devices: opts.devices,
+          seed: opts.seed,
+          epoch: opts.epoch,
+          port: opts.port,
+          host: opts.host,
+          windowsAndAndroid: opts.windowsAndroid,
+          latencyMs: opts.latencyMs,
+          keepLog: false,
+          rateLimit: { perHour: opts.hourlyLimit, perSecond: opts.perSecondLimit },
+          faults: {
+            throttle: rate * 0.3,
+            serverError: rate * 0.3,
+            reset: rate * 0.15,
+            stall: rate * 0.1,
+            truncate: rate * 0.15,
+            stallMs: 30_000,
+          },
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // One line instead of a stack trace: the port is taken, or not ours to bind.
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          const why =
+            code === 'EADDRINUSE'
+              ? 'is already in use'
+              : code === 'EACCES'
+                ? 'needs privileges this user lacks'
+                : 'is not an address of this machine';
+          process.stderr.write(`simulate: ${opts.host}:${opts.port} ${why}; pass another --port (0 picks a free one).\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw error;
+      }
       process.stderr.write(
         [
           `Simulated Kandji tenant: ${sim.tenant.liveDevices} devices, seed ${opts.seed}, clock ${new Date(sim.tenant.now).toISOString()}`,

@@ -3,6 +3,7 @@
  * `source-kandji`: the connector's command line. Protocol commands print Airbyte messages on stdout, one per line
  * (Singer messages with `--protocol singer`); everything meant for people goes to stderr, as structured log lines.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { simulateCommand } from '../simulator/cli.ts';
@@ -14,14 +15,23 @@ import { ConnectorError, failureTypeOf } from '../core/errors.ts';
 import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
 import { Progress } from './progress.ts';
 import { LineWriter, message, type MessageSink } from '../core/protocol.ts';
-import { read } from './read/engine.ts';
+import { logSummary, read } from './read/engine.ts';
 import { redact } from '../core/redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
+import { GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
+import { OutputBusyError } from './out_dir.ts';
 import type { InputFormat } from '../transforms/raw.ts';
 // sync, transform and simulate load DuckDB and the simulator only when they run (see their actions): `spec` or
 // `read` should not pay for them in start-up time and memory.
+
+// `read | head`: the reader has gone, so nothing more can reach it; leave quietly, with the code of a process ended
+// by SIGPIPE (128 + 13), as `cat` in the same pipe would.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+  throw error;
+});
 
 const stdout = new LineWriter(process.stdout);
 /** People's lines on stderr; protocol commands set its level, format and (Airbyte mode) the LOG channel on stdout. */
@@ -99,18 +109,40 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
     sink = mirrorLogs(stdout, log);
   }
   const progress = new Progress({ log, streams: catalog.streams.length + catalog.rejected.length });
+  // SIGTERM / Ctrl-C: take nothing more from the read, end the streams still open as INCOMPLETE, say why, and exit
+  // 143 / 130. Every STATE already printed stays valid: the next read resumes from the last of each stream.
+  const gate = new GatedSink(sink);
+  const stop = onStopSignal((signal) => {
+    gate.close();
+    void (async () => {
+      progress.stop();
+      for (const name of gate.open) await sink.write(message.status(name, 'INCOMPLETE'));
+      await sink.write(
+        message.error(
+          `The read was interrupted by ${signal}. Every STATE message printed before this one is valid: the next read resumes from the last one of each stream.`,
+          'transient_error',
+        ),
+      );
+      await sink.flush();
+      await stdout.flush();
+      process.exit(signalExitCode(signal));
+    })();
+  });
   progress.start();
   try {
     const result = await read({
       settings: config,
       catalog,
       state,
-      sink: progress.watch(sink),
+      sink: progress.watch(gate),
       say,
+      debug: log.enabled('debug') ? (line) => log.debug(line) : undefined,
+      report: (result) => logSummary(result, log),
       onRequests: (count) => (progress.requests = count),
     });
     return result.failed ? 1 : 0;
   } finally {
+    stop.dispose();
     progress.stop();
   }
 }
@@ -134,8 +166,20 @@ function protocolOption(): Option {
     .default('airbyte');
 }
 
+/** The package's version: package.json is one folder up from source/cli.ts, two from the built dist/source/cli.js. */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    const path = new URL(relative, import.meta.url);
+    if (!existsSync(path)) continue;
+    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'source-kandji' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
 const program = new Command()
   .name('source-kandji')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .description('Airbyte source for the Kandji (Iru) device-management API, with an embedded simulated tenant')
   .showHelpAfterError()
   // Usage mistakes exit 2, as Airbyte's own connectors (argparse) do; 1 is for failed syncs.
@@ -207,55 +251,99 @@ withLogging(program.command('sync'))
   .description('Read into files: DIR/<stream>/<run>.jsonl|.parquet, a manifest per run in DIR/_runs, the state in DIR/state.json')
   .requiredOption('--config <file>', 'connector configuration (JSON)')
   .requiredOption('--out <dir>', 'output directory; state and history accumulate there across syncs')
-  .addOption(new Option('--format <format>', 'file format').choices(['jsonl', 'parquet', 'both']).default('both'))
+  .addOption(
+    new Option(
+      '--format <format>',
+      'file format: Parquet is about 10 times smaller than JSONL and keeps every field (see docs/benchmarks.md)',
+    )
+      .choices(['jsonl', 'parquet', 'both'])
+      .default('parquet'),
+  )
   .option('--catalog <file>', 'configured catalog (default: every stream, incremental where it can be)')
   .action(async (opts: { config: string; out: string; format: OutputFormat; catalog?: string }) => {
+    const stop = onStopSignal((signal) =>
+      log.warn(
+        `${signal}: stopping the sync; keeping the records read so far and each stream's state up to its last checkpoint (a second ${signal} exits at once, keeping less).`,
+      ),
+    );
     try {
       const { sync } = await import('./sync.ts');
       const config = await loadConfig(opts.config);
       for (const warning of config.warnings) log.warn(warning);
       const catalog = opts.catalog ? await loadCatalog(opts.catalog) : undefined;
-      const { manifest } = await sync({ config, outDir: opts.out, format: opts.format, ...(catalog ? { catalog } : {}), log });
+      const { manifest, interrupted } = await sync({
+        config,
+        outDir: opts.out,
+        format: opts.format,
+        ...(catalog ? { catalog } : {}),
+        log,
+        signal: stop.signal,
+      });
       const records = Object.values(manifest.streams).reduce((n, s) => n + s.records, 0);
-      process.stdout.write(`${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${opts.out}\n`);
+      const line = `${manifest.status}: run ${manifest.run_id}, ${records} records, ${manifest.requests} requests → ${opts.out}`;
+      if (interrupted) {
+        process.stdout.write(`${line} (interrupted by ${interrupted}; the next sync resumes from the saved state)\n`);
+        log.warn(`The sync was interrupted by ${interrupted}: run ${manifest.run_id} kept, state saved; the next sync resumes.`);
+        // The abandoned read still holds sockets and timers: end here, with the signal's conventional code.
+        process.exit(signalExitCode(interrupted));
+      }
+      process.stdout.write(`${line}\n`);
       process.exitCode = manifest.status === 'failed' ? 1 : 0;
     } catch (error) {
       log.error((error as Error)?.message ?? String(error), { failure_type: failureTypeOf(error) });
-      process.exitCode = 1;
+      // 75 (EX_TEMPFAIL): another sync holds the folder; a scheduler should simply try again later.
+      process.exitCode = error instanceof OutputBusyError ? 75 : 1;
+    } finally {
+      stop.dispose();
     }
   });
 
 withLogging(program.command('transform'))
   .description('Build the DuckDB marts from a sync output directory (JSONL or Parquet), print the fleet summary, write the HTML report')
   .requiredOption('--data <dir>', "a sync's output directory (its --out)")
-  .option('--db <file>', 'database to build, rebuilt whole each run (default: DIR/kandji.duckdb)')
+  .option(
+    '--db <file>',
+    'database to build (default: DIR/kandji.duckdb); replaced each run, its raw layer reused: only new or changed runs are read from their files',
+  )
+  .option('--full-rebuild', 'read every run from its files, ignoring the raw layer of the last database')
   .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
   .option('--no-report', 'do not write the HTML report')
-  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean }) => {
-    try {
-      const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
-        import('../transforms/run.ts'),
-        import('../transforms/report.ts'),
-      ]);
-      const { dbPath } = await runTransform({
-        dataDir: opts.data,
-        ...(opts.db ? { dbPath: opts.db } : {}),
-        ...(opts.format ? { format: opts.format } : {}),
-        say,
-      });
-      process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
-      if (opts.report !== false) {
-        const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
-        await writeReport({ dbPath, outFile });
-        process.stdout.write(`report: ${outFile}\n`);
+  .option('--tenant <name>', "the tenant's name in the report's title (default: the database's folder name)")
+  .action(
+    async (opts: {
+      data: string;
+      db?: string;
+      format?: InputFormat;
+      report?: string | boolean;
+      fullRebuild?: boolean;
+      tenant?: string;
+    }) => {
+      try {
+        const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
+          import('../transforms/run.ts'),
+          import('../transforms/report.ts'),
+        ]);
+        const { dbPath } = await runTransform({
+          dataDir: opts.data,
+          ...(opts.db ? { dbPath: opts.db } : {}),
+          ...(opts.format ? { format: opts.format } : {}),
+          full: opts.fullRebuild === true,
+          say,
+        });
+        process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
+        if (opts.report !== false) {
+          const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
+          await writeReport({ dbPath, outFile, ...(opts.tenant ? { tenant: opts.tenant } : {}) });
+          process.stdout.write(`report: ${outFile}\n`);
+        }
+        process.stdout.write(`database: ${dbPath}\n`);
+      } catch (error) {
+        log.error((error as Error)?.message ?? String(error));
+        process.exitCode = 1;
       }
-      process.stdout.write(`database: ${dbPath}\n`);
-    } catch (error) {
-      log.error((error as Error)?.message ?? String(error));
-      process.exitCode = 1;
-    }
-  });
+    },
+  );
 
 // The simulated tenant is not part of the connector: its command is the simulator's own (simulator/cli.ts).
 program.addCommand(simulateCommand());

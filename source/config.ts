@@ -20,12 +20,7 @@ export interface ResolvedConfig {
   baseUrl: string;
   /** The host of `baseUrl`, with the port when it is not the scheme's default, e.g. `acme.api.kandji.io`. */
   host: string;
-  region: Region;
-  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
-  subdomain: string | undefined;
-  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
-  isLoopback: boolean;
-  /** The API token, a UUID, without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
+  /** The API token (a UUID for every Kandji token seen), without whitespace or a `Bearer ` prefix. Registered with core/redact.ts. */
   token: string;
   /** Where audit_events starts on a first sync, ms since epoch; undefined: `START_DATE_DEFAULT_DAYS` before the sync. */
   startDate: number | undefined;
@@ -37,8 +32,14 @@ export interface ResolvedConfig {
   requestTimeoutMs: number;
   /** Most `/devices/{id}/details` calls per sync, 0–100,000. Default 2000. */
   deviceDetailsMaxPerSync: number;
+  /** Most devices per sync whose history device_activity and device_commands each read, 0–100,000. Default 500. */
+  deviceHistoryMaxPerSync: number;
   /** How device_apps is read. Default `prism`. */
   deviceAppsSource: 'prism' | 'per_device';
+  /** Time-filtered reads start this much before their bookmark, ms. Default 15 minutes. */
+  lookbackMs: number;
+  /** Incremental Prism streams re-read their category in full every this many days; 0 never. Default 7. */
+  fullReadEveryDays: number;
   /** Things the user should know but that do not stop the sync (a legacy host, a start date in the future). */
   warnings: string[];
 }
@@ -82,10 +83,12 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     }
   }
   const config = validate(given);
-  const token = resolveToken(config.api_token);
-  const warnings: string[] = [];
+  const warnings: string[] = unknownKeys(given);
+  const token = resolveToken(config.api_token, warnings);
+  const { baseUrl, host } = resolveHost(config, warnings);
   return {
-    ...resolveHost(config, warnings),
+    baseUrl,
+    host,
     token,
     startDate: resolveStartDate(config.start_date, now, warnings),
     requestBudgetShare: config.request_budget_share,
@@ -93,6 +96,9 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     requestTimeoutMs: config.request_timeout_seconds * 1000,
     deviceDetailsMaxPerSync: config.device_details_max_per_sync,
     deviceAppsSource: config.device_apps_source,
+    deviceHistoryMaxPerSync: config.device_history_max_per_sync,
+    lookbackMs: config.lookback_minutes * 60_000,
+    fullReadEveryDays: config.prism_full_read_every_days,
     warnings,
   };
 }
@@ -111,6 +117,9 @@ type Defaulted = Config &
       | 'request_timeout_seconds'
       | 'device_details_max_per_sync'
       | 'device_apps_source'
+      | 'lookback_minutes'
+      | 'device_history_max_per_sync'
+      | 'prism_full_read_every_days'
     >
   >;
 
@@ -143,6 +152,42 @@ function validate(given: Record<string, unknown>): Defaulted {
   }
   if (problems.length > 0) throw new ConfigError(`The configuration is invalid: ${problems.join(' ')}`);
   return Value.Default(configSchema, copy) as Defaulted;
+}
+
+/**
+ * A key the spec does not have is allowed (Airbyte UIs may add their own) but said, with the closest known key: a
+ * typo such as `api_tokn` or `start_data` would otherwise be silently ignored.
+ */
+function unknownKeys(given: Record<string, unknown>): string[] {
+  const known = Object.keys(configSchema.properties as Record<string, unknown>);
+  return Object.keys(given)
+    .filter((key) => !known.includes(key) && key !== '__proto__' && !key.startsWith('_')) // `_note`: a comment, as CAT's configs use
+    .map((key) => {
+      const [closest] = known
+        .map((k) => ({ k, d: editDistance(key.toLowerCase(), k) }))
+        .filter(({ k, d }) => d <= Math.max(2, Math.floor(k.length / 4)))
+        .sort((a, b) => a.d - b.d);
+      // The key's name only, never its value: it may be a secret under a misspelled name.
+      return closest
+        ? `${key}: unknown key; did you mean ${closest.k}?`
+        : `${key}: unknown key; ignored (the known keys are in spec.json).`;
+    });
+}
+
+/** Levenshtein distance: the fewest single-character edits from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length] as number;
 }
 
 function fieldSchema(field: string): Record<string, unknown> {
@@ -184,7 +229,8 @@ function kindOf(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Token
 
-// Kandji's own CLI accepts only UUID-shaped tokens (kandji-api.md §1, [IRUCTL] validate_token).
+// Kandji's tokens are UUIDs and its own CLI accepts nothing else (kandji-api.md §1, [IRUCTL] validate_token), but the
+// public OpenAPI describes a bearer token of another format: a token of another shape is sent, with a warning.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Without surrounding whitespace and without a pasted `Bearer ` prefix. */
@@ -195,13 +241,17 @@ function cleanToken(value: string): string {
     .trim();
 }
 
-function resolveToken(value: string): string {
+function resolveToken(value: string, warnings: string[]): string {
   const token = cleanToken(value);
   if (token === '') throw new ConfigError('api_token is empty. Paste the API token from Kandji: Settings → Access → API tokens.');
   // Never quote the value: a near-miss token is still most of a secret.
-  if (!UUID.test(token))
+  if (/[^\x21-\x7e]/.test(token))
     throw new ConfigError(
-      `api_token is not a Kandji API token: Kandji tokens are UUIDs, 36 characters like 12345678-abcd-4def-8123-456789abcdef, and the value given has ${token.length} characters. Copy the token again from Settings → Access → API tokens.`,
+      'api_token holds spaces, line breaks or other characters an HTTP header cannot carry. Copy the token again from Settings → Access → API tokens.',
+    );
+  if (!UUID.test(token))
+    warnings.push(
+      `api_token is not shaped like a Kandji API token (a UUID, 36 characters like 12345678-abcd-4def-8123-456789abcdef; the value given has ${token.length} characters). It is sent as given; if Kandji answers 401, copy the token again from Settings → Access → API tokens.`,
     );
   return token;
 }
@@ -209,7 +259,14 @@ function resolveToken(value: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Host
 
-type Host = Pick<ResolvedConfig, 'baseUrl' | 'host' | 'region' | 'subdomain' | 'isLoopback'>;
+/** What the address resolves to; only `baseUrl` and `host` leave this file (the rest decides them). */
+interface Host extends Pick<ResolvedConfig, 'baseUrl' | 'host'> {
+  region: Region;
+  /** The tenant's subdomain, e.g. `acme`; undefined for a loopback URL unless `subdomain` was given. */
+  subdomain: string | undefined;
+  /** True for the simulator on 127.0.0.0/8, localhost or [::1], the only hosts plain http is allowed to. */
+  isLoopback: boolean;
+}
 
 // A DNS label, which is all a Kandji subdomain is.
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
@@ -328,6 +385,9 @@ function resolveStartDate(value: string | undefined, now: number, warnings: stri
   const parsed = parseTimestamp(value);
   if (!parsed.ok || parsed.value === null)
     throw new ConfigError(`start_date ${value} is not a real date. Use YYYY-MM-DD or YYYY-MM-DDTHH:mm:ssZ (UTC).`);
-  if (parsed.epochMs > now) warnings.push(`start_date ${value} is in the future: audit_events will read nothing before then.`);
+  if (parsed.epochMs > now)
+    warnings.push(
+      `start_date ${value} is in the future by this machine's clock: if it is also after the tenant's clock, audit_events fails with a config error.`,
+    );
   return parsed.epochMs;
 }

@@ -28,6 +28,7 @@ export async function loadState(path: string | undefined): Promise<InputState> {
 
 export function parseState(parsed: unknown, source = 'the state'): InputState {
   const state: InputState = new Map();
+  const seenAt = new Map<string, number>();
   if (parsed === null) return state;
   if (!Array.isArray(parsed)) {
     if (typeof parsed !== 'object') throw new ConfigError(`${source} holds a ${typeof parsed}, not a list of states. ${EXPECTED}`);
@@ -45,6 +46,13 @@ export function parseState(parsed: unknown, source = 'the state'): InputState {
     const descriptor = stream?.stream_descriptor as Record<string, unknown> | undefined;
     if (!stream || typeof descriptor?.name !== 'string' || descriptor.name === '')
       throw new ConfigError(`${where} lacks stream.stream_descriptor.name. ${EXPECTED}`);
+    // Which of two states of one stream holds is anyone's guess (the catalog refuses a stream listed twice too).
+    const before = seenAt.get(descriptor.name);
+    if (before !== undefined)
+      throw new ConfigError(
+        `${source} lists stream ${descriptor.name} twice (entries ${before} and ${i}). Keep one state per stream: the last STATE message of each stream.`,
+      );
+    seenAt.set(descriptor.name, i);
     const streamState = stream.stream_state;
     if (streamState === null || streamState === undefined) return; // null resets the stream
     if (typeof streamState !== 'object' || Array.isArray(streamState))

@@ -1,17 +1,20 @@
 /**
  * The one HTTP client (STYLE.md §2). Every request the connector makes, `check` and the per-device calls included,
  * goes through `get`: it adds the token, paces against the tenant's limits, applies the timeout, retries what the
- * error table says to retry (idempotent GETs only), honours the server's wait headers, and counts requests,
- * retries, 429s, bytes and time waited per stream and endpoint.
+ * error table (errors.ts) says to retry (idempotent GETs only: the client sends nothing else), honours the server's
+ * wait headers, and counts requests, retries, 429s, bytes and time waited per stream and endpoint.
  *
  * Requests only ever go to the configured API origin: `next` links are reduced to their path and query and sent
  * to that origin, so a link pointing at the console host (a real quirk of /users) or anywhere else can never
- * receive the token.
+ * receive the token. Behind a proxy (`HTTPS_PROXY`), the request to an https origin goes through a CONNECT tunnel:
+ * the proxy sees the host name, never the token.
  */
-import { Pool } from 'undici';
-import { SystemError, TransientError } from '../errors.ts';
-import { BudgetExhaustedError, classifyNetworkError, classifyStatus, type Action } from './errors.ts';
+import { lookup } from 'node:dns/promises';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { SystemError, type ConnectorError } from '../errors.ts';
+import { BAD_JSON, BudgetExhaustedError, classify, conditionOf, type Condition, type ErrorRow, type Situation } from './errors.ts';
 import { Pacer, sleep, type RequestKind } from './pacer.ts';
+import { proxyFor } from './proxy.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -35,6 +38,18 @@ export interface EndpointCounters {
   waitedMs: number;
 }
 
+/** One answered (or failed) attempt, for the debug log. Never carries the token or a header. */
+export interface RequestInfo {
+  stream: string;
+  method: 'GET';
+  /** Path and query on the API origin. */
+  path: string;
+  /** The HTTP status, or the network error's code. */
+  status: number | string;
+  ms: number;
+  attempt: number;
+}
+
 export interface ClientOptions {
   /** API origin, e.g. `https://acme.api.kandji.io` (no path). */
   baseUrl: string;
@@ -51,8 +66,28 @@ export interface ClientOptions {
   retryBaseMs?: number;
   /** Longest single wait the client will sit out for a 429 before calling the budget spent, ms. Default 120,000. */
   maxWaitMs?: number;
+  /** Where the proxy settings come from (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, any case). Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /**
+   * Whether a host name resolves: asked about the other host (`dnsProbeHost`) when the API host's lookup fails, to
+   * tell a typo from a network without DNS. Default: a DNS lookup.
+   */
+  resolves?: (host: string) => Promise<boolean>;
   /** Told about each retry, for the log. */
   onRetry?: (info: { endpoint: string; attempt: number; why: string; waitMs: number }) => void;
+  /** Told about each attempt once it has an answer or an error, for the debug log. */
+  onRequest?: (info: RequestInfo) => void;
+}
+
+/** What one attempt came to: the table's row, and what the row needs. */
+interface Attempt {
+  row: ErrorRow;
+  condition: Condition;
+  situation: Situation;
+  /** The parsed body, for `return`. */
+  body?: unknown;
+  /** The server's wait for a retry (`Retry-After`, or for a 429 `RateLimit-Reset`), ms. */
+  serverWaitMs?: number | undefined;
 }
 
 /** A path of plain segments (letters, digits, `-`, `_`, `~`): no dot segments, escapes or query to normalise. */
@@ -60,101 +95,168 @@ const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-]+)+\/?$/;
 
 export const USER_AGENT = 'source-kandji/0.1 (+https://github.com/source-kandji)';
 
+/**
+ * The host looked up when the API host's lookup fails: the apex of its domain (`kandji.io` for
+ * `acme.api.eu.kandji.io`, `iru.com` for `acme.api.iru.com`), which exists whatever the tenant. When it resolves,
+ * DNS works and the API host's name is wrong; when it does not, the network is. None for an IP address.
+ */
+export function dnsProbeHost(hostname: string): string | undefined {
+  if (/^[\d.]+$/.test(hostname) || hostname.includes(':') || hostname.startsWith('[')) return undefined;
+  const labels = hostname.split('.');
+  return labels.length > 2 ? labels.slice(-2).join('.') : undefined;
+}
+
+const lookupResolves = (host: string) =>
+  lookup(host).then(
+    () => true,
+    () => false,
+  );
+
 export class KandjiClient {
-  private readonly pool: Pool;
-  private readonly options: Required<Omit<ClientOptions, 'onRetry'>> & Pick<ClientOptions, 'onRetry'>;
+  private readonly dispatcher: Dispatcher;
+  private readonly options: Required<Omit<ClientOptions, 'onRetry' | 'onRequest' | 'env'>> & Pick<ClientOptions, 'onRetry' | 'onRequest'>;
   private readonly origin: URL;
+  /** The proxy requests go through, as `host:port` (never its credentials); undefined when none. */
+  readonly proxy: string | undefined;
   readonly pacer: Pacer;
-  /** The requests in flight: never more than the pool's connections, so none waits in undici's queue unranked. */
-  private readonly slots: Slots;
   /** Counters per stream, then per endpoint. */
   readonly counters = new Map<string, Map<string, EndpointCounters>>();
-  /** The server's clock (its `Date` header) at the first response, and at the latest. */
+  /** The server's clock (its `Date` header) at the first response. */
   firstServerTime: number | undefined;
-  lastServerTime: number | undefined;
+  /** Some request has been answered 2xx: a later 401 is about a permission, not the token. */
+  private tokenProven = false;
+  /**
+   * The error of a condition that belongs to the connection (a refused token, a host that does not resolve, a
+   * certificate; rows with `stopsRun`): once set, every request fails with it, unsent.
+   */
+  stopped: ConnectorError | undefined;
 
   constructor(options: ClientOptions) {
-    this.options = { maxAttempts: 8, retryBaseMs: 250, maxWaitMs: 120_000, ...options };
+    this.options = { maxAttempts: 8, retryBaseMs: 250, maxWaitMs: 120_000, resolves: lookupResolves, ...options };
     this.origin = new URL(options.baseUrl);
-    this.pool = new Pool(this.origin.origin, {
+    const connection = {
       connections: options.maxConcurrency,
       pipelining: 1,
       keepAliveTimeout: 10_000,
       connectTimeout: Math.min(options.requestTimeoutMs, 10_000),
-    });
-    this.pacer = new Pacer({ share: options.requestBudgetShare });
-    this.slots = new Slots(options.maxConcurrency);
+    };
+    const proxy = proxyFor(this.origin, options.env ?? process.env);
+    this.proxy = proxy?.host;
+    this.dispatcher = proxy ? new ProxyAgent({ uri: proxy.uri, ...connection }) : new Agent(connection);
+    this.pacer = new Pacer({ share: options.requestBudgetShare, concurrency: options.maxConcurrency });
   }
 
   /** GET `path` (under `/api/v1`, or a full `next` link) and parse the JSON body. */
   async get<T = unknown>(pathOrLink: string, query: Query, meta: RequestMeta): Promise<T> {
     const path = this.requestPath(pathOrLink, query);
     const counters = this.countersFor(meta);
-    const { maxAttempts, retryBaseMs, requestTimeoutMs } = this.options;
-    let lastWhy = '';
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const slot = this.slots.take(meta.kind ?? 'chain');
-      if (slot) counters.waitedMs += await slot;
-      let action: Action;
-      let waitHeader: number | undefined;
-      let text = '';
-      try {
-        counters.waitedMs += await this.pacer.acquire(meta.kind);
-        counters.requests++;
-        const res = await this.pool.request({
-          method: 'GET',
-          path,
-          headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json', 'user-agent': USER_AGENT },
-          headersTimeout: requestTimeoutMs,
-          bodyTimeout: requestTimeoutMs,
-        });
-        text = await res.body.text();
-        counters.bytes += bodyBytes(res.headers['content-length'], text);
-        this.pacer.observe(res.headers);
-        this.noteServerTime(res.headers.date);
-        action = classifyStatus(res.statusCode, meta.endpoint, text, meta.permission);
-        if (res.statusCode === 429) {
-          counters.throttled++;
-          waitHeader = serverWait(res.headers);
-        }
-        if (action.do === 'return') {
-          try {
-            return JSON.parse(text) as T;
-          } catch {
-            // A 200 whose body does not parse was cut off in transit: the same GET again is safe.
-            action = { do: 'retry', why: 'truncated or invalid JSON body' };
-          }
-        }
-      } catch (error) {
-        if (error instanceof BudgetExhaustedError) throw error;
-        action = classifyNetworkError(error, this.origin.host);
-      } finally {
-        this.slots.give();
-      }
-      if (action.do === 'fail') throw action.error;
-      if (action.do === 'return') throw new SystemError('unreachable');
-      lastWhy = action.why;
-      if (attempt === maxAttempts) break;
-      const backoff = Math.random() * retryBaseMs * 2 ** (attempt - 1);
-      const waitMs = action.do === 'wait' && waitHeader !== undefined ? waitHeader : Math.min(backoff, 30_000);
-      if (waitMs > this.options.maxWaitMs) {
-        // The gateway wants us gone for longer than a sync should sit idle: the hourly budget is spent.
-        throw new BudgetExhaustedError(
-          `Kandji's rate limit asks to wait ${Math.round(waitMs / 1000)} s: the tenant's hourly request budget is spent. The sync stopped with its state saved; run it again after ${new Date(Date.now() + waitMs).toISOString()}.`,
-          Date.now() + waitMs,
-        );
-      }
-      counters.retries++;
-      counters.waitedMs += waitMs;
-      this.options.onRetry?.({ endpoint: meta.endpoint, attempt, why: action.why, waitMs });
-      await sleep(waitMs);
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.attempt(path, meta, counters, attempt);
+      const { row, situation, condition } = result;
+      if (row.action === 'return') return result.body as T;
+      if (row.action === 'fail' || row.action === 'skip') throw this.failure(row, situation, condition);
+      if (attempt >= this.options.maxAttempts) throw row.error?.({ ...situation, attempts: attempt }, condition);
+      await this.waitToRetry(result, attempt, meta, counters);
     }
-    throw new TransientError(
-      `${meta.endpoint} kept failing after ${maxAttempts} attempts (last: ${lastWhy}). Kandji may be having trouble; run the sync again later.`,
-      {
-        internal: lastWhy,
-      },
-    );
+  }
+
+  /** One request: wait for a slot, send, read, and look the answer up in the error table. */
+  private async attempt(path: string, meta: RequestMeta, counters: EndpointCounters, attempt: number): Promise<Attempt> {
+    if (this.stopped) throw this.stopped;
+    counters.waitedMs += await this.pacer.acquire(meta.kind);
+    const started = Date.now();
+    let condition: Condition;
+    let body: unknown;
+    let serverWaitMs: number | undefined;
+    let text = '';
+    try {
+      // A request that waited for its slot while another found the connection unusable is not sent.
+      if (this.stopped) throw this.stopped;
+      counters.requests++;
+      const res = await this.dispatcher.request({
+        origin: this.origin.origin,
+        method: 'GET',
+        path,
+        headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json', 'user-agent': USER_AGENT },
+        headersTimeout: this.options.requestTimeoutMs,
+        bodyTimeout: this.options.requestTimeoutMs,
+      });
+      text = await res.body.text();
+      counters.bytes += bodyBytes(res.headers['content-length'], text);
+      this.pacer.observe(res.headers);
+      this.noteServerTime(res.headers.date);
+      condition = { status: res.statusCode };
+      if (res.statusCode === 429) counters.throttled++;
+      serverWaitMs = serverWait(res.headers, res.statusCode === 429);
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        try {
+          body = JSON.parse(text);
+          this.tokenProven = true;
+        } catch {
+          condition = { code: BAD_JSON };
+        }
+      }
+    } catch (error) {
+      if (error instanceof BudgetExhaustedError || error === this.stopped) throw error;
+      condition = conditionOf(error);
+    } finally {
+      this.pacer.release();
+    }
+    this.options.onRequest?.({
+      stream: meta.stream,
+      method: 'GET',
+      path,
+      status: 'status' in condition ? condition.status : condition.code,
+      ms: Date.now() - started,
+      attempt,
+    });
+    const situation = await this.situation(meta, condition, text);
+    return { row: classify(condition, situation), condition, situation, body, serverWaitMs };
+  }
+
+  /** What the error table's rows may name about this attempt. */
+  private async situation(meta: RequestMeta, condition: Condition, body: string): Promise<Situation> {
+    const situation: Situation = {
+      endpoint: meta.endpoint,
+      host: this.origin.host,
+      permission: meta.permission,
+      body,
+      timeoutSeconds: this.options.requestTimeoutMs / 1000,
+      tokenProven: this.tokenProven,
+      proxy: this.proxy,
+    };
+    // Behind a proxy the proxy resolves the host, and this machine's DNS may rightly know nothing.
+    if ('code' in condition && condition.code === 'ENOTFOUND' && !this.proxy) {
+      const probeHost = dnsProbeHost(this.origin.hostname);
+      if (probeHost) Object.assign(situation, { probeHost, otherHostResolves: await this.options.resolves(probeHost) });
+    }
+    return situation;
+  }
+
+  /** The error of a `fail` or `skip` row. A row that stops the run stops every later request of this client with the same error. */
+  private failure(row: ErrorRow, situation: Situation, condition: Condition): ConnectorError {
+    const error = row.error?.(situation, condition) ?? new SystemError(`No error for the row "${row.when}"`);
+    if (!row.stopsRun) return error;
+    this.stopped ??= error;
+    return this.stopped;
+  }
+
+  /** Sit out the wait before the next attempt: the server's, when it named one, else our backoff. */
+  private async waitToRetry(result: Attempt, attempt: number, meta: RequestMeta, counters: EndpointCounters): Promise<void> {
+    const backoff = Math.min(Math.random() * this.options.retryBaseMs * 2 ** (attempt - 1), 30_000);
+    const waitMs = result.serverWaitMs ?? backoff;
+    if (waitMs > this.options.maxWaitMs) {
+      // The gateway wants us gone for longer than a sync should sit idle: the hourly budget is spent.
+      throw new BudgetExhaustedError(
+        `Kandji's rate limit asks to wait ${Math.round(waitMs / 1000)} s: the tenant's hourly request budget is spent. The sync stopped with its state saved; run it again after ${new Date(Date.now() + waitMs).toISOString()}.`,
+        Date.now() + waitMs,
+      );
+    }
+    const why = result.row.why?.(result.condition) ?? result.row.when;
+    counters.retries++;
+    counters.waitedMs += waitMs;
+    this.options.onRetry?.({ endpoint: meta.endpoint, attempt, why, waitMs });
+    await sleep(waitMs);
   }
 
   /** Build the request path on the configured origin. A full URL (a `next` link) keeps only its path and query. */
@@ -193,7 +295,6 @@ export class KandjiClient {
     const ms = Date.parse(Array.isArray(date) ? (date[0] ?? '') : (date ?? ''));
     if (Number.isNaN(ms)) return;
     this.firstServerTime ??= ms;
-    this.lastServerTime = ms;
   }
 
   /** Requests made so far, all streams. */
@@ -204,55 +305,29 @@ export class KandjiClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.dispatcher.close();
   }
-}
-
-/** The server's wait, ms: `Retry-After` (seconds or a date), else `RateLimit-Reset` (seconds). */
-function serverWait(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const first = (name: string) => {
-    const v = headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  const retryAfter = first('retry-after');
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    if (!Number.isNaN(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
-  }
-  const reset = Number(first('ratelimit-reset'));
-  return Number.isNaN(reset) ? undefined : Math.max(0, reset * 1000);
 }
 
 /**
- * The `maxConcurrency` request slots. A freed slot goes to a waiting chain request (a page whose next page waits on
- * it) before a waiting bulk one: per-device calls fill the connections around the cursor chains instead of queueing
- * in front of them, which would stretch a long chain (Prism apps) that no amount of concurrency can shorten.
+ * The server's wait before a retry, ms: `Retry-After` (seconds or an HTTP date); for a 429 without it,
+ * `RateLimit-Reset` (seconds until the limit's window resets). An empty or unreadable header is no wait at all, not
+ * a wait of 0 s: our own backoff applies.
  */
-class Slots {
-  private free: number;
-  private readonly waiting: Record<RequestKind, ((waitedMs: number) => void)[]> = { chain: [], bulk: [] };
-
-  constructor(size: number) {
-    this.free = size;
+export function serverWait(headers: Record<string, string | string[] | undefined>, throttled: boolean): number | undefined {
+  const first = (name: string) => {
+    const v = headers[name];
+    return (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
+  };
+  const seconds = (value: string | undefined) => (value !== undefined && /^\d+(?:\.\d+)?$/.test(value) ? Number(value) * 1000 : undefined);
+  const retryAfter = first('retry-after');
+  if (retryAfter !== undefined) {
+    const wait = seconds(retryAfter);
+    if (wait !== undefined) return wait;
+    const at = /GMT$/.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN;
+    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
   }
-
-  /** Take a slot: nothing when one is free, else a promise of the time waited for one, ms. */
-  take(kind: RequestKind): Promise<number> | undefined {
-    if (this.free > 0 && this.waiting.chain.length === 0 && (kind === 'chain' || this.waiting.bulk.length === 0)) {
-      this.free--;
-      return undefined;
-    }
-    const since = Date.now();
-    return new Promise((resolve) => this.waiting[kind].push(() => resolve(Date.now() - since)));
-  }
-
-  give(): void {
-    const next = this.waiting.chain.shift() ?? this.waiting.bulk.shift();
-    if (next) next(0);
-    else this.free++;
-  }
+  return throttled ? seconds(first('ratelimit-reset')) : undefined;
 }
 
 /** A body's size: its Content-Length when the server sent one (a complete body has that many bytes), else counted. */

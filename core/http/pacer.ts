@@ -1,5 +1,7 @@
 /**
- * Pacing against Kandji's two limits (kandji-api.md §2), both shared by every token of the tenant:
+ * Pacing: the connections and Kandji's two limits (kandji-api.md §2), both shared by every token of the tenant:
+ *
+ * - connections: at most `concurrency` requests in flight; a freed connection goes to a waiting cursor chain first;
  *
  * - per second (50): request starts are spaced to 90% of the limit the gateway advertises
  *   (`X-RateLimit-Limit-Second`), so other integrations keep headroom and we rarely meet a 429; cursor chains get
@@ -18,11 +20,14 @@ export interface PacerOptions {
   /** Assumed until the gateway says otherwise. */
   hourlyLimit?: number;
   perSecondLimit?: number;
+  /** Requests in flight at once (the connections). Default: no limit. */
+  concurrency?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
 /** `chain`: a request the next one waits on (a page of a cursor chain). `bulk`: one of many independent calls. */
 export type RequestKind = 'chain' | 'bulk';
@@ -42,18 +47,20 @@ export class Pacer {
   /** Requests waiting for a slot, by kind; `dispatching` while a slot is being waited for. */
   private readonly queue: Record<RequestKind, (() => void)[]> = { chain: [], bulk: [] };
   private dispatching = false;
+  /** Requests granted a slot and not yet released. */
+  private inFlight = 0;
+  private readonly concurrency: number;
   /** Last `X-RateLimit-Remaining-Hour` seen, and when its window resets. */
   private tenantRemaining: number | undefined;
   private tenantResetAt: number | undefined;
   /** Requests this run has started, all told. */
   started = 0;
-  /** Time spent waiting for the per-second spacing, ms. */
-  waitedMs = 0;
 
   constructor(options: PacerOptions) {
     this.share = options.share;
     this.hourlyLimit = options.hourlyLimit ?? 10_000;
     this.perSecondLimit = options.perSecondLimit ?? 50;
+    this.concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleep;
   }
@@ -68,16 +75,18 @@ export class Pacer {
 
   /**
    * Wait for the next request slot and return how long that took, ms; throws BudgetExhaustedError when this run's
-   * hourly share is spent. Slots go out
-   * one interval apart, first to `chain` requests (a page whose next page waits on it), then to `bulk` ones (one of
-   * many independent per-device calls): when the per-second limit binds, the bulk calls fill the rate around the
-   * cursor chains instead of queueing in front of them, so a long chain is not slowed by the calls beside it.
+   * hourly share is spent. A slot is a free connection (at most `concurrency` requests in flight: every caller gives
+   * it back with `release` once its response is read) at the next start time (starts one interval apart). Slots go
+   * first to `chain` requests (a page whose next page waits on it), then to `bulk` ones (one of many independent
+   * per-device calls): the bulk calls fill the connections and the rate around the cursor chains instead of queueing
+   * in front of them, so a long chain (Prism apps), which no amount of concurrency can shorten, is not stretched.
    */
   async acquire(kind: RequestKind = 'chain'): Promise<number> {
     this.checkBudget();
     const now = this.now();
-    if (this.queue.chain.length + this.queue.bulk.length === 0 && now >= this.nextStart) {
+    if (this.queue.chain.length + this.queue.bulk.length === 0 && this.inFlight < this.concurrency && now >= this.nextStart) {
       this.nextStart = now + this.interval();
+      this.inFlight++;
       this.count(now);
       return 0;
     }
@@ -86,21 +95,31 @@ export class Pacer {
       this.dispatchSoon();
     });
     const waited = this.now() - now;
-    this.waitedMs += waited;
     // While this request waited its turn, others spent budget or a response revealed the real limits: the check
     // and the count must happen together, or every stream waiting at the boundary would slip through.
-    this.checkBudget();
+    try {
+      this.checkBudget();
+    } catch (error) {
+      this.release();
+      throw error;
+    }
     this.count(this.now());
     return waited;
+  }
+
+  /** Give back the connection a granted `acquire` took: its request is answered or has failed. */
+  release(): void {
+    this.inFlight--;
+    this.dispatchSoon();
   }
 
   private interval(): number {
     return 1000 / (this.perSecondLimit * 0.9);
   }
 
-  /** Hand the next slot to the first waiting chain request, else the first bulk one, when it comes. */
+  /** Hand the next slot to the first waiting chain request, else the first bulk one, when a connection is free and its time comes. */
   private dispatchSoon(): void {
-    if (this.dispatching) return;
+    if (this.dispatching || this.inFlight >= this.concurrency || this.queue.chain.length + this.queue.bulk.length === 0) return;
     this.dispatching = true;
     void this.sleep(Math.max(0, this.nextStart - this.now())).then(() => {
       this.dispatching = false;
@@ -109,8 +128,9 @@ export class Pacer {
       // Slots keep to the schedule, not to when the timer happened to fire: a timer's lateness is made up on the
       // next slot (at most one interval of it), or the rate would sag a few percent below the limit.
       this.nextStart = Math.max(this.nextStart, this.now() - this.interval()) + this.interval();
+      this.inFlight++;
       next();
-      if (this.queue.chain.length + this.queue.bulk.length > 0) this.dispatchSoon();
+      this.dispatchSoon();
     });
   }
 
@@ -146,9 +166,11 @@ export class Pacer {
   }
 
   /**
-   * When enough budget is back to resume. The gateway's hour window, when its reset is known (`RateLimit-Reset` while
-   * the hour is the tighter limit) and still ahead: then the tenant has its whole limit again, and a new run its
-   * share. Otherwise when our oldest minute leaves the sliding hour, at most an hour on.
+   * When enough budget is back to resume: when the gateway's hour window resets, for then the tenant has its whole
+   * limit again, and a new run its share. That reset is `RateLimit-Reset` when it last described the hour (the
+   * tighter limit), else, once the gateway has shown its hourly headers, the next whole hour: Kong's rate-limiting
+   * plugin counts in fixed windows that start on the clock hour (kandji-api.md §2). Without any gateway headers, when
+   * our oldest minute leaves the sliding hour, at most an hour on.
    */
   resumeAt(): number {
     const now = this.now();
@@ -156,11 +178,12 @@ export class Pacer {
     for (const [i, stamp] of this.minuteStamp.entries())
       if ((this.minutes[i] ?? 0) > 0 && now - stamp < 60 * MINUTE) oldest = Math.min(oldest, stamp);
     const ours = oldest + 60 * MINUTE;
-    if (this.tenantResetAt === undefined || this.tenantResetAt <= now) return ours;
-    const tenantShort = this.tenantRemaining !== undefined && this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share));
+    if (this.tenantRemaining === undefined) return ours;
+    const reset = this.tenantResetAt !== undefined && this.tenantResetAt > now ? this.tenantResetAt : (Math.floor(now / HOUR) + 1) * HOUR;
+    const tenantShort = this.tenantRemaining <= Math.ceil(this.hourlyLimit * (1 - this.share));
     // Stopped by the tenant's reserve: nothing frees up before the gateway's reset. Stopped by our own count: a new
     // run after the reset starts with a fresh count and a full tenant.
-    return tenantShort ? this.tenantResetAt : Math.min(this.tenantResetAt, ours);
+    return tenantShort ? reset : Math.min(reset, ours);
   }
 
   private count(now: number): void {

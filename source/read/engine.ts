@@ -9,20 +9,25 @@ import { streamByName } from '../../streams/index.ts';
 import type { StreamDeclaration } from '../../streams/declaration.ts';
 import type { ConfiguredCatalog, SyncMode } from '../catalog.ts';
 import { ConnectorError, failureTypeOf } from '../../core/errors.ts';
-import { KandjiClient, type ClientOptions, type EndpointCounters } from '../../core/http/client.ts';
+import { KandjiClient, type ClientOptions, type EndpointCounters, type RequestInfo } from '../../core/http/client.ts';
 import { BudgetExhaustedError, PermissionError } from '../../core/http/errors.ts';
 import { message, type MessageSink } from '../../core/protocol.ts';
 import { redact } from '../../core/redact.ts';
+import type { LogFormat } from '../log.ts';
 import type { InputState } from '../../state/input.ts';
-import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
+import { BOOKMARK_KEYS } from '../../state/bookmarks.ts';
+import { checkStateOwner, OWNER_KEYS, stampOwner, type StateOwner } from '../../state/owner.ts';
+import { ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream_run.ts';
 
-export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry'>;
+export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry' | 'onRequest'>;
 
 export interface StreamOutcome {
   name: string;
   status: 'complete' | 'failed' | 'rate-limited';
+  /** The stream completed and emitted every row that exists: the marts may take its rows as the whole set. */
+  fullRead: boolean;
   records: number;
   warnings: number;
   nulledFields: number;
@@ -47,26 +52,52 @@ export interface ReadOptions {
   sink: MessageSink;
   /** Lines for people (retries, the summary): stderr in the CLI. */
   say?: (line: string) => void;
+  /** Lines for debugging (each request: method, path, status, time): stderr at `--log-level debug`. */
+  debug?: ((line: string) => void) | undefined;
+  /** Reports the end-of-read summary; default: the `summary` table's lines through `say`. */
+  report?: (result: ReadResult) => void;
   /** Called once the HTTP client exists, with a live count of its requests: the CLI's progress display reads it. */
   onRequests?: (count: () => number) => void;
+  /** Called once the read has begun, with its anchor (the server's clock at the first response, else ours): `sync` reads it when interrupted. */
+  onAnchor?: (anchor: () => number) => void;
 }
 
 export async function read(options: ReadOptions): Promise<ReadResult> {
-  const { settings, catalog, state, sink } = options;
+  const { settings, catalog, state } = options;
   const say = options.say ?? (() => {});
+  const debug = options.debug;
+  // Another tenant's state would make the incremental streams read nothing and call it complete: refuse it first.
+  const owner: StateOwner = { api_host: settings.host, ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }) };
+  checkStateOwner(state, owner);
+  const sink = ownedStates(options.sink, owner);
   const started = Date.now();
   const client = new KandjiClient({
     ...settings,
     onRetry: ({ endpoint, attempt, why, waitMs }) => say(`retry ${attempt} of ${endpoint} in ${(waitMs / 1000).toFixed(1)} s: ${why}`),
+    ...(debug
+      ? { onRequest: (r: RequestInfo) => debug(`${r.method} ${r.path} → ${r.status} in ${r.ms} ms (${r.stream}, attempt ${r.attempt})`) }
+      : {}),
   });
   options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
+  options.onAnchor?.(() => ctx.anchor());
   const outcomes: StreamOutcome[] = [];
 
   // State for a stream this connector does not have is ignored, as airbyte-protocol.md §1.5 recommends, but said:
   // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
   // simply unused (a stream the user deselected).
-  for (const name of state.keys()) {
+  for (const [name, blob] of state) {
+    const cursor = streamByName(name)?.cursor?.field;
+    const unknown = Object.keys(blob).filter(
+      (key) => !BOOKMARK_KEYS.has(key) && key !== cursor && !(OWNER_KEYS as readonly string[]).includes(key),
+    );
+    if (streamByName(name) && unknown.length > 0)
+      await sink.write(
+        message.log(
+          'WARN',
+          `The state of ${name} has ${unknown.map((k) => `"${k}"`).join(', ')}, which this connector does not use; ignored. A typo, or the state of another connector?`,
+        ),
+      );
     if (!streamByName(name))
       await sink.write(
         message.log(
@@ -76,12 +107,16 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
       );
   }
 
+  for (const warning of catalog.warnings ?? []) await sink.write(message.log('WARN', warning));
   for (const rejected of catalog.rejected) {
     await sink.write(message.status(rejected.name, 'STARTED'));
     await sink.write(message.error(rejected.reason, 'config_error', { stream: rejected.name }));
     await sink.write(message.status(rejected.name, 'INCOMPLETE'));
   }
 
+  let budgetReported = false;
+  /** Whether the error that stopped the client (client.stopped) has been reported: once per read, not per stream. */
+  let connectionReported = false;
   const planOf = (spec: StreamDeclaration) => (spec.fallback?.preferredWhen?.(settings) ? spec.fallback.plan : spec.plan);
 
   const runStream = async (spec: StreamDeclaration, syncMode: SyncMode): Promise<void> => {
@@ -105,8 +140,21 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     } catch (error) {
       if (error instanceof BudgetExhaustedError) {
         status = 'rate-limited';
-        await sink.write(message.log('WARN', `${spec.name}: ${error.message}`));
+        // Every unfinished stream stops on the same budget: say when to run again once, not once per stream.
+        if (!budgetReported) {
+          budgetReported = true;
+          await sink.write(message.log('WARN', error.message));
+        }
         await run.incomplete(error.resumeAt);
+      } else if (error === client.stopped && client.stopped !== undefined) {
+        // The token, the host's name or its certificate: the same for every stream, so said once, for the connection.
+        status = 'failed';
+        if (!connectionReported) {
+          connectionReported = true;
+          const { message: text, internal } = client.stopped;
+          await sink.write(message.error(redact(text), client.stopped.failureType, internal ? { internal: redact(internal) } : {}));
+        }
+        await run.incomplete();
       } else {
         status = 'failed';
         const text =
@@ -127,6 +175,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     outcomes.push({
       name: spec.name,
       status,
+      fullRead: status === 'complete' && run.fullRead,
       records: run.records,
       warnings: run.warnings,
       nulledFields: run.nulledFields,
@@ -134,23 +183,32 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     });
   };
 
-  const perDevice = (s: { spec: StreamDeclaration }) => planOf(s.spec).kind === 'per-device';
+  const perDevicePlan = (spec: StreamDeclaration) => {
+    const plan = planOf(spec);
+    return plan.kind === 'per-device' ? plan : undefined;
+  };
+  const perDevice = (s: { spec: StreamDeclaration }) => perDevicePlan(s.spec) !== undefined;
   // Which device changes the per-device streams will ask for, so the Prism reads keep only those.
-  for (const s of catalog.streams.filter(perDevice)) {
+  const parents = new Set<string>();
+  for (const s of catalog.streams) {
+    const plan = perDevicePlan(s.spec);
+    if (!plan) continue;
+    parents.add(plan.parent);
+    if (plan.changedBy && plan.changedBy !== 'check_in') for (const c of plan.changedBy.prism) ctx.watchedCategories.add(c);
     let from: number | undefined;
     try {
-      from = changesWantedFrom(planOf(s.spec), s.spec.name, s.syncMode, state.get(s.spec.name));
+      from = changesWantedFrom(plan, s.spec, s.syncMode, state.get(s.spec.name));
     } catch {
       continue; // A bad state: that stream's own read reports it.
     }
     if (from !== undefined) ctx.changesFrom = Math.min(ctx.changesFrom ?? from, from);
   }
-  // Per-device streams need the fleet list, and when they pick changed devices the Prism changes of the detail
-  // categories; not the other fleet-wide reads. They start once those are done, beside the long Prism apps chain
-  // instead of after it.
+  // Per-device streams need their parent's rows (the fleet), and when they pick changed devices the Prism changes
+  // of the categories they watch; not the other fleet-wide reads. They start once those are done, beside the long
+  // Prism apps chain instead of after it.
   const feedsPerDevice = (spec: StreamDeclaration) =>
-    spec.name === 'devices' ||
-    (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
+    parents.has(spec.name) ||
+    (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && ctx.watchedCategories.has(spec.plan.category));
   const fleetWide = catalog.streams.filter((s) => !perDevice(s)).map((s) => ({ spec: s.spec, done: runStream(s.spec, s.syncMode) }));
   const perDeviceReads = (async () => {
     await Promise.all(fleetWide.filter((r) => feedsPerDevice(r.spec)).map((r) => r.done));
@@ -168,8 +226,24 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     durationMs: Date.now() - started,
     anchor: ctx.anchor(),
   };
-  for (const line of summary(result)) say(line);
+  if (options.report) options.report(result);
+  else for (const line of summary(result)) say(line);
   return result;
+}
+
+/** Every STATE passed on with the host (and tenant) it was read from. */
+function ownedStates(sink: MessageSink, owner: StateOwner): MessageSink {
+  return {
+    write: (msg) => {
+      if (msg.type !== 'STATE' || msg.state.stream.stream_state === null) return sink.write(msg);
+      const { stream } = msg.state;
+      return sink.write({
+        ...msg,
+        state: { ...msg.state, stream: { ...stream, stream_state: stampOwner(stream.stream_state as Record<string, unknown>, owner) } },
+      });
+    },
+    flush: () => sink.flush(),
+  };
 }
 
 function sumCounters(client: KandjiClient, stream: string): EndpointCounters {
@@ -210,3 +284,46 @@ export function summary(result: ReadResult): string[] {
   );
   return out;
 }
+
+/** The end-of-read summary on a logger: the table as text lines, or with `--log-format json` one line whose fields hold the figures. */
+export function logSummary(
+  result: ReadResult,
+  log: { info(text: string, fields?: Record<string, unknown>): void; format?: LogFormat },
+): void {
+  if (log.format === 'json') log.info('read summary', summaryFields(result));
+  else for (const line of summary(result)) log.info(line);
+}
+
+/** The end-of-read summary as fields, for `--log-format json`: per stream, then the totals. Times in seconds. */
+export function summaryFields(result: ReadResult): Record<string, unknown> {
+  const streams: Record<string, unknown> = {};
+  const total = { records: 0, retries: 0, throttled: 0, waitedMs: 0 };
+  for (const r of [...result.outcomes].sort((a, b) => a.name.localeCompare(b.name))) {
+    streams[r.name] = {
+      status: r.status,
+      records: r.records,
+      requests: r.counters.requests,
+      retries: r.counters.retries,
+      throttled: r.counters.throttled,
+      bytes: r.counters.bytes,
+      waited_s: round(r.counters.waitedMs / 1000),
+    };
+    total.records += r.records;
+    total.retries += r.counters.retries;
+    total.throttled += r.counters.throttled;
+    total.waitedMs += r.counters.waitedMs;
+  }
+  return {
+    streams,
+    records: total.records,
+    requests: result.requests,
+    retries: total.retries,
+    throttled: total.throttled,
+    waited_s: round(total.waitedMs / 1000),
+    duration_s: round(result.durationMs / 1000),
+    failed: result.failed,
+    rate_limited: result.rateLimited,
+  };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;

@@ -19,8 +19,8 @@ export class StreamRun {
   nulledFields = 0;
   /** Warnings (skipped devices and the like), counted for the summary. */
   warnings = 0;
-  /** The last state emitted, or undefined. */
-  lastState: Record<string, unknown> | undefined;
+  /** This read emitted every row that exists (a full refresh, or an incremental read that re-read everything). */
+  fullRead = false;
 
   constructor(spec: StreamDeclaration, sink: MessageSink) {
     this.spec = spec;
@@ -58,7 +58,6 @@ export class StreamRun {
   }
 
   async checkpoint(state: Record<string, unknown>): Promise<void> {
-    this.lastState = state;
     await this.sink.write(message.state(this.spec.name, state, this.sinceState));
     this.sinceState = 0;
   }

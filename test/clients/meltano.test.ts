@@ -25,7 +25,7 @@ const loaderMissing = existsSync(join(LOADER, 'venv', 'bin', 'target-jsonl'))
 if (loaderMissing && !env.missing && process.env.SOURCE_KANDJI_NO_SKIP === '1') throw new Error(loaderMissing);
 const missing = env.missing ?? loaderMissing;
 /** Streams the example reads incrementally: those with a cursor, but audit_events, which its metadata makes FULL_TABLE. */
-const incremental = STREAMS.filter((s) => s.cursorField && s.name !== 'audit_events').map((s) => s.name);
+const incremental = STREAMS.filter((s) => s.cursor && s.name !== 'audit_events').map((s) => s.name);
 const fullTable = STREAMS.map((s) => s.name).filter((name) => !incremental.includes(name));
 
 interface MeltanoRun {

@@ -19,8 +19,8 @@ import { clientEnv, connectorExecutable, runTool, tail } from './support.ts';
 
 const env = clientEnv('pyairbyte');
 const DRIVER = join(REPO, 'test', 'clients', 'pyairbyte_run.py');
-const fullRefresh = STREAMS.filter((s) => !s.cursorField).map((s) => s.name);
-const incremental = STREAMS.filter((s) => s.cursorField).map((s) => s.name);
+const fullRefresh = STREAMS.filter((s) => !s.cursor).map((s) => s.name);
+const incremental = STREAMS.filter((s) => s.cursor).map((s) => s.name);
 
 interface Result {
   error?: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { runCli } from '../support/cli.ts';
+import { runCli, tempFile } from '../support/cli.ts';
 import { allOutputs, configFile, expectNoToken } from '../support/connector.ts';
 
 async function syncTo(config: string, out: string, format = 'both') {
@@ -97,19 +97,52 @@ describe('sync', () => {
     expect(readdirSync(join(out, 'devices')).filter((f) => f.endsWith('.jsonl'))).toHaveLength(2);
   });
 
-  it('a failed sync keeps the previous state and marks its files partial', async () => {
-    const before = readFileSync(join(out, 'state.json'), 'utf8');
-    // A token without the Users permission: users fails, every other stream completes.
-    const token = sim.addToken(['Device list', 'Device details', 'Prism', 'Blueprints', 'Library items', 'Audit log', 'Tags']);
+  // A token without the Users permission: users cannot be read, every other stream can.
+  const withoutUsers = () => sim.addToken(['Device list', 'Device details', 'Prism', 'Blueprints', 'Library items', 'Audit log', 'Tags']);
+  const stateOf = (name: string) =>
+    JSON.parse(readFileSync(join(out, 'state.json'), 'utf8')).find((s: any) => s.stream.stream_descriptor.name === name)?.stream;
+
+  it('without a catalog, reads the streams the token can read and names the others once, with their permission', async () => {
+    const users = stateOf('users');
     sim.advance(24);
-    const result = await syncTo(configFile(sim, { api_token: token }), out, 'jsonl');
+    const result = await syncTo(configFile(sim, { api_token: withoutUsers() }), out, 'jsonl');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.match(/Skipping 1 stream\(s\) this API token cannot read: users \(needs "Users"\)/g)).toHaveLength(1);
+    const run = manifests(out).at(-1);
+    expect(run.status).toBe('complete');
+    expect(Object.keys(run.streams)).not.toContain('users');
+    expect(run.streams.devices.status).toBe('complete');
+    expect(stateOf('users')).toEqual(users);
+    expect(stateOf('audit_events').stream_state.occurred_at.slice(0, 10)).toBe(run.synced_at.slice(0, 10));
+  });
+
+  it('a failed stream keeps its previous state, the others save theirs, and the run is failed with partial files', async () => {
+    const [users, audit] = [stateOf('users'), stateOf('audit_events')];
+    sim.advance(24);
+    const catalog = tempFile('catalog.json', {
+      streams: ['users', 'audit_events', 'devices'].map((name) => ({
+        stream: { name },
+        sync_mode: name === 'audit_events' ? 'incremental' : 'full_refresh',
+        destination_sync_mode: 'append',
+      })),
+    });
+    const result = await runCli(
+      ['sync', '--config', configFile(sim, { api_token: withoutUsers() }), '--out', out, '--format', 'jsonl', '--catalog', catalog],
+      {
+        text: true,
+      },
+    );
+    allOutputs.push(result.stdout, result.stderr);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/the previous state is kept/);
+    expect(result.stderr).toMatch(
+      /The sync failed \(users\): those streams keep their previous state; the state of the 2 other stream\(s\) is saved/,
+    );
     const failed = manifests(out).at(-1);
     expect(failed.status).toBe('failed');
     expect(failed.streams.users.status).toBe('failed');
     expect(failed.streams.devices.files).toEqual([`devices/${failed.run_id}.partial.jsonl`]);
-    expect(readFileSync(join(out, 'state.json'), 'utf8')).toBe(before);
+    expect(stateOf('users')).toEqual(users);
+    expect(stateOf('audit_events').stream_state.occurred_at > audit.stream_state.occurred_at).toBe(true);
   });
 
   it('keeps a crashed sync’s records as a failed run’s partial files', async () => {

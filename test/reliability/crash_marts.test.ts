@@ -5,7 +5,7 @@
  * (crash_resume.test.ts proves the record-level claim for `read`; this is the same claim where analysts meet it.)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -34,8 +34,13 @@ function bytesUnder(dir: string): number {
   }
 }
 
-/** Run `sync` into `out`; SIGKILL it once it has written `killAtBytes` of records (progress, not time: load-proof). */
-function sync(config: string, out: string, killAtBytes?: number): Promise<{ code: number | null; stderr: string }> {
+/** Run `sync` into `out`; SIGKILL it (or send `signal`, once) once it has written `killAtBytes` of records (progress, not time: load-proof). */
+function sync(
+  config: string,
+  out: string,
+  killAtBytes?: number,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'sync', '--config', config, '--out', out, '--format', 'jsonl'], {
       cwd: REPO,
@@ -45,11 +50,14 @@ function sync(config: string, out: string, killAtBytes?: number): Promise<{ code
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let sent = false;
     const timer =
       killAtBytes === undefined
         ? undefined
         : setInterval(() => {
-            if (bytesUnder(join(out, '_inflight')) >= killAtBytes) child.kill('SIGKILL');
+            if (sent || bytesUnder(join(out, '_inflight')) < killAtBytes) return;
+            sent = true; // a second SIGTERM would tell the sync to exit at once
+            child.kill(signal);
           }, 5);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -85,7 +93,9 @@ describe(`sync killed at ${KILLS} seeded points, then the marts`, () => {
   let config: string;
   const cleanDir = mkdtempSync(join(tmpdir(), 'kandji-clean-'));
   const crashDir = mkdtempSync(join(tmpdir(), 'kandji-crashed-'));
+  const stoppedDir = mkdtempSync(join(tmpdir(), 'kandji-sigterm-'));
   let crashedRuns = 0;
+  let stoppedRuns: { status: string; streams: Record<string, { status: string }> }[] = [];
 
   beforeAll(async () => {
     sim = await startSimulator({ devices: 120, seed: 91, rateLimit: { perSecond: 100_000, perHour: 10_000_000 }, keepLog: false });
@@ -103,6 +113,16 @@ describe(`sync killed at ${KILLS} seeded points, then the marts`, () => {
     const last = await sync(config, crashDir);
     expect(last.code, last.stderr).toBe(0);
     crashedRuns = readdirSync(join(crashDir, '_runs')).filter((f) => f.includes('_crashed')).length;
+    // SIGTERM, as an orchestrator cancels: the sync stops, keeps its files and state, and exits 143.
+    // One seeded point in the middle half of a first sync (a resumed sync writes less, so one stop is the lean case).
+    const stopped = await sync(config, stoppedDir, Math.floor(total * (0.25 + 0.5 * random())), 'SIGTERM');
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stderr).toMatch(/The sync was interrupted by SIGTERM: run \S+ kept, state saved/);
+    const resumed = await sync(config, stoppedDir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    stoppedRuns = readdirSync(join(stoppedDir, '_runs'))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(stoppedDir, '_runs', f), 'utf8')));
   }, 120_000);
 
   afterAll(async () => {
@@ -117,6 +137,16 @@ describe(`sync killed at ${KILLS} seeded points, then the marts`, () => {
     const [clean, crashed] = [await runTransform({ dataDir: cleanDir }), await runTransform({ dataDir: crashDir })];
     const [want, got] = [await marts(clean.dbPath), await marts(crashed.dbPath)];
     expect(Object.keys(got).length).toBeGreaterThan(0);
+    expect(Object.keys(got)).toEqual(Object.keys(want));
+    for (const table of Object.keys(want)) expect(got[table], table).toEqual(want[table]);
+  }, 60_000);
+
+  it('a sync stopped by SIGTERM leaves no crashed run, saves its state, and the marts equal a clean sync’s', async () => {
+    // The SIGTERM left an incomplete run of its own (not a crashed one found by the next sync), then the resumed one completed.
+    expect(stoppedRuns.map((r) => r.status)).toEqual(['incomplete', 'complete']);
+    expect(Object.values(stoppedRuns[0]?.streams ?? {}).some((s) => s.status === 'interrupted')).toBe(true);
+    const [clean, stopped] = [await runTransform({ dataDir: cleanDir }), await runTransform({ dataDir: stoppedDir })];
+    const [want, got] = [await marts(clean.dbPath), await marts(stopped.dbPath)];
     expect(Object.keys(got)).toEqual(Object.keys(want));
     for (const table of Object.keys(want)) expect(got[table], table).toEqual(want[table]);
   }, 60_000);

@@ -42,6 +42,38 @@ describe(`crash and resume: SIGKILL at ${KILLS} seeded points`, () => {
     for (const [stream, keys] of reference.keys) expect(duplicates(keys), stream).toEqual([]);
   });
 
+  /** Resume from the last STATE `stopped` printed of each stream: together the two reads hold the clean read's records, each once. */
+  async function expectResumed(stopped: DigestedRead, where: string): Promise<void> {
+    const resumed = await digestRead(['read', '--config', config, '--catalog', catalog, '--state', stateFile(stopped.finalState)]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const s of STREAMS) {
+      const before = stopped.keys.get(s.name) ?? [];
+      const after = resumed.keys.get(s.name) ?? [];
+      expect(duplicates(before), `${s.name}: ${where}, a key twice before the stop`).toEqual([]);
+      expect(duplicates(after), `${s.name}: ${where}, a key twice in the resumed read`).toEqual([]);
+      const union = new Set([...before, ...after]);
+      const expected = new Set(reference.keys.get(s.name) ?? []);
+      expect([...expected].filter((k) => !union.has(k)).slice(0, 5), `${s.name}: ${where}, records lost`).toEqual([]);
+      expect([...union].filter((k) => !expected.has(k)).slice(0, 5), `${s.name}: ${where}, records a clean read has not`).toEqual([]);
+    }
+  }
+
+  it('SIGTERM at seeded points: exit 143 with an interrupted TRACE, every open stream INCOMPLETE, and the resume loses nothing', async () => {
+    const random = prng(SEED ^ 0x5151);
+    for (const share of [0.25, 0.65]) {
+      const at = Math.floor((share + 0.1 * random()) * lines);
+      const stopped = await digestRead(['read', '--config', config, '--catalog', catalog], { killAfterLines: at, killSignal: 'SIGTERM' });
+      expect(stopped.code, stopped.stderr).toBe(143);
+      expect(stopped.messages.at(-1)).toMatchObject({
+        type: 'TRACE',
+        trace: { type: 'ERROR', error: { failure_type: 'transient_error', message: expect.stringContaining('interrupted by SIGTERM') } },
+      });
+      expect(stopped.stderr).toMatch(/interrupted by SIGTERM/);
+      for (const [stream, statuses] of stopped.statuses) expect(['COMPLETE', 'INCOMPLETE'], stream).toContain(statuses.at(-1));
+      await expectResumed(stopped, `SIGTERM at line ${at}`);
+    }
+  }, 120_000);
+
   it('resuming from the last STATE printed before the kill loses no record, and each run repeats no key', async () => {
     const random = prng(SEED);
     // One point in each tenth of the output, so kills land in every phase: fleet-wide streams, Prism pages, per-device calls.
@@ -54,21 +86,7 @@ describe(`crash and resume: SIGKILL at ${KILLS} seeded points`, () => {
       // What an orchestrator keeps: the latest STATE per stream it had received.
       const state = killed.finalState;
       if (state.some((s) => s.stream.stream_state?.resume || s.stream.stream_state?.pending_after)) midStream++;
-      const resumed = await digestRead(['read', '--config', config, '--catalog', catalog, '--state', stateFile(state)]);
-      expect(resumed.code, resumed.stderr).toBe(0);
-      for (const s of STREAMS) {
-        const before = killed.keys.get(s.name) ?? [];
-        const after = resumed.keys.get(s.name) ?? [];
-        expect(duplicates(before), `${s.name}: killed at line ${at}, a key twice before the kill`).toEqual([]);
-        expect(duplicates(after), `${s.name}: killed at line ${at}, a key twice in the resumed read`).toEqual([]);
-        const union = new Set([...before, ...after]);
-        const expected = new Set(reference.keys.get(s.name) ?? []);
-        expect([...expected].filter((k) => !union.has(k)).slice(0, 5), `${s.name}: killed at line ${at}, records lost`).toEqual([]);
-        expect(
-          [...union].filter((k) => !expected.has(k)).slice(0, 5),
-          `${s.name}: killed at line ${at}, records a clean read has not`,
-        ).toEqual([]);
-      }
+      await expectResumed(killed, `killed at line ${at}`);
     }
     // Some kills fell inside a stream that checkpoints as it goes (a Prism cursor, a details watermark).
     expect(midStream).toBeGreaterThan(0);

@@ -16,7 +16,7 @@ import { loadConfig, resolveConfig } from '../../source/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { clearSecrets, redact } from '../../core/redact.ts';
 import { STREAMS } from '../../streams/index.ts';
-import { readAuditBookmark, readDetailsBookmark, readPrismBookmark } from '../../state/bookmarks.ts';
+import { readAuditBookmark, readRollingBookmark, readPrismBookmark } from '../../state/bookmarks.ts';
 import { loadState, parseState } from '../../state/input.ts';
 
 const SEED = 6_2026;
@@ -248,7 +248,9 @@ describe('config', () => {
         if (error) return;
         const config = resolveConfig(raw, NOW);
         expect(config.token).toBe(token);
-        expect(config.isLoopback || config.baseUrl.startsWith('https://')).toBe(true);
+        expect(
+          /^http:\/\/(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/.test(config.baseUrl) || config.baseUrl.startsWith('https://'),
+        ).toBe(true);
       }),
       params,
     );
@@ -265,12 +267,12 @@ describe('config', () => {
           const raw: Record<string, unknown> = { ...extra, api_token: token };
           for (const field of alsoIn) raw[field] = token;
           const error = await onlyConfigErrors(() => resolveConfig(raw, NOW));
-          if (!error) return;
           const bare = token
             .trim()
             .replace(/^bearer\s+/i, '')
             .trim();
-          const text = `${error.message} ${error.internal ?? ''}`;
+          // A token of an unexpected shape is taken with a warning, which must not quote it either.
+          const text = error ? `${error.message} ${error.internal ?? ''}` : resolveConfig(raw, NOW).warnings.join(' ');
           // Where the token was only in api_token, the message itself never has it; elsewhere, what is printed is redacted.
           if (alsoIn.length === 0 && bare.length >= 8) expect(text).not.toContain(bare);
           if (bare.length >= 6) expect(redact(text)).not.toContain(bare);
@@ -328,7 +330,7 @@ describe('catalog', () => {
         expect(new Set(names).size).toBe(names.length);
         for (const s of catalog.streams) {
           expect(STREAMS).toContain(s.spec);
-          expect(s.syncMode === 'full_refresh' || (s.syncMode === 'incremental' && s.spec.cursorField !== undefined)).toBe(true);
+          expect(s.syncMode === 'full_refresh' || (s.syncMode === 'incremental' && s.spec.cursor?.field !== undefined)).toBe(true);
         }
         for (const r of catalog.rejected) expect(r.reason.length).toBeGreaterThan(10);
       }),
@@ -352,9 +354,9 @@ describe('state', () => {
         if (error) return;
         for (const [name, value] of parseState(raw)) {
           expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
-          await onlyConfigErrors(() => readPrismBookmark(name, value));
-          await onlyConfigErrors(() => readAuditBookmark(name, value));
-          await onlyConfigErrors(() => readDetailsBookmark(name, value));
+          await onlyConfigErrors(() => readPrismBookmark(name, 'updated_at', value));
+          await onlyConfigErrors(() => readAuditBookmark(name, 'occurred_at', value));
+          await onlyConfigErrors(() => readRollingBookmark(name, 'refreshed_at', value));
         }
       }),
       params,

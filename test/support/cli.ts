@@ -26,8 +26,10 @@ export interface CliRun {
 
 export interface RunOptions {
   env?: Record<string, string>;
-  /** SIGKILL the process once it has printed this many lines. */
+  /** SIGKILL the process (or send `killSignal`, once) once it has printed this many lines. */
   killAfterLines?: number;
+  /** The signal `killAfterLines` sends. Default SIGKILL. */
+  killSignal?: NodeJS.Signals;
   /** Count RECORD lines instead of keeping them: for reads too large to hold (a 5,000-device tenant prints ~500 MB). */
   dropRecords?: boolean;
   /** Called with every stdout line, kept or not (token scans). */
@@ -57,6 +59,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun
     const recordCounts = new Map<string, number>();
     let partial = '';
     let lines = 0;
+    let signalled = false;
     let stderr = '';
     const take = (line: string) => {
       if (line.length === 0) return;
@@ -75,7 +78,11 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun
       partial = parts.pop() ?? '';
       for (const line of parts) take(line);
       lines += parts.length;
-      if (options.killAfterLines !== undefined && lines >= options.killAfterLines) child.kill('SIGKILL');
+      if (options.killAfterLines !== undefined && lines >= options.killAfterLines && !signalled) {
+        // Once: a second SIGTERM or SIGINT tells the connector to exit at once.
+        signalled = true;
+        child.kill(options.killSignal ?? 'SIGKILL');
+      }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);

@@ -31,7 +31,12 @@ export function configFile(sim: Simulator, overrides: Record<string, unknown> = 
     api_token: sim.token,
     request_timeout_seconds: 5,
     device_details_max_per_sync: 100_000,
+    device_history_max_per_sync: 100_000,
     request_budget_share: 1,
+    // Tests count exact records and requests between syncs; the lookback's re-reads and the weekly full re-reads of
+    // Prism are tested on their own (test/integration/late_data.test.ts) and pass their own values.
+    lookback_minutes: 0,
+    prism_full_read_every_days: 0,
     ...overrides,
   });
 }
@@ -60,7 +65,7 @@ export interface ReadOutput extends CliRun {
 /** Run a CLI command, validate every line against the protocol schema, and sort the messages by kind. */
 export async function run(
   args: string[],
-  options: { killAfterLines?: number; dropRecords?: boolean; onLine?: (line: string) => void } = {},
+  options: { killAfterLines?: number; killSignal?: NodeJS.Signals; dropRecords?: boolean; onLine?: (line: string) => void } = {},
 ): Promise<ReadOutput> {
   const leaks: string[] = [];
   const result = await runCli(args, {

@@ -21,7 +21,10 @@ export interface DigestedRead extends ReadOutput, Digest {}
 const primaryKeys = new Map(STREAMS.map((s) => [s.name, s.primaryKey]));
 
 /** Run the CLI (protocol-checked and token-scanned by `run`), keeping RECORDs only as keys and hashes. */
-export async function digestRead(args: string[], options: { killAfterLines?: number } = {}): Promise<DigestedRead> {
+export async function digestRead(
+  args: string[],
+  options: { killAfterLines?: number; killSignal?: NodeJS.Signals } = {},
+): Promise<DigestedRead> {
   const digest: Digest = { keys: new Map(), hashes: new Map(), changes: new Map() };
   const push = (map: Map<string, string[]>, stream: string, value: string) => {
     const list = map.get(stream) ?? [];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { resolveConfig } from '../../source/config.ts';
 import { sync, type OutputFormat, type RunManifest } from '../../source/sync.ts';
+import type { ConfiguredCatalog } from '../../source/catalog.ts';
 import type { Simulator } from '../../simulator/server.ts';
 
 export interface FixtureStream {
@@ -15,6 +16,8 @@ export interface FixtureStream {
   /** Default: incremental for streams with a cursor, else full_refresh; only recorded in the manifest. */
   mode?: 'full_refresh' | 'incremental';
   rows: Record<string, unknown>[];
+  /** The manifest's word that an incremental read was a complete full read (`full_read: true`). */
+  fullRead?: boolean;
 }
 
 export interface FixtureRun {
@@ -52,6 +55,7 @@ export function writeRuns(dir: string, runs: FixtureRun[]): RunManifest[] {
         status: stream.status ?? 'complete',
         records: stream.rows.length,
         files,
+        ...(stream.fullRead === undefined ? {} : { full_read: stream.fullRead }),
       };
     }
     const finished = new Date(Date.parse(run.syncedAt) + 60_000).toISOString();
@@ -171,7 +175,7 @@ export async function differences(dbA: string, dbB: string, schemas: string[], e
 export async function syncSim(
   sim: Simulator,
   outDir: string,
-  options: { format?: OutputFormat; token?: string } = {},
+  options: { format?: OutputFormat; token?: string; catalog?: ConfiguredCatalog } = {},
 ): Promise<RunManifest> {
   const config = resolveConfig({
     api_url: sim.url,
@@ -180,6 +184,11 @@ export async function syncSim(
     device_details_max_per_sync: 100_000,
     request_budget_share: 1,
   });
-  const { manifest } = await sync({ config, outDir, format: options.format ?? 'both' });
+  const { manifest } = await sync({
+    config,
+    outDir,
+    format: options.format ?? 'both',
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+  });
   return manifest;
 }

@@ -83,3 +83,30 @@ describe('Pacer', () => {
     await expect(pacer.acquire()).rejects.toBeInstanceOf(BudgetExhaustedError);
   });
 });
+
+describe('Pacer.resumeAt', () => {
+  it("names the gateway's next whole hour when its headers never said when the hour resets, not an hour from now", async () => {
+    // 12:20: the gateway's RateLimit-* headers describe the per-second window, so the hour's reset is never sent.
+    const clock = fakeClock(Date.UTC(2026, 0, 5, 12, 20));
+    const pacer = new Pacer({ share: 0.5, hourlyLimit: 200, now: clock.now, sleep: clock.sleep });
+    pacer.observe({
+      'x-ratelimit-limit-hour': '200',
+      'x-ratelimit-remaining-hour': '100',
+      'ratelimit-limit': '50',
+      'ratelimit-reset': '1',
+    });
+    expect(pacer.resumeAt()).toBe(Date.UTC(2026, 0, 5, 13));
+  });
+
+  it('takes the reset the gateway sent for the hour when it had one', async () => {
+    const clock = fakeClock(Date.UTC(2026, 0, 5, 12, 20));
+    const pacer = new Pacer({ share: 0.5, hourlyLimit: 200, now: clock.now, sleep: clock.sleep });
+    pacer.observe({
+      'x-ratelimit-limit-hour': '200',
+      'x-ratelimit-remaining-hour': '40',
+      'ratelimit-limit': '200',
+      'ratelimit-reset': '90',
+    });
+    expect(pacer.resumeAt()).toBe(Date.UTC(2026, 0, 5, 12, 21, 30));
+  });
+});

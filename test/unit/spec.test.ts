@@ -213,10 +213,12 @@ describe('the spec passes Airbyte’s spec checks', () => {
 /** ResolvedConfig names that are not the field's camelCase name. The host fields become the base URL. */
 const RESOLVED_AS: Record<string, string[]> = {
   api_url: ['baseUrl', 'host'],
-  subdomain: ['baseUrl', 'subdomain'],
-  region: ['baseUrl', 'region'],
+  subdomain: ['baseUrl'],
+  region: ['baseUrl'],
   api_token: ['token'],
   request_timeout_seconds: ['requestTimeoutMs'],
+  lookback_minutes: ['lookbackMs'],
+  prism_full_read_every_days: ['fullReadEveryDays'],
 };
 
 const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
