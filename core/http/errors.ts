@@ -116,7 +116,7 @@ export class BudgetExhaustedError extends TransientError {
   }
 }
 
-/** Read the human part of an error body: `detail` → `error` → `message` → raw text (kandji-api.md §3). */
+/** Read the human part of an error body: `detail` → `error` → `message` → raw text (docs/kandji-api.md §3). */
 export function errorDetail(body: string): string {
   const text = body.trim();
   if (text === '') return '(empty body)';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emptyToNull, isCanonicalUtc, parseTimestamp, toBool, toIsoUtc, toNumber } from '../../schemas/values.ts';
 
-describe('toIsoUtc: the timestamp formats of kandji-api.md §5', () => {
+describe('toIsoUtc: the timestamp formats of docs/kandji-api.md §5', () => {
   it.each([
     // T1 ISO, Z, 6-digit fraction (devices last_check_in, audit occurred_at)
     ['2023-01-18T21:46:26.879113Z', '2023-01-18T21:46:26.879113Z'],
