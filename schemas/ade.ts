@@ -1,5 +1,5 @@
 /**
- * Automated Device Enrollment (kandji-api.md §6.11). `ade_tokens`: the tenant's Apple Business Manager server tokens,
+ * Automated Device Enrollment (docs/kandji-api.md §6.11). `ade_tokens`: the tenant's Apple Business Manager server tokens,
  * with their expiry (`days_left`) and health (`status`). `ade_devices`: every device assigned to the tenant in ABM;
  * `mdm_device` is null for a device bought but not yet enrolled. Keys: id.
  */

@@ -1,4 +1,4 @@
-/** `audit_events`: the tenant's audit log from `GET /audit/events` (kandji-api.md §6.9). Key: id; cursor: occurred_at. */
+/** `audit_events`: the tenant's audit log from `GET /audit/events` (docs/kandji-api.md §6.9). Key: id; cursor: occurred_at. */
 import { json, record, string, timestamp } from './schema.ts';
 
 export const audit_events = record({

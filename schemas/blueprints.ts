@@ -1,4 +1,4 @@
-/** `blueprints`: from `GET /blueprints` (kandji-api.md §6.6). Key: id. */
+/** `blueprints`: from `GET /blueprints` (docs/kandji-api.md §6.6). Key: id. */
 import { boolean, integer, json, object, record, string } from './schema.ts';
 
 export const blueprints = record({

@@ -1,5 +1,5 @@
 /**
- * `device_details`: one record per device, from `GET /devices/{id}/details` (kandji-api.md §6.3), platform-shaped.
+ * `device_details`: one record per device, from `GET /devices/{id}/details` (docs/kandji-api.md §6.3), platform-shaped.
  * Sections that do not apply arrive as `{}`, `[]` or missing; they are normalised to null. Key: device_id.
  */
 import { array, boolean, integer, number, object, record, string, timestamp } from './schema.ts';

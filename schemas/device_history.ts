@@ -1,5 +1,5 @@
 /**
- * A device's MDM history (kandji-api.md §6.5): `device_activity` from `GET /devices/{id}/activity` (what happened:
+ * A device's MDM history (docs/kandji-api.md §6.5): `device_activity` from `GET /devices/{id}/activity` (what happened:
  * enrolment, commands completed or failed, renames) and `device_commands` from `GET /devices/{id}/commands` (each MDM
  * command, its status and times). Both are paged per device and read only for devices that checked in since the
  * stream's bookmark. Keys: device_id and the row's id (activity) or uuid (commands).

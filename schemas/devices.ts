@@ -1,4 +1,4 @@
-/** `devices`: one record per enrolled device, from `GET /devices` (kandji-api.md §6.1). Key: device_id. */
+/** `devices`: one record per enrolled device, from `GET /devices` (docs/kandji-api.md §6.1). Key: device_id. */
 import { boolean, object, record, string, timestamp, array } from './schema.ts';
 
 export const devices = record({

@@ -1,6 +1,6 @@
 /**
  * `library_item_statuses`: every library item's status on every device in its scope, from
- * `GET /library/library-items/{id}/status` (kandji-api.md §6.7). The API's status is kept as it comes (`status`), and
+ * `GET /library/library-items/{id}/status` (docs/kandji-api.md §6.7). The API's status is kept as it comes (`status`), and
  * beside it `status_normalized`, one vocabulary across item types. Key: library_item_id, device_id.
  */
 import { json, object, record, string, timestamp, integer } from './schema.ts';

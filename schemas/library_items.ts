@@ -1,6 +1,6 @@
 /**
  * `library_items`: custom apps, in-house (IPA) apps, custom profiles and custom scripts, one stream from four list
- * endpoints (kandji-api.md §6.7). `item_type` says which. Key: id.
+ * endpoints (docs/kandji-api.md §6.7). `item_type` says which. Key: id.
  */
 import { array, boolean, integer, record, string, timestamp } from './schema.ts';
 

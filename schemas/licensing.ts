@@ -1,5 +1,5 @@
 /**
- * `licensing`: the tenant's licence counts and limits, one row per sync (`GET /settings/licensing`, kandji-api.md
+ * `licensing`: the tenant's licence counts and limits, one row per sync (`GET /settings/licensing`, docs/kandji-api.md
  * §6.11). Its key is the constant `id` "licensing": the latest row is the current licence.
  */
 import { boolean, integer, object, record, string } from './schema.ts';

@@ -1,5 +1,5 @@
 /**
- * EDR detections (kandji-api.md §6.11, the EDR add-on). `threats` (`GET /threat-details`): a file found on a device,
+ * EDR detections (docs/kandji-api.md §6.11, the EDR add-on). `threats` (`GET /threat-details`): a file found on a device,
  * malware or a PUP, and whether it was quarantined or released; no id, keyed by device and file hash. Its dates come
  * without a time zone (T7, read as UTC). `behavioral_detections` (`GET /behavioral-detections`): a process behaving
  * like malware. Both incremental on `detection_date`, filtered here.

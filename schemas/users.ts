@@ -1,4 +1,4 @@
-/** `users`: directory-integration users from `GET /users` (kandji-api.md §6.8). Key: id. */
+/** `users`: directory-integration users from `GET /users` (docs/kandji-api.md §6.8). Key: id. */
 import { boolean, integer, object, record, string, timestamp } from './schema.ts';
 
 export const users = record({

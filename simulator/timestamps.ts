@@ -1,5 +1,5 @@
 /**
- * The timestamp formats the real API mixes (shared/reference/kandji-api.md §5). The simulator writes each field in
+ * The timestamp formats the real API mixes (docs/kandji-api.md §5). The simulator writes each field in
  * the format the reference names for it, so the connector meets the same mess it meets on a real tenant.
  */
 

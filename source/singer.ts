@@ -1,6 +1,6 @@
 /**
  * Singer mode (`--protocol singer`), for Meltano and other Singer runners: the same read engine, with its Airbyte
- * messages translated on the way out (airbyte-protocol.md §4; singer-io/getting-started docs/SPEC.md 0.3.0).
+ * messages translated on the way out (docs/airbyte-protocol.md §4; singer-io/getting-started docs/SPEC.md 0.3.0).
  *
  * | engine emits                    | Singer gets                                                                  |
  * |---------------------------------|------------------------------------------------------------------------------|

@@ -195,7 +195,7 @@ export class KandjiClient {
 
   /**
    * After a 401 while nothing has been answered yet: does the token read `GET /devices`? Kandji may answer a missing
-   * permission with 401 (kandji-api.md §3), so a 401 from, say, Prism says nothing of the token until this says no.
+   * permission with 401 (docs/kandji-api.md §3), so a 401 from, say, Prism says nothing of the token until this says no.
    * One request for every such 401 of the run; none when the 401 was the device list's own.
    */
   private tokenReadsDevices(path: string, counters: EndpointCounters): Promise<boolean> {

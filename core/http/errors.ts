@@ -33,7 +33,7 @@ export interface Situation {
   timeoutSeconds: number;
   /**
    * The token reads something: a request of this run was answered 2xx, or, asked after a 401, `GET /devices` was.
-   * Kandji may answer a missing permission with 401 rather than 403 (kandji-api.md §3), so a 401 alone does not
+   * Kandji may answer a missing permission with 401 rather than 403 (docs/kandji-api.md §3), so a 401 alone does not
    * condemn the token.
    */
   tokenProven: boolean;
@@ -120,7 +120,7 @@ export class BudgetExhaustedError extends TransientError {
   }
 }
 
-/** Read the human part of an error body: `detail` → `error` → `message` → raw text (kandji-api.md §3). */
+/** Read the human part of an error body: `detail` → `error` → `message` → raw text (docs/kandji-api.md §3). */
 export function errorDetail(body: string): string {
   const text = body.trim();
   if (text === '') return '(empty body)';

@@ -44,7 +44,7 @@ export function listPages(client: KandjiClient, request: ListRequest, meta: Omit
 
 /**
  * Pages of a Prism category, rows updated at or after `since` (all rows when undefined) through Prism's `filter`
- * on `field`: the one place the filter is written (kandji-api.md §6.10). `resume` continues from a cursor.
+ * on `field`: the one place the filter is written (docs/kandji-api.md §6.10). `resume` continues from a cursor.
  */
 export function prismPages(
   client: KandjiClient,

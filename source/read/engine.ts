@@ -81,7 +81,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   options.onAnchor?.(() => ctx.anchor());
   const outcomes: StreamOutcome[] = [];
 
-  // State for a stream this connector does not have is ignored, as airbyte-protocol.md §1.5 recommends, but said:
+  // State for a stream this connector does not have is ignored, as docs/airbyte-protocol.md §1.5 recommends, but said:
   // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
   // simply unused (a stream the user deselected).
   for (const [name, blob] of state) {

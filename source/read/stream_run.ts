@@ -2,7 +2,7 @@
  * One stream's share of a read: it owns the stream's messages, in the order the protocol wants them
  * (STARTED → RUNNING on the first record → COMPLETE or INCOMPLETE), normalises each record against the stream's
  * schema, and emits STATE with an honest `sourceStats.recordCount`: the records of this stream since its
- * previous STATE (airbyte-protocol.md §1.5).
+ * previous STATE (docs/airbyte-protocol.md §1.5).
  */
 import { normalizeRecord } from '../../schemas/normalize.ts';
 import type { StreamDeclaration } from '../../streams/declaration.ts';

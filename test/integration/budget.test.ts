@@ -1,5 +1,5 @@
 /**
- * The request budget (kandji-api.md §2; core/http/pacer.ts): a read keeps to `request_budget_share` of the tenant's
+ * The request budget (docs/kandji-api.md §2; core/http/pacer.ts): a read keeps to `request_budget_share` of the tenant's
  * hourly limit, and when that is spent it stops cleanly — every unfinished stream checkpoints and ends INCOMPLETE
  * with a RATE_LIMITED reason and the time the quota resets, a WARN log says when to run again, and the exit code is
  * 0. Resuming from the emitted state once the budget has refilled completes the read without losing a record. The

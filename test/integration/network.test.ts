@@ -161,7 +161,7 @@ describe('a 401 for a missing permission', () => {
   let sim: Simulator;
 
   beforeAll(async () => {
-    // Kandji may answer a missing permission with 401, not 403 (kandji-api.md §3): here every Prism request is refused so.
+    // Kandji may answer a missing permission with 401, not 403 (docs/kandji-api.md §3): here every Prism request is refused so.
     sim = await startSimulator({ devices: 10, seed: 13, keepLog: false, reflectAuthorization: { status: 401, paths: ['/api/v1/prism'] } });
     forbidToken(sim.token);
   });

@@ -6,7 +6,7 @@
  * Also the acceptance-test inputs in integration_tests/, used as CAT would use them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,41 +186,6 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
   });
 });
 
-/** Just enough of Dagster's API for examples/dagster_kandji.py to import and run its sync outside Dagster. */
-const DAGSTER_STUB = `
-class Failure(Exception):
-    def __init__(self, description=None, metadata=None):
-        super().__init__(description)
-        self.description = description
-class AssetExecutionContext: pass
-class AssetsDefinition: pass
-class MaterializeResult:
-    def __init__(self, metadata=None): self.metadata = metadata
-class MetadataValue:
-    path = staticmethod(lambda v: v)
-    json = staticmethod(lambda v: v)
-class AssetSelection:
-    groups = staticmethod(lambda *names: names)
-def asset(**kwargs): return lambda fn: fn
-def define_asset_job(name, selection=None): return name
-def Definitions(**kwargs): return kwargs
-def ScheduleDefinition(**kwargs): return kwargs
-`;
-
-const RUN_SYNC = `
-import json, sys
-from pathlib import Path
-sys.path[:0] = [sys.argv[1], sys.argv[2]]
-import dagster_kandji as k
-class Log:
-    def __getattr__(self, level): return lambda text: print(level, text, file=sys.stderr)
-try:
-    result = k.sync_tenant(Path(sys.argv[3]), Log())
-    print(json.dumps({"records": result["records"], "state": result["state"]}))
-except k.dg.Failure as e:
-    print(json.dumps({"failure": e.description}))
-`;
-
 describe('the other orchestration examples', () => {
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
   const spec = JSON.parse(readFileSync(join(REPO, 'spec.json'), 'utf8')).connectionSpecification;
@@ -260,55 +225,6 @@ describe('the other orchestration examples', () => {
         env: { ...process.env, PYTHONPYCACHEPREFIX: mkdtempSync(join(tmpdir(), 'pyc-')) },
       });
       expect(out.status, out.stderr).toBe(0);
-    }
-  });
-
-  it.skipIf(!hasPython)('examples/dagster_kandji.py syncs a tenant twice, keeping the state between runs', async () => {
-    const sim = await startSimulator({ devices: 150, seed: 29, rateLimit: { perSecond: 100_000, perHour: 1_000_000 }, keepLog: false });
-    try {
-      const stub = mkdtempSync(join(tmpdir(), 'dagster-stub-'));
-      mkdirSync(join(stub, 'dagster'));
-      writeFileSync(join(stub, 'dagster', '__init__.py'), DAGSTER_STUB);
-      const data = mkdtempSync(join(tmpdir(), 'kandji-data-'));
-      mkdirSync(join(data, 'acme'));
-      writeFileSync(join(data, 'acme', 'config.json'), readFileSync(configFile(sim)));
-      const env = {
-        ...process.env,
-        PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
-        SOURCE_KANDJI: `${process.execPath} ${CLI}`,
-        KANDJI_DATA_DIR: data,
-        PYTHONDONTWRITEBYTECODE: '1',
-      };
-      // Not spawnSync: the simulator runs in this process and must keep answering while Python waits on it.
-      const sync = () =>
-        new Promise<any>((resolve, reject) => {
-          const child = spawn('python3', ['-c', RUN_SYNC, stub, join(REPO, 'examples'), join(data, 'acme')], { env });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-          child.on('error', reject);
-          child.on('close', (code) => {
-            expect(code, stderr).toBe(0);
-            resolve(JSON.parse(stdout));
-          });
-        });
-      const first = await sync();
-      expect(first.failure).toBeUndefined();
-      expect(first.records).toBeGreaterThan(150);
-      const saved = JSON.parse(readFileSync(join(data, 'acme', 'state.json'), 'utf8'));
-      expect(saved).toEqual(first.state);
-      expect(saved.map((s: any) => s.stream.stream_descriptor.name).sort()).toEqual(STREAMS.map((s) => s.name).sort());
-      const second = await sync();
-      // Only the full-refresh streams again (devices, blueprints, library items, users, tags); the bookmarks stay.
-      expect(second.records).toBeLessThan(first.records);
-      expect(second.state.length).toBe(STREAMS.length);
-      for (const s of second.state.filter((x: any) => STREAMS.find((y) => y.name === x.stream.stream_descriptor.name)?.cursor?.field))
-        expect(s, s.stream.stream_descriptor.name).toEqual(
-          first.state.find((f: any) => f.stream.stream_descriptor.name === s.stream.stream_descriptor.name),
-        );
-    } finally {
-      await sim.close();
     }
   });
 });

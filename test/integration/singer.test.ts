@@ -1,6 +1,6 @@
 /**
  * Singer mode against the simulated tenant, judged by the Singer spec (singer-io/getting-started docs/SPEC.md 0.3.0,
- * airbyte-protocol.md §4): stdout holds only SCHEMA, RECORD and STATE, one JSON object a line; each message has its
+ * docs/airbyte-protocol.md §4): stdout holds only SCHEMA, RECORD and STATE, one JSON object a line; each message has its
  * required fields; a stream's SCHEMA comes before its first RECORD and every record fits it; STATE is
  * `{bookmarks: {<stream>: …}}` and read back with `--state` resumes where the last read ended. Run both ways a
  * Singer user meets it: `read --protocol singer` and the bare `--config … [--discover]` form Meltano calls.

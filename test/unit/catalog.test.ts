@@ -47,7 +47,7 @@ describe('discover', () => {
     );
   });
 
-  // Airbyte's discovery acceptance checks (airbyte-protocol.md §2.3), D3–D11.
+  // Airbyte's discovery acceptance checks (docs/airbyte-protocol.md §2.3), D3–D11.
   it.each(discoverCatalog().streams.map((s) => [s.name, s] as const))('%s passes the acceptance-test schema rules', (_name, stream) => {
     const schema = stream.json_schema as any;
     for (const key of stream.source_defined_primary_key ?? []) {

@@ -1,6 +1,6 @@
 /**
  * The Dockerfile cannot be built here (no Docker engine), so it is read: the rules the Airbyte platform and the
- * acceptance tests hold an image to (airbyte-protocol.md §1.2 and check S19) — ENTRYPOINT in absolute paths and
+ * acceptance tests hold an image to (docs/airbyte-protocol.md §1.2 and check S19) — ENTRYPOINT in absolute paths and
  * AIRBYTE_ENTRYPOINT equal to it, a non-root user named airbyte, a writable /airbyte, labels io.airbyte.name and
  * io.airbyte.version matching package.json — plus the shape we chose: node:24-slim in two stages, production
  * dependencies only at run time, and a .dockerignore that lets in what the build compiles. The acceptance tests'

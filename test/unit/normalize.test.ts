@@ -10,7 +10,7 @@ const toIsoUtc = (value: unknown): string | null => {
   return parsed.ok ? parsed.value : null;
 };
 
-describe('toIsoUtc: the timestamp formats of kandji-api.md §5', () => {
+describe('toIsoUtc: the timestamp formats of docs/kandji-api.md §5', () => {
   it.each([
     // T1 ISO, Z, 6-digit fraction (devices last_check_in, audit occurred_at)
     ['2023-01-18T21:46:26.879113Z', '2023-01-18T21:46:26.879113Z'],
@@ -196,7 +196,7 @@ describe('toNumber', () => {
   });
 });
 
-describe('normalizeRecord: the no-value spellings of a section (kandji-api.md §7, quirk 6)', () => {
+describe('normalizeRecord: the no-value spellings of a section (docs/kandji-api.md §7, quirk 6)', () => {
   const schema = record({ section: object({ a: string() }), list: array(string()), text: string() });
   const normalized = (row: Record<string, unknown>) => normalizeRecord(schema as never, row).data;
 
