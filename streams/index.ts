@@ -9,7 +9,7 @@ import { devicesStream } from './devices.ts';
 import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
 import { behavioralDetectionsStream, threatsStream } from './threats.ts';
-import { vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
+import { vulnerabilitiesStream, vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
 import {
   adeDevicesStream,
   adeTokensStream,
@@ -35,6 +35,7 @@ export const STREAMS: readonly StreamDeclaration[] = [
   adeDevicesStream,
   auditEventsStream,
   vulnerabilityDetectionsStream,
+  vulnerabilitiesStream,
   threatsStream,
   behavioralDetectionsStream,
   libraryItemStatusesStream,
