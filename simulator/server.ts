@@ -222,7 +222,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         json(404, { message: 'no Route matched with those values', request_id: uuid(tenant.seed, 'request', seq).replace(/-/g, '') }),
       );
     }
-    const rate = limiter.take(Date.now());
+    // The hour windows run on the tenant's clock (the wall clock plus every hour advance() added), so moving the
+    // tenant a day gives a fresh hourly budget; the per-second windows stay on the wall clock (real-time pacing).
+    const wall = Date.now();
+    const rate = limiter.take(wall, wall + (tenant.now - tenant.epoch));
     if (!rate.allowed) {
       stats.rateLimited++;
       return reply(json(429, { message: 'API rate limit exceeded' }), rate.headers);

@@ -1,14 +1,17 @@
 /**
  * `transform`: build the DuckDB database of the marts from a `sync` output directory (JSONL or Parquet, either works).
  *
- * The database is rebuilt whole on every run, into a new file that replaces the old one only when every model was
- * built and every check passed: a rerun never adds rows, and a failed run leaves the last good database in place.
+ * Each run builds a new file that replaces the old one only when every model was built and every check passed: a
+ * rerun never adds rows, and a failed or killed run leaves the last good database in place. The new file starts as
+ * a copy of the last good one, whose raw layer already holds the runs loaded before: only new or changed runs are
+ * read from their files (transforms/raw.ts), then every model is built again from the raw layer. A year of files is
+ * read once, not every night; the models, which are cheap beside it, stay a whole rebuild.
  * Layers (STYLE.md §10): raw (transforms/raw.ts) → staging → intermediate → snapshots → marts, each a schema of the
  * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
  */
-import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { copyFile, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check } from './models.ts';
 import { loadRaw, readRuns, type InputFormat } from './raw.ts';
@@ -22,12 +25,18 @@ export interface TransformOptions {
   format?: InputFormat;
   /** Progress lines for people. */
   say?: (line: string) => void;
+  /** Load every run from its files, ignoring the raw layer of the last database. Default false. */
+  full?: boolean;
+  /** DuckDB's memory limit while building (it spills to disk beyond it). Default 2GB: see docs/benchmarks.md. */
+  memoryLimit?: string;
 }
 
 export interface TransformResult {
   dbPath: string;
   /** Rows of every raw table and model, by `schema.name`. */
   tables: Record<string, number>;
+  /** What the `severity: warn` checks found, one line each (the database was built regardless). */
+  warnings: string[];
 }
 
 /** Raised when a check fails; the message names each rule, its file and example rows. */
@@ -38,15 +47,16 @@ export class TransformCheckError extends Error {
     super(
       [
         `transform: ${failures.length} check${failures.length === 1 ? '' : 's'} failed; the previous database was kept.`,
-        ...failures.map(
-          (f) =>
-            `  - ${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`,
-        ),
+        ...failures.map((f) => `  - ${describeFailure(f)}`),
       ].join('\n'),
     );
     this.name = 'TransformCheckError';
     this.failures = failures;
   }
+}
+
+function describeFailure(f: TransformCheckError['failures'][number]): string {
+  return `${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`;
 }
 
 async function count(connection: DuckDBConnection, sql: string): Promise<number> {
@@ -80,21 +90,55 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   if (runs.length === 0)
     throw new Error(`transform: ${dataDir} has no sync runs (no _runs/*.json); run \`source-kandji sync --out ${options.dataDir}\` first`);
 
+  await removeAbandonedBuilds(dbPath, say);
   const building = `${dbPath}.building-${process.pid}`;
   const discard = async () => {
     await rm(building, { force: true });
     await rm(`${building}.wal`, { force: true });
   };
   await discard();
+  // Start from the last good database, whose raw layer holds every run loaded before (FICLONE: a copy-on-write clone
+  // where the file system has them, a plain copy elsewhere).
+  const reuse = !options.full && existsSync(dbPath);
+  if (reuse) {
+    await copyFile(dbPath, building, constants.COPYFILE_FICLONE);
+    if (existsSync(`${dbPath}.wal`)) await copyFile(`${dbPath}.wal`, `${building}.wal`, constants.COPYFILE_FICLONE);
+  }
   const tables: Record<string, number> = {};
-  const db = await DuckDBInstance.create(building);
+  const warnings: string[] = [];
+  const config = { memory_limit: options.memoryLimit ?? '2GB' };
+  let db: DuckDBInstance;
+  try {
+    db = await DuckDBInstance.create(building, config);
+  } catch (error) {
+    if (!reuse) throw error;
+    say(`transform: the last database (${dbPath}) does not open (${(error as Error).message}); loading every run again`);
+    await discard();
+    db = await DuckDBInstance.create(building, config);
+  }
   let connection: DuckDBConnection | undefined;
   try {
     connection = await db.connect();
-    const rawTables = await loadRaw(connection, dataDir, runs, options.format, say);
+    const { tables: rawTables } = await loadRaw(connection, dataDir, runs, options.format, say);
+    // The models are rebuilt whole: drop the last build's, so a model file since removed leaves nothing behind.
+    for (const schema of [...LAYERS].reverse()) await connection.run(`drop schema if exists ${schema} cascade`);
     const models = buildOrder(loadModels(), rawTables);
     for (const schema of LAYERS) await connection.run(`create schema if not exists ${schema}`);
+    // The shared macros (version comparison…) before the models that call them.
+    await connection.run(readFileSync(join(TRANSFORMS_DIR, 'macros.sql'), 'utf8'));
+    // A model whose streams have no rows is still built (empty, typed by its SQL), and says what it lacks.
+    const emptyStreams = new Set<string>();
+    for (const stream of new Set(models.flatMap((m) => m.requires))) {
+      if (!rawTables.has(`raw.${stream}`)) throw new Error(`a model requires ${stream}, which is not a stream this version reads`);
+      if ((await count(connection, `select 1 from raw."${stream}" limit 1`)) === 0) emptyStreams.add(stream);
+    }
     for (const model of models) {
+      const lacking = model.requires.filter((s) => emptyStreams.has(s));
+      if (lacking.length > 0) {
+        const line = `${model.id} is empty: no ${lacking.join(', ')} rows were synced (the stream${lacking.length === 1 ? ' is' : 's are'} not selected, not permitted for the token, or not read yet)`;
+        warnings.push(line);
+        say(`warning: ${line}`);
+      }
       try {
         await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);
       } catch (error) {
@@ -104,9 +148,14 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     say(`models: ${models.length} built (${LAYERS.map((l) => `${models.filter((m) => m.schema === l).length} ${l}`).join(', ')})`);
 
     const checks = [...models.flatMap(keyChecks), ...loadChecks()];
-    const failures = await runChecks(connection, checks);
+    const found = await runChecks(connection, checks);
+    const failures = found.filter((f) => f.check.severity === 'error');
     if (failures.length > 0) throw new TransformCheckError(failures);
-    say(`checks: ${checks.length} passed`);
+    for (const f of found) {
+      warnings.push(describeFailure(f));
+      say(`warning: ${describeFailure(f)}`);
+    }
+    say(`checks: ${checks.length - found.length} passed${found.length > 0 ? `, ${found.length} warned` : ''}`);
 
     for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(connection, `select * from ${id}`);
     await connection.run('checkpoint');
@@ -123,9 +172,44 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   await rename(building, dbPath);
   if (existsSync(`${building}.wal`)) await rename(`${building}.wal`, `${dbPath}.wal`);
   say(
-    `database: ${dbPath} (${['fleet_health', 'fleet_health_daily', 'compliance', 'compliance_daily', 'department'].map((m) => `${m} ${tables[`marts.${m}`] ?? 0}`).join(', ')})`,
+    `database: ${dbPath} (${Object.keys(tables)
+      .filter((id) => id.startsWith('marts.'))
+      .map((id) => `${id.slice('marts.'.length)} ${tables[id]}`)
+      .join(', ')})`,
   );
-  return { dbPath, tables };
+  return { dbPath, tables, warnings };
+}
+
+/**
+ * A transform killed midway (SIGKILL, a crash, the machine stopping) leaves its `<db>.building-<pid>` file behind:
+ * remove those whose process is gone. A build whose process still runs is another transform at work: left alone.
+ */
+async function removeAbandonedBuilds(dbPath: string, say: (line: string) => void): Promise<void> {
+  const prefix = `${basename(dbPath)}.building-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(dbPath));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    if (pid !== process.pid && isRunning(pid)) continue;
+    await rm(join(dirname(dbPath), name), { force: true });
+    if (!name.endsWith('.wal')) say(`transform: removed ${name}, left by a transform that did not finish`);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but is another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface PlatformSummary {
@@ -135,6 +219,9 @@ export interface PlatformSummary {
   /** Healthy devices as a percentage of devices, one decimal. */
   healthyPct: number;
   compliant: number;
+  /** Devices whose compliance is unknown: a check that applies has no data yet. */
+  complianceUnknown: number;
+  /** Compliant devices as a percentage of those whose compliance is known (devices − complianceUnknown). */
   compliantPct: number;
 }
 
@@ -149,6 +236,7 @@ export interface FleetSummary {
   healthy: number;
   healthyPct: number;
   compliant: number;
+  complianceUnknown: number;
   compliantPct: number;
   /** Devices removed from the tenant so far. */
   removed: number;
@@ -169,7 +257,8 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
         h.platform,
         count(*) filter (where not h.is_removed)::integer as devices,
         count(*) filter (where h.is_healthy)::integer as healthy,
-        count(c.device_id) filter (where c.is_compliant)::integer as compliant
+        count(c.device_id) filter (where c.is_compliant)::integer as compliant,
+        count(c.device_id) filter (where c.compliance_status = 'unknown')::integer as compliance_unknown
       from marts.fleet_health as h
       left join marts.compliance as c on c.device_id = h.device_id
       group by h.platform
@@ -188,11 +277,13 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
       healthy: Number(p.healthy),
       healthyPct: pct(Number(p.healthy), Number(p.devices)),
       compliant: Number(p.compliant),
-      compliantPct: pct(Number(p.compliant), Number(p.devices)),
+      complianceUnknown: Number(p.compliance_unknown),
+      compliantPct: pct(Number(p.compliant), Number(p.devices) - Number(p.compliance_unknown)),
     }));
     const devices = rows.reduce((n, r) => n + r.devices, 0);
     const healthy = rows.reduce((n, r) => n + r.healthy, 0);
     const compliant = rows.reduce((n, r) => n + r.compliant, 0);
+    const complianceUnknown = rows.reduce((n, r) => n + r.complianceUnknown, 0);
     return {
       snapshotDate: String(head?.snapshot_date ?? ''),
       syncedAt: head?.synced_at_ms == null ? '' : new Date(Number(head.synced_at_ms)).toISOString(),
@@ -201,7 +292,8 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
       healthy,
       healthyPct: pct(healthy, devices),
       compliant,
-      compliantPct: pct(compliant, devices),
+      complianceUnknown,
+      compliantPct: pct(compliant, devices - complianceUnknown),
       removed: Number(head?.removed ?? 0),
       platforms: rows,
     };
@@ -213,12 +305,14 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
 
 /** The fleet summary as a small text table for a terminal. */
 export function formatFleetSummary(summary: FleetSummary): string {
-  const header = ['platform', 'devices', 'healthy', 'compliant'];
-  const line = (p: { platform: string; devices: number; healthyPct: number; compliantPct: number }) => [
+  // compliant is a share of the devices whose compliance is known; unknown says how many it leaves out.
+  const header = ['platform', 'devices', 'healthy', 'compliant', 'unknown'];
+  const line = (p: { platform: string; devices: number; healthyPct: number; compliantPct: number; complianceUnknown: number }) => [
     p.platform,
     String(p.devices),
     `${p.healthyPct.toFixed(1)}%`,
     `${p.compliantPct.toFixed(1)}%`,
+    String(p.complianceUnknown),
   ];
   const rows = [header, ...summary.platforms.map(line), line({ ...summary, platform: 'all' })];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));

@@ -16,6 +16,8 @@ export interface FixtureStream {
   /** Default: incremental for streams with a cursor, else full_refresh; only recorded in the manifest. */
   mode?: 'full_refresh' | 'incremental';
   rows: Record<string, unknown>[];
+  /** The manifest's word that an incremental read was a complete full read (`full_read: true`). */
+  fullRead?: boolean;
 }
 
 export interface FixtureRun {
@@ -53,6 +55,7 @@ export function writeRuns(dir: string, runs: FixtureRun[]): RunManifest[] {
         status: stream.status ?? 'complete',
         records: stream.rows.length,
         files,
+        ...(stream.fullRead === undefined ? {} : { full_read: stream.fullRead }),
       };
     }
     const finished = new Date(Date.parse(run.syncedAt) + 60_000).toISOString();

@@ -161,7 +161,8 @@ describe('integration_tests/ (acceptance-test inputs)', () => {
     const states = read('abnormal_state.json');
     const parsed = parseState(states);
     expect([...parsed.keys()].sort()).toEqual(incremental.map((s) => s.name).sort());
-    for (const spec of incremental) expect(parsed.get(spec.name)).toEqual({ [spec.cursor?.field as string]: '2099-01-01T00:00:00.000000Z' });
+    for (const spec of incremental)
+      expect(parsed.get(spec.name)).toEqual({ [spec.cursor?.field as string]: '2099-01-01T00:00:00.000000Z' });
   });
 
   it('invalid_config.json is well-formed (so check answers FAILED with exit 0) but its token is not a real one', () => {
