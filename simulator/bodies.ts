@@ -869,6 +869,42 @@ export function threats(t: Tenant, d: Device): { at: number; threat: Json; behav
   });
 }
 
+const PARAMETERS = [
+  { name: 'Require FileVault', category: 'Security', subcategory: 'Encryption', posture: 'filevault' },
+  { name: 'Enable firewall', category: 'Security', subcategory: 'Firewall', posture: 'firewall' },
+  { name: 'Require Gatekeeper', category: 'Security', subcategory: 'Gatekeeper', posture: 'gatekeeper' },
+  { name: 'Require System Integrity Protection', category: 'Security', subcategory: 'System Integrity', posture: 'sip' },
+  { name: 'Disable guest account', category: 'Users', subcategory: 'Accounts', posture: undefined },
+  { name: 'Set screen saver idle time', category: 'Security', subcategory: 'Screen Saver', posture: undefined },
+] as const;
+
+/**
+ * `GET /devices/{id}/parameters` (§6.5, macOS only): the blueprint's parameters and their status on the Mac. The
+ * security ones follow its posture (PASS when on, ERROR when off, REMEDIATED after an agent fixed it); the others
+ * PASS, some WARNING (an alert muted on the tenant) or PENDING.
+ */
+export function deviceParameters(t: Tenant, d: Device): Json {
+  if (d.platform !== 'Mac') return { device_id: d.id, parameters: [] };
+  const s = t.seed;
+  const parameters = PARAMETERS.map((p, k) => {
+    const on = p.posture === undefined ? true : d[p.posture];
+    const roll = unit(s, 'parameter', d.index, k, d.changedAt.base);
+    const status = !on
+      ? 'ERROR'
+      : p.posture === undefined
+        ? roll < 0.1
+          ? 'WARNING'
+          : roll < 0.15
+            ? 'PENDING'
+            : 'PASS'
+        : roll < 0.05
+          ? 'REMEDIATED'
+          : 'PASS';
+    return { item_id: uuid(s, 'parameter', k), name: p.name, category: p.category, subcategory: p.subcategory, status };
+  });
+  return { device_id: d.id, parameters };
+}
+
 export function tagRecord(t: Tenant, i: number): Json {
   return { id: uuid(t.seed, 'tag', i), name: TAGS[i] };
 }

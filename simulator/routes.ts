@@ -18,6 +18,7 @@ import {
   deviceActivity,
   adeDevice,
   adeTokens,
+  deviceParameters,
   threats,
   deviceCommands,
   LIBRARY_SIZES,
@@ -916,6 +917,12 @@ export const ROUTES: readonly Route[] = [
     pattern: new RegExp(`^/api/v1/devices/${ANY}/commands/?$`),
     permission: 'Device commands',
     handle: deviceHistoryPage('commands', deviceCommands),
+  },
+  {
+    name: 'GET /devices/{id}/parameters',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/parameters/?$`),
+    permission: 'Device parameters',
+    handle: (ctx) => withDevice(ctx, (d) => deviceParameters(ctx.tenant, d)),
   },
   {
     name: 'GET /devices/{id}/library-items',

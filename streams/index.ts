@@ -6,6 +6,7 @@ import { auditEventsStream } from './audit_events.ts';
 import { deviceAppsStream } from './device_apps.ts';
 import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
+import { deviceParametersStream } from './device_parameters.ts';
 import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
 import { behavioralDetectionsStream, threatsStream } from './threats.ts';
@@ -40,6 +41,7 @@ export const STREAMS: readonly StreamDeclaration[] = [
   behavioralDetectionsStream,
   libraryItemStatusesStream,
   deviceDetailsStream,
+  deviceParametersStream,
   deviceActivityStream,
   deviceCommandsStream,
 ];
