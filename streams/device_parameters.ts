@@ -5,7 +5,7 @@ import { NORMALIZED } from './library_item_statuses.ts';
 export const deviceParametersStream = {
   name: 'device_parameters',
   description:
-    "Each Mac's blueprint parameters and their status (GET /devices/{id}/parameters), for Macs whose security posture changed since the last sync, at most device_details_max_per_sync a sync.",
+    "Each Mac's blueprint parameters and their status (GET /devices/{id}/parameters), for Macs whose security posture changed since the last sync, at most device_history_max_per_sync a sync.",
   schema: device_parameters,
   primaryKey: [['device_id'], ['item_id']],
   cursor: { field: 'refreshed_at', filter: 'refresh' },
@@ -18,7 +18,7 @@ export const deviceParametersStream = {
     endpoint: 'GET /devices/{id}/parameters',
     // The parameters report the Mac's security posture, which these Prism categories carry.
     changedBy: { prism: ['filevault', 'application_firewall', 'gatekeeper_and_xprotect', 'startup_settings'] },
-    maxPerSync: (config) => config.deviceDetailsMaxPerSync,
+    maxPerSync: (config) => config.deviceHistoryMaxPerSync,
     rows: (body, deviceId) =>
       ((body as { parameters?: Record<string, unknown>[] }).parameters ?? []).map((p) => ({ device_id: deviceId, ...p })),
   },
