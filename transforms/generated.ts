@@ -19,6 +19,8 @@
  *
  * A daily model is built only when another model reads it (most streams have no history mart yet), so the build
  * does not pay for histories nobody uses; the current-row models are always built: they are what analysts query.
+ * Both are tables, not views: the marts, the checks and the row counts read them several times each, and a view
+ * would redo its window over every raw row each time.
  */
 import { STREAMS } from '../streams/index.ts';
 import type { Model } from './models.ts';
@@ -92,7 +94,7 @@ export function generatedModels(): Model[] {
       grain: `one row per ${keys.join(', ')}`,
       keys,
       nullableKeys: [...nullable],
-      materialized: 'view',
+      materialized: 'table',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],
       sql: `${header([
@@ -121,7 +123,7 @@ qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(
       grain: `one row per ${keys.join(', ')} per day a run synced, from the first day it was seen`,
       keys: ['snapshot_date', ...keys],
       nullableKeys: [...nullable],
-      materialized: 'view',
+      materialized: 'table',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],
       sql: `${header([

@@ -302,9 +302,9 @@ describe('marts from a hand-written sync history', () => {
     expect(await query(result.dbPath, `select id, department from staging.stg_kandji__users where id = 'u2'`)).toEqual([
       { id: 'u2', department: 'Sales' },
     ]);
-    // One model per declared stream, and no pasted copies: every staging view but base_kandji__devices is generated.
-    const views = await query(result.dbPath, `select view_name from duckdb_views() where schema_name = 'staging' order by 1`);
-    expect(views.map((v) => v.view_name)).toEqual(['base_kandji__devices', ...STREAMS.map((st) => `stg_kandji__${st.name}`).sort()]);
+    // One model per declared stream, and no pasted copies: every staging model but base_kandji__devices is generated.
+    const views = await query(result.dbPath, `select table_name from information_schema.tables where table_schema = 'staging' order by 1`);
+    expect(views.map((v) => v.table_name)).toEqual(['base_kandji__devices', ...STREAMS.map((st) => `stg_kandji__${st.name}`).sort()]);
   });
 
   it('rolling detail slices are not fleet changes: rates count devices with evidence, coverage beside them (issue #10 item 4)', async () => {
