@@ -1,6 +1,10 @@
 /**
  * The gateway's rate limiting, as Kong's rate-limiting plugin does it for Kandji (kandji-api.md §2): fixed windows per
  * second and per hour, shared by every token of the tenant. A rejected request is not counted against the budget.
+ *
+ * The hour windows follow the tenant's clock: the server passes the wall clock plus however far the tenant's clock
+ * was moved (`advance()`), so a simulated day between two syncs gives a fresh hourly budget, as a real day would. The
+ * per-second windows follow the wall clock only: requests are paced in real time.
  */
 
 export interface RateLimitOptions {
@@ -32,9 +36,12 @@ export class RateLimiter {
     this.hourMs = options.hourMs ?? 3_600_000;
   }
 
-  /** Count one request at wall-clock time `now` (ms) and say whether it may pass. */
-  take(now: number): RateDecision {
-    const hourWindow = Math.floor(now / this.hourMs);
+  /**
+   * Count one request at wall-clock time `now` (ms) and say whether it may pass. `hourNow` is the time the hour
+   * windows are measured on (ms; default `now`): the tenant's clock moving in real time.
+   */
+  take(now: number, hourNow = now): RateDecision {
+    const hourWindow = Math.floor(hourNow / this.hourMs);
     const secondWindow = Math.floor(now / 1000);
     if (hourWindow !== this.hourWindow) [this.hourWindow, this.hourCount] = [hourWindow, 0];
     if (secondWindow !== this.secondWindow) [this.secondWindow, this.secondCount] = [secondWindow, 0];
@@ -45,7 +52,7 @@ export class RateLimiter {
       this.hourCount++;
       this.secondCount++;
     }
-    const hourReset = Math.max(1, Math.ceil(((hourWindow + 1) * this.hourMs - now) / 1000));
+    const hourReset = Math.max(1, Math.ceil(((hourWindow + 1) * this.hourMs - hourNow) / 1000));
     const secondReset = Math.max(1, Math.ceil(((secondWindow + 1) * 1000 - now) / 1000));
     const remainingHour = Math.max(0, this.perHour - this.hourCount);
     const remainingSecond = Math.max(0, this.perSecond - this.secondCount);
@@ -64,8 +71,8 @@ export class RateLimiter {
     return { allowed, headers };
   }
 
-  /** Requests counted in the current hour window. */
-  usedThisHour(now: number): number {
-    return Math.floor(now / this.hourMs) === this.hourWindow ? this.hourCount : 0;
+  /** Requests counted in the current hour window; `hourNow` as in take(). */
+  usedThisHour(hourNow: number): number {
+    return Math.floor(hourNow / this.hourMs) === this.hourWindow ? this.hourCount : 0;
   }
 }

@@ -13,7 +13,8 @@ import { driftBody, type DriftedRecord, type DriftOptions } from './drift.ts';
 import { drawFault, type Fault, type FaultOptions } from './faults.ts';
 import { uuid } from './random.ts';
 import { RateLimiter, type RateLimitOptions } from './rate_limit.ts';
-import { matchRoute, PERMISSIONS, type Permission, type Reply, type RouteContext } from './routes.ts';
+import { matchRoute, type Reply, type RouteContext } from './routes.ts';
+import { PERMISSION_NAMES, type Permission } from '../core/permissions.ts';
 import { Tenant, type AdvanceSummary, type TenantOptions } from './tenant.ts';
 
 export interface SimulatorOptions extends TenantOptions {
@@ -99,7 +100,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const limiter = new RateLimiter(options.rateLimit);
   const tokens = new Map<string, ReadonlySet<Permission>>();
   const mainToken = uuid(tenant.seed, 'api-token');
-  tokens.set(mainToken, new Set(PERMISSIONS));
+  tokens.set(mainToken, new Set(PERMISSION_NAMES));
   let faults: FaultOptions = options.faults ?? {};
   let latencyMs = options.latencyMs ?? 0;
   const keepLog = options.keepLog ?? true;
@@ -221,7 +222,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         json(404, { message: 'no Route matched with those values', request_id: uuid(tenant.seed, 'request', seq).replace(/-/g, '') }),
       );
     }
-    const rate = limiter.take(Date.now());
+    // The hour windows run on the tenant's clock (the wall clock plus every hour advance() added), so moving the
+    // tenant a day gives a fresh hourly budget; the per-second windows stay on the wall clock (real-time pacing).
+    const wall = Date.now();
+    const rate = limiter.take(wall, wall + (tenant.now - tenant.epoch));
     if (!rate.allowed) {
       stats.rateLimited++;
       return reply(json(429, { message: 'API rate limit exceeded' }), rate.headers);

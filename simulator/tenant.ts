@@ -34,6 +34,16 @@ export interface TenantOptions {
   windowsAndAndroid?: boolean;
   /** Share of devices whose inventory changes per simulated day. Default 0.05. */
   dailyChangeRate?: number;
+  /**
+   * Prism's ingestion lag, in minutes: a row shows in /prism only this long after its `updated_at`, so a sync can
+   * miss a row whose time lies a little before the sync's start. Default 0. Settable later as `prismLagMs`.
+   */
+  prismLagMinutes?: number;
+  /**
+   * The add-on modules the tenant has bought; default both. Without one, its endpoints answer 403 to every token,
+   * as for a token without the permission.
+   */
+  addOns?: { vulnerabilityManagement?: boolean; edr?: boolean };
 }
 
 export { DEFAULT_EPOCH } from './epoch.ts';
@@ -148,6 +158,10 @@ export class Tenant {
 
   /** The tenant's clock, ms since epoch. Moves only with advance(). */
   now: number;
+  /** The add-on modules the tenant has: their endpoints answer 403 without them. */
+  readonly addOns: { vulnerabilityManagement: boolean; edr: boolean };
+  /** Prism rows show only this long after their `updated_at` (ms): ingestion lag. */
+  prismLagMs: number;
   /** Bumped on every advance(); caches key on it. */
   version = 0;
   /** Devices ever enrolled: indices 0..deviceCount-1 exist unless removed. */
@@ -169,6 +183,8 @@ export class Tenant {
     this.deviceCount = options.devices;
     this.epoch = options.epoch ?? DEFAULT_EPOCH;
     this.now = this.epoch;
+    this.prismLagMs = (options.prismLagMinutes ?? 0) * 60_000;
+    this.addOns = { vulnerabilityManagement: options.addOns?.vulnerabilityManagement ?? true, edr: options.addOns?.edr ?? true };
     this.subdomain = options.subdomain ?? 'accuhive';
     this.userCount = Math.max(1, Math.round(options.devices * 0.8));
     this.dailyChangeRate = options.dailyChangeRate ?? 0.05;

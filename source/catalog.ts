@@ -10,14 +10,14 @@ import type { AirbyteStream } from '../core/protocol.ts';
 export type SyncMode = 'full_refresh' | 'incremental';
 
 export function airbyteStream(spec: StreamDeclaration): AirbyteStream {
-  const incremental = spec.cursorField !== undefined;
+  const incremental = spec.cursor?.field !== undefined;
   return {
     name: spec.name,
     json_schema: spec.schema as unknown as Record<string, unknown>,
     // full_refresh first: Airbyte's acceptance tests configure supported_sync_modes[0] by default.
     supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
     source_defined_primary_key: spec.primaryKey,
-    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [spec.cursorField as string], is_resumable: true } : {}),
+    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [spec.cursor?.field as string], is_resumable: true } : {}),
   };
 }
 
@@ -68,7 +68,7 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     if (mode !== 'full_refresh' && mode !== 'incremental') {
       out.rejected.push({
         name,
-        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursorField ? ' or incremental' : ''}.`,
+        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursor?.field ? ' or incremental' : ''}.`,
       });
       return;
     }
@@ -76,13 +76,13 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     seen.add(name);
     // The cursor is source-defined: another cursor_field cannot be honoured, but it should not pass unnoticed.
     const cursorField = e.cursor_field;
-    if (mode === 'incremental' && Array.isArray(cursorField) && cursorField.length > 0 && cursorField[0] !== spec.cursorField)
+    if (mode === 'incremental' && Array.isArray(cursorField) && cursorField.length > 0 && cursorField[0] !== spec.cursor?.field)
       out.warnings?.push(
-        `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${spec.cursorField}"], and that is used.`,
+        `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${spec.cursor?.field}"], and that is used.`,
       );
     // `incremental` on a stream without a cursor reads it in full, as Airbyte's Python CDK does: PyAirbyte asks every
     // stream for `incremental` whatever its supported_sync_modes say, and refusing would fail every one of its reads.
-    out.streams.push({ spec, syncMode: mode === 'incremental' && !spec.cursorField ? 'full_refresh' : mode });
+    out.streams.push({ spec, syncMode: mode === 'incremental' && !spec.cursor ? 'full_refresh' : mode });
   });
   // Keep the connector's own order (fleet-wide first, per-device last), whatever order the catalog lists.
   out.streams.sort((a, b) => STREAMS.indexOf(a.spec) - STREAMS.indexOf(b.spec));

@@ -32,8 +32,14 @@ export interface ResolvedConfig {
   requestTimeoutMs: number;
   /** Most `/devices/{id}/details` calls per sync, 0–100,000. Default 2000. */
   deviceDetailsMaxPerSync: number;
+  /** Most devices per sync whose history device_activity and device_commands each read, 0–100,000. Default 500. */
+  deviceHistoryMaxPerSync: number;
   /** How device_apps is read. Default `prism`. */
   deviceAppsSource: 'prism' | 'per_device';
+  /** Time-filtered reads start this much before their bookmark, ms. Default 15 minutes. */
+  lookbackMs: number;
+  /** Incremental Prism streams re-read their category in full every this many days; 0 never. Default 7. */
+  fullReadEveryDays: number;
   /** Things the user should know but that do not stop the sync (a legacy host, a start date in the future). */
   warnings: string[];
 }
@@ -90,6 +96,9 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     requestTimeoutMs: config.request_timeout_seconds * 1000,
     deviceDetailsMaxPerSync: config.device_details_max_per_sync,
     deviceAppsSource: config.device_apps_source,
+    deviceHistoryMaxPerSync: config.device_history_max_per_sync,
+    lookbackMs: config.lookback_minutes * 60_000,
+    fullReadEveryDays: config.prism_full_read_every_days,
     warnings,
   };
 }
@@ -108,6 +117,9 @@ type Defaulted = Config &
       | 'request_timeout_seconds'
       | 'device_details_max_per_sync'
       | 'device_apps_source'
+      | 'lookback_minutes'
+      | 'device_history_max_per_sync'
+      | 'prism_full_read_every_days'
     >
   >;
 

@@ -74,7 +74,7 @@ export function singerCatalog(): { streams: SingerCatalogEntry[] } {
   return {
     streams: STREAMS.map((spec) => {
       const keys = keyProperties(spec);
-      const cursor = spec.cursorField;
+      const cursor = spec.cursor?.field;
       const schema = spec.schema as unknown as Record<string, unknown>;
       const fields = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
       return {
@@ -122,7 +122,7 @@ export interface SingerSelection {
 export function defaultSelection(): SingerSelection {
   return {
     catalog: parseCatalog({
-      streams: STREAMS.map((s) => ({ stream: { name: s.name }, sync_mode: s.cursorField ? 'incremental' : 'full_refresh' })),
+      streams: STREAMS.map((s) => ({ stream: { name: s.name }, sync_mode: s.cursor?.field ? 'incremental' : 'full_refresh' })),
     }),
     deselected: new Map(),
   };
@@ -168,7 +168,7 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
     const spec = streamByName(name);
     const method = top['replication-method'] ?? entry.replication_method;
     // A stream without a cursor is read in full whatever the catalog asks; Meltano users often set INCREMENTAL for `*`.
-    const incremental = spec?.cursorField !== undefined && method !== 'FULL_TABLE';
+    const incremental = spec?.cursor?.field !== undefined && method !== 'FULL_TABLE';
     configured.push({ stream: { name }, sync_mode: incremental ? 'incremental' : 'full_refresh' });
     const off = new Set<string>();
     for (const m of metadata) {
@@ -177,7 +177,7 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
         continue;
       const field = crumb[1];
       const automatic =
-        m.metadata.inclusion === 'automatic' || (spec && (keyProperties(spec).includes(field) || spec.cursorField === field));
+        m.metadata.inclusion === 'automatic' || (spec && (keyProperties(spec).includes(field) || spec.cursor?.field === field));
       if (!automatic && (m.metadata.selected ?? m.metadata['selected-by-default'] ?? true) === false) off.add(field);
     }
     if (off.size > 0) deselected.set(name, off);
@@ -318,7 +318,7 @@ export class SingerSink implements MessageSink {
       stream,
       schema: { ...schema, properties },
       key_properties: keyProperties(spec),
-      bookmark_properties: spec.cursorField && this.modes.get(stream) === 'incremental' ? [spec.cursorField] : [],
+      bookmark_properties: spec.cursor?.field && this.modes.get(stream) === 'incremental' ? [spec.cursor?.field] : [],
     };
   }
 

@@ -117,6 +117,20 @@ export const configSchema = Type.Object(
         order: 8,
       }),
     ),
+    device_history_max_per_sync: Type.Optional(
+      Type.Integer({
+        title: 'Device histories per sync',
+        description:
+          'At most this many devices per sync whose history device_activity and device_commands each read (one ' +
+          'request or more per device, paged), from 0 to 100,000; 0 reads none. Devices that checked in since the ' +
+          'last sync are read in rolling slices, so a first read of a large fleet is spread over several syncs. ' +
+          'Default: 500.',
+        default: 500,
+        minimum: 0,
+        maximum: 100_000,
+        order: 9,
+      }),
+    ),
     device_apps_source: Type.Optional(
       Type.Enum(['prism', 'per_device'], {
         type: 'string',
@@ -126,7 +140,35 @@ export const configSchema = Type.Object(
           'GET /devices/{id}/apps, one request per device. With prism, the connector falls back to per_device when ' +
           'the token lacks the Prism permission. Default: prism.',
         default: 'prism',
-        order: 9,
+        order: 10,
+      }),
+    ),
+    lookback_minutes: Type.Optional(
+      Type.Integer({
+        title: 'Lookback (minutes)',
+        description:
+          'Time-filtered incremental reads (Prism, audit_events) start this many minutes before their bookmark, so ' +
+          'that a row the API shows only after a sync with a time a little before that sync (ingestion lag) is still ' +
+          'read by the next one; from 0 to 1440. The rows read twice are removed by primary key in the marts. ' +
+          'Default: 15.',
+        default: 15,
+        minimum: 0,
+        maximum: 1440,
+        order: 11,
+      }),
+    ),
+    prism_full_read_every_days: Type.Optional(
+      Type.Integer({
+        title: 'Prism full re-read (days)',
+        description:
+          'Each incremental Prism stream re-reads its whole category once every this many days, so that rows deleted ' +
+          'on the tenant (an uninstalled app, a removed profile) drop out of the latest data; the categories take ' +
+          'turns, each on its own day of the cycle, so no single sync pays for all of them. From 0 to 90; 0 never ' +
+          're-reads in full. Default: 7.',
+        default: 7,
+        minimum: 0,
+        maximum: 90,
+        order: 12,
       }),
     ),
   },

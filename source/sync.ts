@@ -60,16 +60,31 @@ export function defaultCatalog(include: (name: string) => boolean = () => true):
   return parseCatalog({
     streams: STREAMS.filter((s) => include(s.name)).map((s) => ({
       stream: { name: s.name },
-      sync_mode: s.cursorField ? 'incremental' : 'full_refresh',
+      sync_mode: s.cursor?.field ? 'incremental' : 'full_refresh',
       destination_sync_mode: 'append',
     })),
   });
 }
 
-/** Writes each stream's records to its own JSONL file and keeps the last STATE of each stream. */
+/**
+ * The column of a Parquet file that carries a record's top-level fields its stream's schema does not declare, as one
+ * JSON object (null when there are none): the API's fields we do not type yet (install scripts, app metadata) are
+ * kept in Parquet as they are in JSONL.
+ */
+export const EXTRA_COLUMN = '_extra';
+
+/** Top-level property names each stream's schema declares. */
+const declaredFields = new Map(STREAMS.map((s) => [s.name, new Set(Object.keys((s.schema as { properties?: object }).properties ?? {}))]));
+
+/**
+ * Writes each stream's records to files in the in-flight directory and keeps the last STATE of each stream:
+ * `<stream>.jsonl` (the records as read) when the format has JSONL, and `<stream>.to-parquet.jsonl` (each record
+ * plus its undeclared fields as one JSON string in `_extra`) when it has Parquet, converted once the read ends.
+ */
 class FileSink implements MessageSink {
   private readonly dir: string;
   private readonly log: SyncLog;
+  private readonly format: OutputFormat;
   private readonly files = new Map<string, WriteStream>();
   readonly counts = new Map<string, number>();
   readonly states = new Map<string, AirbyteMessage & { type: 'STATE' }>();
@@ -77,9 +92,19 @@ class FileSink implements MessageSink {
   readonly completed = new Set<string>();
   private closed = false;
 
-  constructor(dir: string, log: SyncLog) {
+  constructor(dir: string, format: OutputFormat, log: SyncLog) {
     this.dir = dir;
+    this.format = format;
     this.log = log;
+  }
+
+  private file(name: string): WriteStream {
+    let file = this.files.get(name);
+    if (!file) {
+      file = createWriteStream(join(this.dir, name));
+      this.files.set(name, file);
+    }
+    return file;
   }
 
   write(msg: AirbyteMessage): void | Promise<void> {
@@ -88,13 +113,28 @@ class FileSink implements MessageSink {
     switch (msg.type) {
       case 'RECORD': {
         const stream = msg.record.stream;
-        let file = this.files.get(stream);
-        if (!file) {
-          file = createWriteStream(join(this.dir, `${stream}.jsonl`));
-          this.files.set(stream, file);
-        }
+        const data = msg.record.data as Record<string, unknown>;
         this.counts.set(stream, (this.counts.get(stream) ?? 0) + 1);
-        if (!file.write(`${redact(JSON.stringify(msg.record.data))}\n`)) return new Promise((resolve) => file.once('drain', resolve));
+        const line = redact(JSON.stringify(data));
+        const full: WriteStream[] = [];
+        if (this.format !== 'parquet') {
+          const file = this.file(`${stream}.jsonl`);
+          if (!file.write(`${line}\n`)) full.push(file);
+        }
+        if (this.format !== 'jsonl') {
+          const declared = declaredFields.get(stream);
+          let extra: Record<string, unknown> | undefined;
+          for (const key of Object.keys(data)) {
+            if (declared?.has(key)) continue;
+            extra ??= {};
+            extra[key] = data[key];
+          }
+          const tail = `"${EXTRA_COLUMN}":${extra ? JSON.stringify(redact(JSON.stringify(extra))) : 'null'}}`;
+          const file = this.file(`${stream}.to-parquet.jsonl`);
+          if (!file.write(`${line === '{}' ? `{${tail}` : `${line.slice(0, -1)},${tail}`}\n`)) full.push(file);
+        }
+        if (full.length > 0)
+          return Promise.all(full.map((f) => new Promise<void>((resolve) => f.once('drain', () => resolve())))).then(() => {});
         return;
       }
       case 'STATE':
@@ -162,16 +202,35 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Convert a run's JSONL file to typed Parquet through DuckDB. */
-async function toParquet(db: DuckDBInstance, stream: string, jsonl: string, parquet: string): Promise<void> {
+/**
+ * Rows per Parquet row group. DuckDB holds a row group in memory until it is written, and a `device_apps` row is
+ * about 1.5 KB, so DuckDB's default (122,880 rows) made converting a 5,000-device first sync peak near 800 MB.
+ * Smaller groups bound the conversion's memory whatever the file's size.
+ */
+const PARQUET_ROW_GROUP_ROWS = 20_000;
+
+/**
+ * The DuckDB that converts files: one thread (the file is read and written in order, one row group at a time) and a
+ * memory limit, so a run of any size converts in bounded memory, its records in the order they were read.
+ */
+function converter(): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '256MB', preserve_insertion_order: 'true' });
+}
+
+/**
+ * Convert a run's JSONL file to typed Parquet through DuckDB: the schema's columns, typed as the transforms read
+ * them (catalog/duckdb.ts), plus `_extra` (the record's undeclared fields as JSON) when the input carries it.
+ */
+async function toParquet(db: DuckDBInstance, stream: string, jsonl: string, parquet: string, withExtra: boolean): Promise<void> {
   const spec = streamByName(stream);
   if (!spec) throw new Error(`unknown stream ${stream}`);
   const connection = await db.connect();
   try {
-    const columns = duckdbColumnsLiteral(spec.schema as never);
+    const declared = duckdbColumnsLiteral(spec.schema as never);
+    const columns = withExtra ? `${declared.slice(0, -1)}${declared === '{}' ? '' : ', '}'${EXTRA_COLUMN}': 'JSON'}` : declared;
     const quoted = (p: string) => `'${p.replace(/'/g, "''")}'`;
     await connection.run(
-      `COPY (SELECT * FROM read_json(${quoted(jsonl)}, format = 'newline_delimited', columns = ${columns}, timestampformat = 'iso')) TO ${quoted(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT * FROM read_json(${quoted(jsonl)}, format = 'newline_delimited', columns = ${columns}, timestampformat = 'iso')) TO ${quoted(parquet)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_ROWS})`,
     );
   } finally {
     connection.closeSync();
@@ -187,24 +246,29 @@ async function placeFiles(
   format: OutputFormat,
 ): Promise<Map<string, string[]>> {
   const placed = new Map<string, string[]>();
-  const names = (await readdir(inflight)).filter((f) => f.endsWith('.jsonl'));
-  const db = format === 'jsonl' ? undefined : await DuckDBInstance.create(':memory:');
+  const entries = await readdir(inflight);
+  // A stream's records are in `<stream>.jsonl`, `<stream>.to-parquet.jsonl` or both (see FileSink).
+  const streams = [...new Set(entries.filter((f) => f.endsWith('.jsonl')).map((f) => f.replace(/(\.to-parquet)?\.jsonl$/, '')))].sort();
+  const db = format === 'jsonl' ? undefined : await converter();
   try {
-    for (const name of names) {
-      const stream = name.replace(/\.jsonl$/, '');
+    for (const stream of streams) {
       const dir = join(outDir, stream);
       await mkdir(dir, { recursive: true });
       const base = `${runId}${partial ? '.partial' : ''}`;
+      const plain = entries.includes(`${stream}.jsonl`) ? join(inflight, `${stream}.jsonl`) : undefined;
+      const augmented = entries.includes(`${stream}.to-parquet.jsonl`) ? join(inflight, `${stream}.to-parquet.jsonl`) : undefined;
       const files: string[] = [];
-      if (db) {
-        await toParquet(db, stream, join(inflight, name), join(dir, `${base}.parquet`));
+      const input = augmented ?? plain;
+      if (db && input) {
+        // Only the plain file when a crashed sync of another format left it: that Parquet then has no _extra.
+        await toParquet(db, stream, input, join(dir, `${base}.parquet`), input === augmented);
         files.push(`${stream}/${base}.parquet`);
       }
-      if (format !== 'parquet') {
-        await rename(join(inflight, name), join(dir, `${base}.jsonl`));
+      if (format !== 'parquet' && plain) {
+        await rename(plain, join(dir, `${base}.jsonl`));
         files.push(`${stream}/${base}.jsonl`);
       }
-      placed.set(stream, files);
+      if (files.length > 0) placed.set(stream, files);
     }
   } finally {
     db?.closeSync();
@@ -223,7 +287,8 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
     const runId = `${compact(Number.isFinite(started) ? started : Date.now())}_crashed`;
     const placed = await placeFiles(outDir, inflight, runId, true, format);
     const streams: Record<string, StreamManifest> = {};
-    for (const [stream, files] of placed) streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, files };
+    for (const [stream, files] of placed)
+      streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, full_read: false, files };
     const manifest: RunManifest = {
       run_id: runId,
       synced_at: new Date(started).toISOString(),
@@ -331,7 +396,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
   const inflight = join(outDir, '_inflight', `${startedAt}-${process.pid}`);
   await mkdir(inflight, { recursive: true });
 
-  const sink = new FileSink(inflight, log);
+  const sink = new FileSink(inflight, format, log);
   let anchor = () => Date.now();
   let requests = () => 0;
   const reading = read({
@@ -380,6 +445,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
       sync_mode: configured.syncMode,
       status: outcome?.status ?? (interrupted ? (sink.completed.has(name) ? 'complete' : 'interrupted') : 'failed'),
       records: sink.counts.get(name) ?? 0,
+      full_read: outcome?.fullRead ?? false,
       files: placed.get(name) ?? [],
     };
   }

@@ -12,9 +12,14 @@
  * Tables, not views over the files: the database is self-contained (copy it, or upload it to MotherDuck, and every
  * model still works), and the SQL models never see a file path. Every stream gets its table, empty until a run
  * writes it. A run's manifest is the only way in: files without one (a sync still writing) are not read.
+ *
+ * The raw tables persist from one transform to the next (the next starts from a copy of the last good database):
+ * `loadRaw` reads only the runs that are new or whose files changed since, and `_transform.loaded_runs` says which
+ * runs' rows are in, with what fingerprint. The result is the rows a load of every run from scratch gives.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbColumns, duckdbColumnsLiteral } from '../schemas/duckdb.ts';
@@ -81,15 +86,72 @@ function pickFile(
   return undefined;
 }
 
-/** Create and fill raw.runs, raw.run_streams and raw.<stream>; returns the raw tables as `raw.<name>`. */
+/**
+ * Bump when the raw layer changes in a way its columns do not show (what `_row` counts, how a file is read): a
+ * database kept from a version with another layout is then loaded again from every run's files.
+ */
+const RAW_LAYOUT_VERSION = 1;
+
+/** The raw layer's layout: the version above and every stream's typed columns. */
+export function rawLayout(): string {
+  const streams = STREAMS.map((s) => [s.name, duckdbColumns(s.schema as never)]);
+  return createHash('sha256')
+    .update(JSON.stringify([RAW_LAYOUT_VERSION, streams]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** What `loadRaw` did: runs loaded from their files, runs kept from the previous load, runs whose rows it removed. */
+export interface RawLoad {
+  /** The raw tables, as `raw.<name>`. */
+  tables: Set<string>;
+  loaded: string[];
+  kept: number;
+  removed: string[];
+}
+
+async function tableExists(connection: DuckDBConnection, schema: string, name: string): Promise<boolean> {
+  const rows = (
+    await connection.runAndReadAll(`select 1 from duckdb_tables() where schema_name = $1 and table_name = $2`, [schema, name])
+  ).getRows();
+  return rows.length > 0;
+}
+
+/**
+ * Bring raw.runs, raw.run_streams and raw.<stream> up to date with the runs of a data directory, in a database that
+ * may hold a previous load (a copy of the last good database: see transforms/run.ts).
+ *
+ * Loading is incremental and idempotent per run: `_transform.loaded_runs` keeps, for each run whose rows are in the
+ * raw tables, a fingerprint of its manifest and of the files read (path, size, modification time). A run is read
+ * from its files only when it is new or its fingerprint changed (its files were re-written, deleted or a format
+ * was preferred); a changed run's old rows are deleted first, and the rows of a run whose manifest is gone are
+ * deleted. Each run's rows and its fingerprint are written in one transaction, so a load killed midway leaves no
+ * run half loaded. The result is the same rows a load of every run from scratch gives (a test builds both).
+ * raw.runs and raw.run_streams are small and rebuilt whole; run_seq is re-numbered in the raw tables only when a
+ * run's place in the order changed (a run synced at an earlier tenant time appeared).
+ */
 export async function loadRaw(
   connection: DuckDBConnection,
   dataDir: string,
   runs: readonly LoadedRun[],
   prefer: InputFormat | undefined,
   say: (line: string) => void,
-): Promise<Set<string>> {
+): Promise<RawLoad> {
+  const layout = rawLayout();
+  const previous = (await tableExists(connection, '_transform', 'layout'))
+    ? String((await connection.runAndReadAll(`select layout from _transform.layout`)).getRows()[0]?.[0] ?? '')
+    : undefined;
+  if (previous !== layout) {
+    if (previous !== undefined) say('raw: the raw layout changed since the last transform; loading every run again');
+    await connection.run(`drop schema if exists raw cascade`);
+    await connection.run(`drop schema if exists _transform cascade`);
+  }
   await connection.run(`create schema if not exists raw`);
+  await connection.run(`create schema if not exists _transform`);
+  await connection.run(`create or replace table _transform.layout as select ${literal(layout)} as layout`);
+  await connection.run(
+    `create table if not exists _transform.loaded_runs (run_id varchar primary key, run_seq integer not null, fingerprint varchar not null)`,
+  );
   await connection.run(`create or replace table raw.runs (
     run_id varchar primary key, run_seq integer not null, synced_at timestamptz not null, synced_date date not null,
     started_at timestamptz, finished_at timestamptz, status varchar not null, format varchar, requests bigint)`);
@@ -104,13 +166,34 @@ export async function loadRaw(
     columnsOf.set(stream.name, { types: columns, literal: duckdbColumnsLiteral(stream.schema as never) });
     const defs = Object.entries(columns).map(([name, type]) => `${ident(name)} ${type}`);
     await connection.run(
-      `create or replace table raw.${ident(stream.name)} (${defs.join(', ')}, _run_id varchar not null, _run_seq integer not null, _synced_at timestamptz not null, _synced_date date not null, _row bigint not null)`,
+      `create table if not exists raw.${ident(stream.name)} (${defs.join(', ')}, _run_id varchar not null, _run_seq integer not null, _synced_at timestamptz not null, _synced_date date not null, _row bigint not null)`,
     );
     tables.add(`raw.${stream.name}`);
   }
+  const streamTables = STREAMS.map((s) => `raw.${ident(s.name)}`);
 
+  const done = new Map<string, { seq: number; fingerprint: string }>();
+  for (const row of (await connection.runAndReadAll(`select run_id, run_seq, fingerprint from _transform.loaded_runs`)).getRows()) {
+    done.set(String(row[0]), { seq: Number(row[1]), fingerprint: String(row[2]) });
+  }
+  const forget = async (runId: string) => {
+    for (const table of streamTables) await connection.run(`delete from ${table} where _run_id = $1`, [runId]);
+    await connection.run(`delete from _transform.loaded_runs where run_id = $1`, [runId]);
+  };
+
+  const present = new Set(runs.map((r) => r.manifest.run_id));
+  const removed = [...done.keys()].filter((id) => !present.has(id)).sort();
+  if (removed.length > 0) {
+    await connection.run('begin transaction');
+    for (const runId of removed) await forget(runId);
+    await connection.run('commit');
+  }
+
+  const loaded: string[] = [];
+  let kept = 0;
   let files = 0;
   const fellBack = new Set<string>();
+  const renumbered: { runId: string; seq: number }[] = [];
   for (const { manifest, seq, syncedDate } of runs) {
     await connection.run(`insert into raw.runs values ($1, $2, $3::timestamptz, $4::date, $5::timestamptz, $6::timestamptz, $7, $8, $9)`, [
       manifest.run_id,
@@ -123,8 +206,8 @@ export async function loadRaw(
       manifest.format ?? null,
       manifest.requests ?? null,
     ]);
+    const picks: { stream: string; file: string; format: InputFormat }[] = [];
     for (const [stream, entry] of Object.entries(manifest.streams ?? {})) {
-      const columns = columnsOf.get(stream);
       const picked = entry.files.length > 0 ? pickFile(dataDir, entry.files, prefer) : undefined;
       if (entry.files.length > 0 && !picked) {
         throw new Error(
@@ -144,23 +227,72 @@ export async function loadRaw(
         entry.full_read ?? null,
       ]);
       if (!picked) continue;
-      if (!columns) {
+      if (!columnsOf.has(stream)) {
         say(`raw: skipping ${picked.file}: ${stream} is not a stream this version knows`);
         continue;
       }
       if (prefer && picked.format !== prefer) fellBack.add(manifest.run_id);
-      await loadFile(connection, stream, columns, join(dataDir, picked.file), picked.format, {
-        runId: manifest.run_id,
-        seq,
-        syncedAt: manifest.synced_at,
-        syncedDate,
-      });
-      files++;
+      picks.push({ stream, ...picked });
     }
+
+    // What the rows of this run were read from: the directory, the manifest, each file's path, size and modification time.
+    const fingerprint = createHash('sha256')
+      .update(
+        JSON.stringify([
+          dataDir,
+          manifest,
+          await Promise.all(
+            picks.map(async (p) => {
+              const s = await stat(join(dataDir, p.file));
+              return [p.file, s.size, s.mtimeMs];
+            }),
+          ),
+        ]),
+      )
+      .digest('hex');
+    const before = done.get(manifest.run_id);
+    if (before?.fingerprint === fingerprint) {
+      kept++;
+      if (before.seq !== seq) renumbered.push({ runId: manifest.run_id, seq });
+      continue;
+    }
+    await connection.run('begin transaction');
+    try {
+      if (before) await forget(manifest.run_id);
+      for (const pick of picks) {
+        await loadFile(connection, pick.stream, columnsOf.get(pick.stream) as StreamColumns, join(dataDir, pick.file), pick.format, {
+          runId: manifest.run_id,
+          seq,
+          syncedAt: manifest.synced_at,
+          syncedDate,
+        });
+        files++;
+      }
+      await connection.run(`insert into _transform.loaded_runs values ($1, $2, $3)`, [manifest.run_id, seq, fingerprint]);
+      await connection.run('commit');
+    } catch (error) {
+      await connection.run('rollback');
+      throw error;
+    }
+    loaded.push(manifest.run_id);
+  }
+  if (renumbered.length > 0) {
+    // A run now sorts among the ones already loaded: move the others' _run_seq to their new places.
+    await connection.run('begin transaction');
+    await connection.run(`create temporary table renumbered (run_id varchar primary key, run_seq integer)`);
+    for (const { runId, seq } of renumbered) await connection.run(`insert into renumbered values ($1, $2)`, [runId, seq]);
+    for (const table of streamTables) {
+      await connection.run(`update ${table} set _run_seq = n.run_seq from renumbered n where ${table}._run_id = n.run_id`);
+    }
+    await connection.run(`update _transform.loaded_runs set run_seq = n.run_seq from renumbered n where loaded_runs.run_id = n.run_id`);
+    await connection.run(`drop table renumbered`);
+    await connection.run('commit');
   }
   for (const runId of fellBack) say(`raw: run ${runId} has no ${prefer} files; its other format was read instead`);
-  say(`raw: ${runs.length} runs, ${files} files`);
-  return tables;
+  say(
+    `raw: ${runs.length} runs: ${loaded.length} loaded from ${files} files, ${kept} kept from the last transform${removed.length > 0 ? `, ${removed.length} removed (their manifests are gone)` : ''}`,
+  );
+  return { tables, loaded, kept, removed };
 }
 
 interface StreamColumns {

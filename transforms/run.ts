@@ -1,14 +1,17 @@
 /**
  * `transform`: build the DuckDB database of the marts from a `sync` output directory (JSONL or Parquet, either works).
  *
- * The database is rebuilt whole on every run, into a new file that replaces the old one only when every model was
- * built and every check passed: a rerun never adds rows, and a failed run leaves the last good database in place.
+ * Each run builds a new file that replaces the old one only when every model was built and every check passed: a
+ * rerun never adds rows, and a failed or killed run leaves the last good database in place. The new file starts as
+ * a copy of the last good one, whose raw layer already holds the runs loaded before: only new or changed runs are
+ * read from their files (transforms/raw.ts), then every model is built again from the raw layer. A year of files is
+ * read once, not every night; the models, which are cheap beside it, stay a whole rebuild.
  * Layers (STYLE.md §10): raw (transforms/raw.ts) → staging → intermediate → snapshots → marts, each a schema of the
  * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { copyFile, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check } from './models.ts';
 import { loadRaw, readRuns, type InputFormat } from './raw.ts';
@@ -22,6 +25,10 @@ export interface TransformOptions {
   format?: InputFormat;
   /** Progress lines for people. */
   say?: (line: string) => void;
+  /** Load every run from its files, ignoring the raw layer of the last database. Default false. */
+  full?: boolean;
+  /** DuckDB's memory limit while building (it spills to disk beyond it). Default 2GB: see docs/benchmarks.md. */
+  memoryLimit?: string;
 }
 
 export interface TransformResult {
@@ -83,19 +90,38 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   if (runs.length === 0)
     throw new Error(`transform: ${dataDir} has no sync runs (no _runs/*.json); run \`source-kandji sync --out ${options.dataDir}\` first`);
 
+  await removeAbandonedBuilds(dbPath, say);
   const building = `${dbPath}.building-${process.pid}`;
   const discard = async () => {
     await rm(building, { force: true });
     await rm(`${building}.wal`, { force: true });
   };
   await discard();
+  // Start from the last good database, whose raw layer holds every run loaded before (FICLONE: a copy-on-write clone
+  // where the file system has them, a plain copy elsewhere).
+  const reuse = !options.full && existsSync(dbPath);
+  if (reuse) {
+    await copyFile(dbPath, building, constants.COPYFILE_FICLONE);
+    if (existsSync(`${dbPath}.wal`)) await copyFile(`${dbPath}.wal`, `${building}.wal`, constants.COPYFILE_FICLONE);
+  }
   const tables: Record<string, number> = {};
   const warnings: string[] = [];
-  const db = await DuckDBInstance.create(building);
+  const config = { memory_limit: options.memoryLimit ?? '2GB' };
+  let db: DuckDBInstance;
+  try {
+    db = await DuckDBInstance.create(building, config);
+  } catch (error) {
+    if (!reuse) throw error;
+    say(`transform: the last database (${dbPath}) does not open (${(error as Error).message}); loading every run again`);
+    await discard();
+    db = await DuckDBInstance.create(building, config);
+  }
   let connection: DuckDBConnection | undefined;
   try {
     connection = await db.connect();
-    const rawTables = await loadRaw(connection, dataDir, runs, options.format, say);
+    const { tables: rawTables } = await loadRaw(connection, dataDir, runs, options.format, say);
+    // The models are rebuilt whole: drop the last build's, so a model file since removed leaves nothing behind.
+    for (const schema of [...LAYERS].reverse()) await connection.run(`drop schema if exists ${schema} cascade`);
     const models = buildOrder(loadModels(), rawTables);
     for (const schema of LAYERS) await connection.run(`create schema if not exists ${schema}`);
     // The shared macros (version comparison…) before the models that call them.
@@ -152,6 +178,38 @@ export async function runTransform(options: TransformOptions): Promise<Transform
       .join(', ')})`,
   );
   return { dbPath, tables, warnings };
+}
+
+/**
+ * A transform killed midway (SIGKILL, a crash, the machine stopping) leaves its `<db>.building-<pid>` file behind:
+ * remove those whose process is gone. A build whose process still runs is another transform at work: left alone.
+ */
+async function removeAbandonedBuilds(dbPath: string, say: (line: string) => void): Promise<void> {
+  const prefix = `${basename(dbPath)}.building-`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(dbPath));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    if (pid !== process.pid && isRunning(pid)) continue;
+    await rm(join(dirname(dbPath), name), { force: true });
+    if (!name.endsWith('.wal')) say(`transform: removed ${name}, left by a transform that did not finish`);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but is another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface PlatformSummary {

@@ -4,6 +4,7 @@
  * read top to bottom and the first row that matches decides; `test/unit/error_table.test.ts` pins every row. The
  * client consults it once per attempt; nothing else in the connector decides whether to retry.
  */
+import { PERMISSIONS, type PermissionInfo } from '../permissions.ts';
 import { ConfigError, type ConnectorError, SystemError, TransientError, type FailureType } from '../errors.ts';
 
 /**
@@ -75,11 +76,15 @@ export class PermissionError extends ConfigError {
   readonly endpoint: string;
   readonly status: number;
   constructor(endpoint: string, status: number, permission: string | undefined, internal: string) {
+    // An add-on module's endpoints (Vulnerability Management, EDR) also refuse when the tenant lacks the module.
+    const addOn = permission ? (PERMISSIONS as Record<string, PermissionInfo>)[permission]?.addOn : undefined;
     super(
-      `The API token is not allowed to call ${endpoint} (HTTP ${status}).` +
-        (permission
-          ? ` In Kandji, open Settings → Access → API token → Manage permissions and enable "${permission}".`
-          : " Check the token's permissions in Kandji under Settings → Access."),
+      addOn
+        ? `The API token cannot call ${endpoint} (HTTP ${status}): the tenant has no ${addOn}, or the token lacks its "${permission}" permission. Enable ${addOn} for the tenant and "${permission}" on the token in Kandji under Settings → Access, or deselect the stream.`
+        : `The API token is not allowed to call ${endpoint} (HTTP ${status}).` +
+            (permission
+              ? ` In Kandji, open Settings → Access → API token → Manage permissions and enable "${permission}".`
+              : " Check the token's permissions in Kandji under Settings → Access."),
       { internal },
     );
     this.name = 'PermissionError';

@@ -63,17 +63,43 @@ export function stableOffset(options: { limit: number; key: string; overlap: num
   };
 }
 
-/** `{count, next, previous, results}` envelopes that link to the next page (styles B, C and D). */
-export function followNext(options: { first: Query; style: string }): Paginator {
+/**
+ * `{count, next, previous, results}` envelopes that link to the next page (styles B, C and D). `under`: the envelope
+ * is itself under this key of the body (`/devices/{id}/activity` → `activity`, `/devices/{id}/commands` → `commands`).
+ */
+export function followNext(options: { first: Query; style: string; under?: string }): Paginator {
   return {
     style: options.style,
     first: () => options.first,
     read(body) {
-      const page = expectObject(body, options.style, 'results');
+      const envelope = options.under === undefined ? body : (body as Record<string, unknown> | null)?.[options.under];
+      const page = expectObject(envelope, options.style, 'results');
       const next = typeof page.next === 'string' && page.next !== '' ? { link: page.next } : undefined;
       return { rows: page.results as unknown[], next };
     },
   };
+}
+
+/**
+ * `/vulnerability-management/detections`: `{next, previous, results}` paged by `after` (kandji-api.md §6.11), where
+ * `next` is sometimes a link and sometimes the bare cursor to send as `after`.
+ */
+export function afterCursor(options: { first: Query; style: string }): Paginator {
+  return {
+    style: options.style,
+    first: () => options.first,
+    read(body, query) {
+      const page = expectObject(body, options.style, 'results');
+      const next = typeof page.next === 'string' && page.next !== '' ? page.next : undefined;
+      if (next === undefined) return { rows: page.results as unknown[], next: undefined };
+      return { rows: page.results as unknown[], next: /^(https?:)?\//.test(next) ? { link: next } : { query: { ...query, after: next } } };
+    },
+  };
+}
+
+/** An unpaginated object (`/settings/licensing`): the whole body is the one row. */
+export function wholeObject(): Paginator {
+  return { style: 'single object', first: () => ({}), read: (body) => ({ rows: [body], next: undefined }) };
 }
 
 /** Prism: rows under `data`, the next page by `cursor` until it is null, empty or absent (style E; offset is refused). */

@@ -17,7 +17,7 @@ import type { LogFormat } from '../log.ts';
 import type { InputState } from '../../state/input.ts';
 import { BOOKMARK_KEYS } from '../../state/bookmarks.ts';
 import { checkStateOwner, OWNER_KEYS, stampOwner, type StateOwner } from '../../state/owner.ts';
-import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
+import { ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream_run.ts';
 
@@ -26,6 +26,8 @@ export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry' | 'onReque
 export interface StreamOutcome {
   name: string;
   status: 'complete' | 'failed' | 'rate-limited';
+  /** The stream completed and emitted every row that exists: the marts may take its rows as the whole set. */
+  fullRead: boolean;
   records: number;
   warnings: number;
   nulledFields: number;
@@ -85,7 +87,10 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
   // simply unused (a stream the user deselected).
   for (const [name, blob] of state) {
-    const unknown = Object.keys(blob).filter((key) => !BOOKMARK_KEYS.has(key) && !(OWNER_KEYS as readonly string[]).includes(key));
+    const cursor = streamByName(name)?.cursor?.field;
+    const unknown = Object.keys(blob).filter(
+      (key) => !BOOKMARK_KEYS.has(key) && key !== cursor && !(OWNER_KEYS as readonly string[]).includes(key),
+    );
     if (streamByName(name) && unknown.length > 0)
       await sink.write(
         message.log(
@@ -170,6 +175,7 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     outcomes.push({
       name: spec.name,
       status,
+      fullRead: status === 'complete' && run.fullRead,
       records: run.records,
       warnings: run.warnings,
       nulledFields: run.nulledFields,
@@ -177,23 +183,32 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
     });
   };
 
-  const perDevice = (s: { spec: StreamDeclaration }) => planOf(s.spec).kind === 'per-device';
+  const perDevicePlan = (spec: StreamDeclaration) => {
+    const plan = planOf(spec);
+    return plan.kind === 'per-device' ? plan : undefined;
+  };
+  const perDevice = (s: { spec: StreamDeclaration }) => perDevicePlan(s.spec) !== undefined;
   // Which device changes the per-device streams will ask for, so the Prism reads keep only those.
-  for (const s of catalog.streams.filter(perDevice)) {
+  const parents = new Set<string>();
+  for (const s of catalog.streams) {
+    const plan = perDevicePlan(s.spec);
+    if (!plan) continue;
+    parents.add(plan.parent);
+    if (plan.changedBy && plan.changedBy !== 'check_in') for (const c of plan.changedBy.prism) ctx.watchedCategories.add(c);
     let from: number | undefined;
     try {
-      from = changesWantedFrom(planOf(s.spec), s.spec.name, s.syncMode, state.get(s.spec.name));
+      from = changesWantedFrom(plan, s.spec, s.syncMode, state.get(s.spec.name));
     } catch {
       continue; // A bad state: that stream's own read reports it.
     }
     if (from !== undefined) ctx.changesFrom = Math.min(ctx.changesFrom ?? from, from);
   }
-  // Per-device streams need the fleet list, and when they pick changed devices the Prism changes of the detail
-  // categories; not the other fleet-wide reads. They start once those are done, beside the long Prism apps chain
-  // instead of after it.
+  // Per-device streams need their parent's rows (the fleet), and when they pick changed devices the Prism changes
+  // of the categories they watch; not the other fleet-wide reads. They start once those are done, beside the long
+  // Prism apps chain instead of after it.
   const feedsPerDevice = (spec: StreamDeclaration) =>
-    spec.name === 'devices' ||
-    (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
+    parents.has(spec.name) ||
+    (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && ctx.watchedCategories.has(spec.plan.category));
   const fleetWide = catalog.streams.filter((s) => !perDevice(s)).map((s) => ({ spec: s.spec, done: runStream(s.spec, s.syncMode) }));
   const perDeviceReads = (async () => {
     await Promise.all(fleetWide.filter((r) => feedsPerDevice(r.spec)).map((r) => r.done));

@@ -19,6 +19,8 @@ export class StreamRun {
   nulledFields = 0;
   /** Warnings (skipped devices and the like), counted for the summary. */
   warnings = 0;
+  /** This read emitted every row that exists (a full refresh, or an incremental read that re-read everything). */
+  fullRead = false;
 
   constructor(spec: StreamDeclaration, sink: MessageSink) {
     this.spec = spec;

@@ -92,7 +92,7 @@ describe('a read that runs out of its share of the hourly budget', () => {
     const withState = new Set(out.finalState.map((s) => s.stream.stream_descriptor.name));
     for (const t of unfinished) {
       const spec = STREAMS.find((s) => s.name === t.stream);
-      if (spec?.cursorField && (out.records.get(t.stream)?.length ?? 0) > 0) expect(withState.has(t.stream), t.stream).toBe(true);
+      if (spec?.cursor?.field && (out.records.get(t.stream)?.length ?? 0) > 0) expect(withState.has(t.stream), t.stream).toBe(true);
     }
   });
 
@@ -184,7 +184,7 @@ describe('resuming after the budget refills', () => {
       const expected = new Set((reference.records.get(spec.name) ?? []).map((r) => keyOf(spec.primaryKey, r)));
       expect(expected.size, spec.name).toBeGreaterThan(0);
       // Incremental streams: the union over the rounds. Full-refresh streams: the round that completed them.
-      const sources = spec.cursorField ? rounds : [rounds[rounds.length - 1] as ReadOutput];
+      const sources = spec.cursor?.field ? rounds : [rounds[rounds.length - 1] as ReadOutput];
       const got = new Set(sources.flatMap((out) => (out.records.get(spec.name) ?? []).map((r) => keyOf(spec.primaryKey, r))));
       expect(
         [...expected].filter((key) => !got.has(key)),

@@ -9,7 +9,7 @@ import { STREAMS } from '../../streams/index.ts';
 import { catalogFile, configFile, expectNoToken, keyOf, run, stateFile, type ReadOutput } from '../support/connector.ts';
 import { get } from '../support/simulator.ts';
 
-const incrementalStreams = STREAMS.filter((s) => s.cursorField);
+const incrementalStreams = STREAMS.filter((s) => s.cursor?.field);
 const spec = (name: string) => STREAMS.find((s) => s.name === name) as (typeof STREAMS)[number];
 const keys = (out: ReadOutput, stream: string) => new Set((out.records.get(stream) ?? []).map((r) => keyOf(spec(stream).primaryKey, r)));
 const limits = { perSecond: 100_000, perHour: 1_000_000 };

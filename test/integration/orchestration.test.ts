@@ -18,7 +18,7 @@ import { CLI, REPO } from '../support/cli.ts';
 import { allOutputs, configFile, expectNoToken, run } from '../support/connector.ts';
 
 const SCRIPT = join(REPO, 'examples', 'cron-sync.sh');
-const incremental = STREAMS.filter((s) => s.cursorField);
+const incremental = STREAMS.filter((s) => s.cursor?.field);
 const hasFlock = spawnSync('sh', ['-c', 'command -v flock']).status === 0;
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 
@@ -58,7 +58,7 @@ function cronSync(dir: string): Promise<ScriptRun> {
 const recordsOf = (out: ScriptRun, stream: string) => out.messages.filter((m) => m.type === 'RECORD' && m.record.stream === stream).length;
 const cursorOf = (state: any[], stream: string) => {
   const spec = STREAMS.find((s) => s.name === stream)!;
-  return state.find((s) => s.stream.stream_descriptor.name === stream)?.stream.stream_state[spec.cursorField as string] as
+  return state.find((s) => s.stream.stream_descriptor.name === stream)?.stream.stream_state[spec.cursor?.field as string] as
     | string
     | undefined;
 };
@@ -148,7 +148,7 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
       expect(out.records.get(spec.name) ?? [], spec.name).toEqual([]);
       const state = out.finalState.find((s) => s.stream.stream_descriptor.name === spec.name);
       // Same shape as the future value: CAT compares the two character by character.
-      expect(state.stream.stream_state[spec.cursorField as string], spec.name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+      expect(state.stream.stream_state[spec.cursor?.field as string], spec.name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
     }
   });
 });
@@ -270,7 +270,7 @@ describe('the other orchestration examples', () => {
       // Only the full-refresh streams again (devices, blueprints, library items, users, tags); the bookmarks stay.
       expect(second.records).toBeLessThan(first.records);
       expect(second.state.length).toBe(STREAMS.length);
-      for (const s of second.state.filter((x: any) => STREAMS.find((y) => y.name === x.stream.stream_descriptor.name)?.cursorField))
+      for (const s of second.state.filter((x: any) => STREAMS.find((y) => y.name === x.stream.stream_descriptor.name)?.cursor?.field))
         expect(s, s.stream.stream_descriptor.name).toEqual(
           first.state.find((f: any) => f.stream.stream_descriptor.name === s.stream.stream_descriptor.name),
         );

@@ -223,11 +223,11 @@ describe('source-kandji against the simulated tenant', () => {
 
   it('a far-future state reads no incremental record and still emits state', async () => {
     const future = '2099-01-01T00:00:00.000000Z';
-    const states = STREAMS.filter((s) => s.cursorField).map((s) => ({
+    const states = STREAMS.filter((s) => s.cursor?.field).map((s) => ({
       type: 'STREAM',
-      stream: { stream_descriptor: { name: s.name }, stream_state: { [s.cursorField as string]: future } },
+      stream: { stream_descriptor: { name: s.name }, stream_state: { [s.cursor?.field as string]: future } },
     }));
-    const names = STREAMS.filter((s) => s.cursorField).map((s) => s.name);
+    const names = STREAMS.filter((s) => s.cursor?.field).map((s) => s.name);
     const out = await run([
       'read',
       '--config',

@@ -12,7 +12,7 @@ import { runCli, tempFile, type CliRun } from '../support/cli.ts';
 import { catalogFile, configFile, expectNoToken, forbidToken, keyOf, run } from '../support/connector.ts';
 import { useSimulator } from '../support/simulator.ts';
 
-const incremental = STREAMS.filter((s) => s.cursorField).map((s) => s.name);
+const incremental = STREAMS.filter((s) => s.cursor?.field).map((s) => s.name);
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -91,8 +91,8 @@ describe('Singer mode', () => {
       new Ajv({ strict: false, validateFormats: false }).compile(entry.schema);
       const top = entry.metadata.find((m: any) => m.breadcrumb.length === 0).metadata;
       expect(top['table-key-properties']).toEqual(spec.primaryKey.map((p) => p[0]));
-      expect(top['valid-replication-keys']).toEqual(spec.cursorField ? [spec.cursorField] : []);
-      if (!spec.cursorField) expect(top['forced-replication-method']).toBe('FULL_TABLE');
+      expect(top['valid-replication-keys']).toEqual(spec.cursor?.field ? [spec.cursor?.field] : []);
+      if (!spec.cursor?.field) expect(top['forced-replication-method']).toBe('FULL_TABLE');
       const fields = entry.metadata.filter((m: any) => m.breadcrumb[0] === 'properties').map((m: any) => m.breadcrumb[1]);
       expect(fields).toEqual(Object.keys(entry.schema.properties));
     }
@@ -107,7 +107,7 @@ describe('Singer mode', () => {
     for (const spec of STREAMS) {
       const schema = first.schemas.get(spec.name)!;
       expect(schema.key_properties).toEqual(spec.primaryKey.map((p) => p[0]));
-      expect(schema.bookmark_properties).toEqual(spec.cursorField ? [spec.cursorField] : []);
+      expect(schema.bookmark_properties).toEqual(spec.cursor?.field ? [spec.cursor?.field] : []);
       const keys = (first.records.get(spec.name) ?? []).map((r) => keyOf(spec.primaryKey, r));
       expect(new Set(keys).size, spec.name).toBe(keys.length);
     }
@@ -130,7 +130,7 @@ describe('Singer mode', () => {
     const last = first.states.at(-1)!;
     expect(Object.keys(last.bookmarks).sort()).toEqual(STREAMS.map((s) => s.name).sort());
     for (const name of incremental) {
-      const cursor = STREAMS.find((s) => s.name === name)!.cursorField!;
+      const cursor = STREAMS.find((s) => s.name === name)!.cursor!.field;
       expect(last.bookmarks[name][cursor], name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
     }
     // Each STATE holds the bookmarks of everything read so far: they only grow.

@@ -30,7 +30,7 @@ describe('sync: one run at a time per folder', () => {
   let sim: Simulator;
   beforeAll(async () => {
     // Slow enough (latency per request) that the first sync is still reading when the second starts.
-    sim = await startSimulator({ devices: 60, seed: 5, rateLimit: fast, keepLog: false, latencyMs: 40 });
+    sim = await startSimulator({ devices: 60, seed: 5, rateLimit: fast, keepLog: false, latencyMs: 150 });
   });
   afterAll(async () => {
     expectNoToken(sim.token);

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KandjiClient } from '../../core/http/client.ts';
-import { PERMISSIONS } from '../../simulator/routes.ts';
+import { PERMISSION_NAMES as PERMISSIONS } from '../../core/permissions.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.ts';
 import { STREAMS } from '../../streams/index.ts';
 import { REPO } from '../support/cli.ts';

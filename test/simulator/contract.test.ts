@@ -5,7 +5,8 @@
  * fix the simulator, or, when the reference documents the difference, add an allowance that cites it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LIBRARY_SIZES, PRISM_CATEGORIES } from '../../simulator/bodies.ts';
+import { LIBRARY_SIZES } from '../../simulator/bodies.ts';
+import { PRISM_CATEGORIES } from '../../simulator/prism.ts';
 import { ROUTES } from '../../simulator/routes.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { useSimulator } from '../support/simulator.ts';

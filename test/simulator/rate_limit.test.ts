@@ -106,4 +106,29 @@ describe('rate limits', () => {
       expect(header(unauthenticated, 'x-ratelimit-remaining-hour')).toBe('2');
     });
   });
+
+  describe('per hour, on the tenant’s clock', () => {
+    // A real hour: only moving the tenant's clock can refill it within the test.
+    const sim = useSimulator({ devices: 50, seed: 2, rateLimit: { perSecond: 100, perHour: 3 } });
+
+    it('gives a fresh hourly budget when the tenant’s clock moves a day, and none when it does not', async () => {
+      const statuses = async (n: number) => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i++) out.push((await get(sim(), '/api/v1/tags')).status);
+        return out;
+      };
+      expect(await statuses(4)).toEqual([200, 200, 200, 429]);
+      // Wall-clock time alone (a second) does not refill an hour.
+      await sleep(1000);
+      expect(await statuses(1)).toEqual([429]);
+      sim().advance(24);
+      const fresh = await get(sim(), '/api/v1/tags');
+      expect(fresh.status).toBe(200);
+      expect(header(fresh, 'x-ratelimit-remaining-hour')).toBe('2');
+      expect(await statuses(3)).toEqual([200, 200, 429]);
+      // An hour of the tenant's clock is enough too.
+      sim().advance(1);
+      expect(await statuses(1)).toEqual([200]);
+    });
+  });
 });

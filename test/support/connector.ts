@@ -31,7 +31,12 @@ export function configFile(sim: Simulator, overrides: Record<string, unknown> = 
     api_token: sim.token,
     request_timeout_seconds: 5,
     device_details_max_per_sync: 100_000,
+    device_history_max_per_sync: 100_000,
     request_budget_share: 1,
+    // Tests count exact records and requests between syncs; the lookback's re-reads and the weekly full re-reads of
+    // Prism are tested on their own (test/integration/late_data.test.ts) and pass their own values.
+    lookback_minutes: 0,
+    prism_full_read_every_days: 0,
     ...overrides,
   });
 }

@@ -30,18 +30,19 @@ describe('discover', () => {
     const incremental = catalog.streams
       .filter((s) => s.supported_sync_modes.includes('incremental'))
       .map((s) => `${s.name}:${s.default_cursor_field?.join('.')}`);
+    // Every Prism category is incremental on updated_at through Prism's filter; the others by what their API offers.
+    const prism = STREAMS.filter((s) => s.plan.kind === 'prism').map((s) => `${s.name}:updated_at`);
+    expect(prism.length).toBeGreaterThanOrEqual(15);
     expect(incremental.sort()).toEqual(
       [
-        'application_firewall:updated_at',
+        ...prism,
         'audit_events:occurred_at',
-        'device_apps:updated_at',
         'device_details:refreshed_at',
-        'device_information:updated_at',
-        'filevault:updated_at',
-        'gatekeeper_and_xprotect:updated_at',
-        'installed_profiles:updated_at',
-        'local_users:updated_at',
-        'startup_settings:updated_at',
+        'vulnerability_detections:latest_detection_date',
+        'device_activity:created_at',
+        'device_commands:date_requested',
+        'threats:detection_date',
+        'behavioral_detections:detection_date',
       ].sort(),
     );
   });

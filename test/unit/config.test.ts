@@ -319,6 +319,9 @@ describe('resolveConfig: the other fields', () => {
       requestTimeoutMs: 30_000,
       deviceDetailsMaxPerSync: 2000,
       deviceAppsSource: 'prism',
+      deviceHistoryMaxPerSync: 500,
+      lookbackMs: 900_000,
+      fullReadEveryDays: 7,
       warnings: [],
     });
   });

@@ -126,7 +126,7 @@ describe('Dockerfile', () => {
 
 describe('integration_tests/ (acceptance-test inputs)', () => {
   const read = (name: string) => JSON.parse(readFileSync(join(REPO, 'integration_tests', name), 'utf8'));
-  const incremental = STREAMS.filter((s) => s.cursorField);
+  const incremental = STREAMS.filter((s) => s.cursor?.field);
 
   it('the files are what integration_tests/generate.ts writes from the stream declarations', () => {
     const hint = 'run `node integration_tests/generate.ts` after changing a stream, key or cursor';
@@ -143,7 +143,7 @@ describe('integration_tests/ (acceptance-test inputs)', () => {
     const parsed = parseCatalog(catalog);
     expect(parsed.rejected).toEqual([]);
     expect(parsed.streams.map((s) => [s.spec.name, s.syncMode])).toEqual(
-      STREAMS.map((s) => [s.name, s.cursorField ? 'incremental' : 'full_refresh']),
+      STREAMS.map((s) => [s.name, s.cursor?.field ? 'incremental' : 'full_refresh']),
     );
     // Each entry carries the stream's key and cursor with their discovered schemas: what CAT reads cursor types from.
     const discovered = new Map(discoverCatalog().streams.map((s) => [s.name, s]));
@@ -161,7 +161,8 @@ describe('integration_tests/ (acceptance-test inputs)', () => {
     const states = read('abnormal_state.json');
     const parsed = parseState(states);
     expect([...parsed.keys()].sort()).toEqual(incremental.map((s) => s.name).sort());
-    for (const spec of incremental) expect(parsed.get(spec.name)).toEqual({ [spec.cursorField as string]: '2099-01-01T00:00:00.000000Z' });
+    for (const spec of incremental)
+      expect(parsed.get(spec.name)).toEqual({ [spec.cursor?.field as string]: '2099-01-01T00:00:00.000000Z' });
   });
 
   it('invalid_config.json is well-formed (so check answers FAILED with exit 0) but its token is not a real one', () => {

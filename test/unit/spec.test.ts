@@ -217,6 +217,8 @@ const RESOLVED_AS: Record<string, string[]> = {
   region: ['baseUrl'],
   api_token: ['token'],
   request_timeout_seconds: ['requestTimeoutMs'],
+  lookback_minutes: ['lookbackMs'],
+  prism_full_read_every_days: ['fullReadEveryDays'],
 };
 
 const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

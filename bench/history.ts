@@ -1,0 +1,285 @@
+/**
+ * `npm run bench:history`: what a year of daily syncs costs `transform`, and the disk it takes.
+ *
+ * A simulated tenant (10,000 devices by default) runs in this process with its rate limits lifted. Day 1 is a first
+ * full sync; then, day after day, the tenant's clock moves 24 h (`advance(24)`: about 5% of devices change, some
+ * enrol or leave) and an incremental sync runs from the previous day's state. Every sync is the connector's own
+ * `sync()` (source/sync.ts), in process, writing the default format (Parquet) into one data directory: the files
+ * `transform` reads are exactly what `source-kandji sync` writes. Days 1 and 2 also write JSONL, to measure what a
+ * first and a daily run cost in JSONL; those JSONL files are deleted once measured (their runs' Parquet files
+ * stay), so the data directory then holds what a Parquet user's would.
+ *
+ * At each checkpoint day D (default 30, 90, 365):
+ *
+ *   1. the night before: `transform` after day D-1's sync (not measured; it brings the database up to D-1);
+ *   2. day D's sync, then the measured nightly `transform`: the CLI as it ships (`node dist/source/cli.js
+ *      transform --data DIR --no-report`), a child process; its wall time, its peak RSS (getrusage, read at its
+ *      exit) and when its raw layer was loaded (the time its `raw:` line arrived);
+ *   3. the same data read whole (`transform --full-rebuild --db DIR/full.duckdb`, the cost every night before the
+ *      raw layer was kept), unless --no-full;
+ *   4. the database's size and the data directory's (Parquet files and manifests; the database apart).
+ *
+ *   npm run bench:history                                  # 10,000 devices, checkpoints 30, 90 and 365
+ *   npm run bench:history -- --devices 1000 --days 5,10    # a quick look
+ *
+ * Options: --devices N, --days D1,D2,… (the last is how many days are synced), --no-full, --seed N,
+ * --out DIR (default out/bench-history; emptied first). The report (markdown) goes to stdout and DIR/report.md.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../source/config.ts';
+import { sync } from '../source/sync.ts';
+import { startSimulator } from '../simulator/server.ts';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '10000' },
+    days: { type: 'string', default: '30,90,365' },
+    'no-full': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '42' },
+    out: { type: 'string', default: 'out/bench-history' },
+  },
+});
+const REPO = resolve(import.meta.dirname, '..');
+const CLI = join(REPO, 'dist', 'source', 'cli.js');
+const OUT = resolve(REPO, values.out as string);
+const DATA = join(OUT, 'data');
+const devices = Number(values.devices);
+const checkpoints = (values.days as string)
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
+const lastDay = checkpoints.at(-1) as number;
+/** Written at exit into the transform's process: its own peak RSS and CPU time (as bench/run.ts measures). */
+const USAGE = `data:text/javascript,${encodeURIComponent(`import { writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const u = process.resourceUsage();
+  writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({ maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 }));
+});`)}`;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 60_000).toFixed(1)} min`;
+
+say('building dist/ (npm run build)');
+const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+if (build.status !== 0) throw new Error(`npm run build exited ${build.status}`);
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(DATA, { recursive: true });
+
+/** Bytes under a path (files only), leaving out names that match `skip`. */
+function bytes(path: string, skip?: RegExp): number {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.size;
+  let total = 0;
+  for (const entry of readdirSync(path)) if (!skip?.test(entry)) total += bytes(join(path, entry), skip);
+  return total;
+}
+
+interface TransformRun {
+  wallS: number;
+  rawS: number;
+  cpuS: number;
+  maxRssMb: number;
+  stderr: string;
+}
+
+async function transform(args: string[]): Promise<TransformRun> {
+  const usageFile = join(OUT, 'transform.usage.json');
+  rmSync(usageFile, { force: true });
+  const t0 = performance.now();
+  let rawAt = Number.NaN;
+  const child = spawn(process.execPath, ['--import', USAGE, CLI, 'transform', '--data', DATA, '--no-report', ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, BENCH_USAGE_FILE: usageFile },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    if (Number.isNaN(rawAt) && / raw: \d+ runs: /.test(stderr)) rawAt = performance.now();
+  });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  const wallMs = performance.now() - t0;
+  if (code !== 0) throw new Error(`transform ${args.join(' ')} exited ${code}:\n${stderr}`);
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRssKb: number; cpuMs: number };
+  return { wallS: wallMs / 1000, rawS: (rawAt - t0) / 1000, cpuS: usage.cpuMs / 1000, maxRssMb: usage.maxRssKb / 1024, stderr };
+}
+
+const sim = await startSimulator({ devices, seed: Number(values.seed), keepLog: false, rateLimit: { perSecond: 1e9, perHour: 1e9 } });
+const config = resolveConfig({
+  api_url: sim.url,
+  api_token: sim.token,
+  device_details_max_per_sync: 100_000,
+  request_budget_share: 1,
+});
+
+interface Point {
+  day: number;
+  runs: number;
+  incremental: TransformRun;
+  full?: TransformRun;
+  dbBytes: number;
+  filesBytes: number;
+}
+const points: Point[] = [];
+const jsonl = { first: 0, daily: 0 };
+const parquet = { first: 0, daily: 0 };
+let syncSeconds = 0;
+let syncedDays = 0;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The report
+
+/** The report so far: written after every checkpoint, so a bench cut short still leaves its figures. */
+function writeReport(final: boolean): string {
+  const mb = (n: number) => (n / 1024 ** 2).toFixed(n < 100 * 1024 ** 2 ? 1 : 0);
+  const gb = (n: number) => (n / 1024 ** 3).toFixed(2);
+  const s1 = (n: number) => n.toFixed(1);
+  const table = (header: string[], rows: string[][]) =>
+    [
+      `| ${header.join(' | ')} |`,
+      `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n');
+  const cpus = os.cpus();
+  const year = (first: number, daily: number) => first + 364 * daily;
+  const base = points[0];
+  const lines = [
+    `Machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, Node ${process.version}; load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}.`,
+    `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}. Seed ${values.seed}. ${syncedDays} daily syncs took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
+    '',
+    `### transform after N daily syncs (${devices.toLocaleString('en-US')} devices)`,
+    '',
+    table(
+      [
+        'days',
+        'nightly transform s',
+        'of which raw load s',
+        'peak RSS MB',
+        'CPU s',
+        'full rebuild s',
+        'of which raw load s',
+        'full peak RSS MB',
+        'database MB',
+        'data files MB',
+        'nightly / at first point',
+      ],
+      points.map((p) => [
+        String(p.day),
+        s1(p.incremental.wallS),
+        s1(p.incremental.rawS),
+        mb(p.incremental.maxRssMb * 1024 ** 2),
+        s1(p.incremental.cpuS),
+        p.full ? s1(p.full.wallS) : '',
+        p.full ? s1(p.full.rawS) : '',
+        p.full ? mb(p.full.maxRssMb * 1024 ** 2) : '',
+        p.full ? s1(p.full.cpuS) : '',
+        mb(p.dbBytes),
+        mb(p.filesBytes),
+        base
+          ? `${(p.incremental.wallS / base.incremental.wallS).toFixed(2)}×, ${(p.incremental.cpuS / base.incremental.cpuS).toFixed(2)}×`
+          : '',
+      ]),
+    ),
+    '',
+    '### Disk per run and per year (files only; the database apart)',
+    '',
+    table(
+      ['format', 'first full sync MB', 'a daily sync MB', 'a year (first + 364 daily) GB'],
+      [
+        ['Parquet (default)', mb(parquet.first), mb(parquet.daily), gb(year(parquet.first, parquet.daily))],
+        ['JSONL', mb(jsonl.first), mb(jsonl.daily), gb(year(jsonl.first, jsonl.daily))],
+      ],
+    ),
+  ];
+  const last = points.at(-1);
+  if (last && base) {
+    lines.push(
+      '',
+      '### Targets',
+      '',
+      table(
+        ['target', 'measured', 'met'],
+        [
+          [
+            `transform after ${last.day} days ≤ 5 minutes`,
+            `${s1(last.incremental.wallS)} s`,
+            last.incremental.wallS <= 300 ? 'yes' : '**NOT MET**',
+          ],
+          [
+            `transform after ${last.day} days ≤ 4 GB peak RSS`,
+            `${mb(last.incremental.maxRssMb * 1024 ** 2)} MB`,
+            last.incremental.maxRssMb <= 4096 ? 'yes' : '**NOT MET**',
+          ],
+          [
+            `transform after ${last.day} days ≤ 3× its time after ${base.day}`,
+            `${(last.incremental.wallS / base.incremental.wallS).toFixed(2)}×`,
+            last.incremental.wallS <= 3 * base.incremental.wallS ? 'yes' : '**NOT MET**',
+          ],
+        ],
+      ),
+    );
+  }
+  if (!final) lines.push('', `(partial: the bench is still running; ${elapsed()} so far)`);
+  const report = `${lines.join('\n')}\n`;
+  writeFileSync(join(OUT, 'report.md'), report);
+  return report;
+}
+
+try {
+  for (let day = 1; day <= lastDay; day++) {
+    if (day > 1) sim.advance(24);
+    const format = day <= 2 ? 'both' : 'parquet';
+    const t0 = performance.now();
+    const { manifest } = await sync({ config, outDir: DATA, format });
+    syncSeconds += (performance.now() - t0) / 1000;
+    syncedDays = day;
+    if (manifest.status !== 'complete') throw new Error(`day ${day}: the sync ended ${manifest.status}`);
+    if (day <= 2) {
+      // What this run costs in each format; then its JSONL files go (its Parquet files and manifest stay).
+      const files = Object.values(manifest.streams).flatMap((s) => s.files);
+      const size = (ext: string) => files.filter((f) => f.endsWith(ext)).reduce((n, f) => n + statSync(join(DATA, f)).size, 0);
+      const which = day === 1 ? 'first' : 'daily';
+      jsonl[which] = size('.jsonl');
+      parquet[which] = size('.parquet');
+      for (const f of files) if (f.endsWith('.jsonl')) rmSync(join(DATA, f));
+    }
+    if (day % 10 === 0) say(`day ${day}/${lastDay} synced (${elapsed()})`);
+    if (checkpoints.includes(day + 1) && day + 1 > 1) {
+      say(`day ${day}: the night before a checkpoint: transform (not measured)`);
+      await transform([]);
+    }
+    if (!checkpoints.includes(day)) continue;
+    say(`day ${day}: measured transform (${elapsed()})`);
+    const incremental = await transform([]);
+    say(
+      `  incremental: ${incremental.wallS.toFixed(1)} s, raw loaded at ${incremental.rawS.toFixed(1)} s, ${incremental.maxRssMb.toFixed(0)} MB`,
+    );
+    let full: TransformRun | undefined;
+    if (!values['no-full']) {
+      full = await transform(['--full-rebuild', '--db', join(OUT, 'full.duckdb')]);
+      say(`  full rebuild: ${full.wallS.toFixed(1)} s, raw loaded at ${full.rawS.toFixed(1)} s, ${full.maxRssMb.toFixed(0)} MB`);
+      rmSync(join(OUT, 'full.duckdb'), { force: true });
+    }
+    points.push({
+      day,
+      runs: Number(/raw: (\d+) runs/.exec(incremental.stderr)?.[1] ?? 0),
+      incremental,
+      ...(full ? { full } : {}),
+      dbBytes: bytes(join(DATA, 'kandji.duckdb')),
+      filesBytes: bytes(DATA, /^kandji\.duckdb/),
+    });
+    writeReport(false);
+  }
+} finally {
+  await sim.close();
+}
+process.stdout.write(writeReport(true));
