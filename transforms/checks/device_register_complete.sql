@@ -7,4 +7,7 @@ where d.device_id not in (select r.device_id from marts.device_register as r)
 union all
 select 'ade_devices' as source, a.id
 from staging.stg_kandji__ade_devices as a
-where a.is_current and a.id not in (select r.ade_device_id from marts.device_register as r where r.ade_device_id is not null)
+where a.is_current and a.id not in (
+    select r.ade_device_id from marts.device_register as r
+    where r.ade_device_id is not null
+)
