@@ -9,7 +9,7 @@
  *   D4 2026-01-08  Chrome fails on m2 again
  *   D5 2026-01-09  a full read of detections: CVE-1 is gone (patched), CVE-2 (Critical) found on m2; 20 days left
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,5 +186,20 @@ describe('security and integration marts from a hand-written history', () => {
       `select strftime(snapshot_date, '%Y-%m-%d') as day, devices::integer as devices, max_devices::integer as max_devices, share_used from marts.license_usage order by day`,
     );
     expect(rows).toEqual(DAYS.map((d) => ({ day: d, devices: 2, max_devices: 10, share_used: 0.2 })));
+  });
+
+  it('the example queries of docs/marts.md run here, and the security ones answer', async () => {
+    const doc = readFileSync(new URL('../../docs/marts.md', import.meta.url), 'utf8');
+    const answers = new Map<string, unknown[]>();
+    for (const m of doc.matchAll(/```sql\n([\s\S]*?)```/g)) {
+      const sql = (m[1] as string).trim().replace(/;$/, '');
+      answers.set(sql, await query(db, sql));
+    }
+    const answer = (start: string) => [...answers].find(([sql]) => sql.startsWith(start))?.[1];
+    expect(answer('-- Open critical vulnerabilities')).toEqual([
+      { device_id: 'm2', cve_id: 'CVE-2', software: 'App', version: '1.0', first_seen_on: '2026-01-09', days_open: '0' },
+    ]);
+    expect(answer('-- ADE tokens to renew now.')).toEqual([{ token_id: 'T1', server_name: 'ABM', days_left: '20', expires_at: null }]);
+    expect(answer('-- Library items failing on the most devices today.')).toEqual([{ library_item_name: 'Chrome', devices: '1' }]);
   });
 });
