@@ -89,7 +89,7 @@ export interface Device {
   lostMode: boolean;
   assetTag: string;
   tags: string[];
-  /** Pre-2023 payloads lack `tags` and `lost_mode_status` (kandji-api.md §6.1). */
+  /** Pre-2023 payloads lack `tags` and `lost_mode_status` (docs/kandji-api.md §6.1). */
   legacyShape: boolean;
   /** Carries a key the connector's schema has never heard of (quirk 11). */
   extraField: boolean;
@@ -136,7 +136,7 @@ const CHANGE_MIX: readonly (readonly [ChangeKind, number])[] = [
   ['local_user', 4],
 ];
 
-/** Apple's own apps are not reported on iPhone and iPad (kandji-api.md §6.4). */
+/** Apple's own apps are not reported on iPhone and iPad (docs/kandji-api.md §6.4). */
 const MAC_APPS = APPS.flatMap((a, i) => (a.on === 'mac' || a.on === 'both' ? [i] : []));
 const IOS_APPS = APPS.flatMap((a, i) => ((a.on === 'ios' || a.on === 'both') && a.source !== 'Apple' ? [i] : []));
 const TV_APPS = APPS.flatMap((a, i) => (a.on === 'tv' ? [i] : []));

@@ -37,7 +37,7 @@ export const RUN_COLUMNS = {
 const ROW_COLUMN = '_row';
 
 /**
- * Key columns that may be null, by stream: an iPhone or iPad app has no install path (kandji-api.md §6.4), nor has
+ * Key columns that may be null, by stream: an iPhone or iPad app has no install path (docs/kandji-api.md §6.4), nor has
  * the vulnerable software of an iPhone or iPad detection. Every
  * other key column must be set; a row without it is no row of that key and is left out.
  */

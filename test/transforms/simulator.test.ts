@@ -16,7 +16,7 @@ import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { fleetSummary, formatFleetSummary, runTransform, type TransformResult } from '../../transforms/run.ts';
 import { runCli } from '../support/cli.ts';
 import { differences, query, syncSim } from './helpers.ts';
-import { defaultCatalog } from '../../source/sync.ts';
+import { defaultCatalog } from '../../source/catalog.ts';
 
 const ALL = ['raw', 'staging', 'intermediate', 'snapshots', 'marts'];
 const list = (ids: string[]) => ids.map((id) => `'${id}'`).join(', ');

@@ -57,7 +57,7 @@ enrolled as (
         d.platform,
         nullif(d.os_version, '') as os_version,
         -- The directory's id for the user, whichever id the device record carried (a 2022-era payload sends the
-        -- legacy numeric id; kandji-api.md §6.1).
+        -- legacy numeric id; docs/kandji-api.md §6.1).
         coalesce(by_id.user_id, by_legacy_id.user_id, nullif(d.user ->> 'id', '')) as user_id,
         d.user ->> 'email' as user_email,
         d.user ->> 'name' as user_name,
