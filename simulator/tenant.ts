@@ -50,7 +50,8 @@ export { DEFAULT_EPOCH } from './epoch.ts';
 import { DEFAULT_EPOCH } from './epoch.ts';
 
 /** What a change event touches; `device` touches every Prism category (name, blueprint and user columns). */
-export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper';
+/** `user` (reassignment: value is the user index, -1 unassigned) is never random: only scheduleChange() makes one. */
+export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper' | 'user';
 
 export interface DeviceChange {
   at: number;
@@ -297,6 +298,7 @@ export class Tenant {
         profile: baseChangedAt,
         local_user: baseChangedAt,
         gatekeeper: baseChangedAt,
+        user: baseChangedAt,
       },
       appChangedAt: new Map(),
     };
@@ -505,6 +507,18 @@ export class Tenant {
     return summary;
   }
 
+  /**
+   * A scripted change for tests that tell a story (the marts' acceptance test): applied to device `index` as of one
+   * millisecond before the tenant's clock, so the next sync sees it and an incremental read picks it up.
+   */
+  scheduleChange(index: number, kind: ChangeKind, value: number): void {
+    if (!this.exists(index)) throw new RangeError(`device ${index} is not enrolled`);
+    const list = this.changes.get(index) ?? [];
+    list.push({ at: this.now - 1, kind, value });
+    this.changes.set(index, list);
+    this.version++;
+  }
+
   /** When device `index` was deleted, if it was. */
   removedAt(index: number): number | undefined {
     return this.removed.get(index);
@@ -607,6 +621,8 @@ function pickChange(tenant: Tenant, d: Device, kind: ChangeKind, key: number): D
       return d.profiles.length ? { at: 0, kind, value: hash(s, 'profile-new', d.index, key) % PROFILE_NAMES.length } : undefined;
     case 'local_user':
       return isMac ? { at: 0, kind, value: d.localUsers < 4 ? d.localUsers + 1 : d.localUsers - 1 } : undefined;
+    case 'user':
+      return undefined;
   }
 }
 
@@ -646,6 +662,9 @@ export function applyChange(_tenant: Tenant, d: Device, c: DeviceChange): void {
       break;
     case 'local_user':
       d.localUsers = c.value;
+      break;
+    case 'user':
+      d.user = c.value;
       break;
   }
   d.changedAt[c.kind] = Math.max(d.changedAt[c.kind], c.at);
