@@ -1,7 +1,7 @@
 /**
  * Which tenant a state belongs to. Every stream's state blob carries the API host it was read from (`api_host`) and,
  * when the configuration names one, the tenant's label (`tenant`), beside the stream's own cursor keys: the Airbyte
- * state stays a plain per-stream STATE (airbyte-protocol.md §1.5), and an orchestrator that stores any one stream's
+ * state stays a plain per-stream STATE (docs/airbyte-protocol.md §1.5), and an orchestrator that stores any one stream's
  * state also stores where it came from. A state read from another host is refused before any request: its cursors
  * would make the incremental streams read nothing and call that complete. States written before these keys
  * existed carry no owner and are taken as they are.
