@@ -1,10 +1,10 @@
 /**
  * `device_parameters`: each Mac's blueprint parameters and their status (`GET /devices/{id}/parameters`,
- * kandji-api.md §6.5, macOS only), read for Macs whose posture changed since the last sync. The status is kept as it
+ * docs/kandji-api.md §6.5, macOS only), read for Macs whose posture changed since the last sync. The status is kept as it
  * comes and normalised beside it like library_item_statuses: WARNING is a muted alert, REMEDIATED a pass.
  * Key: device_id, item_id.
  */
-import { record, string, timestamp, type Static } from './schema.ts';
+import { record, string, timestamp } from './schema.ts';
 
 export const device_parameters = record({
   device_id: string(),
@@ -16,5 +16,3 @@ export const device_parameters = record({
   status_normalized: string('pass | fail | pending | not_applicable | muted'),
   refreshed_at: timestamp("When the connector read it (the server's clock at the start of the sync)"),
 });
-
-export type DeviceParameter = Static<typeof device_parameters>;

@@ -1,8 +1,8 @@
 /**
- * `vulnerabilities`: one row per CVE detected in the fleet (kandji-api.md §6.11, the Vulnerability Management add-on),
+ * `vulnerabilities`: one row per CVE detected in the fleet (docs/kandji-api.md §6.11, the Vulnerability Management add-on),
  * with how many devices and which software have it. Read in full every sync (at most 50 a page). Key: cve_id.
  */
-import { array, integer, number, record, string, timestamp, type Static } from './schema.ts';
+import { array, integer, number, record, string, timestamp } from './schema.ts';
 
 export const vulnerabilities = record({
   cve_id: string(),
@@ -16,5 +16,3 @@ export const vulnerabilities = record({
   software: array(string()),
   status: string(),
 });
-
-export type Vulnerability = Static<typeof vulnerabilities>;

@@ -1,5 +1,5 @@
 /**
- * API bodies built from the tenant's state, field by field as kandji-api.md §6 documents them, quirks included:
+ * API bodies built from the tenant's state, field by field as docs/kandji-api.md §6 documents them, quirks included:
  * `user: ""` when unassigned, `"True"`/`"False"` strings in /details, sizes as strings, ten timestamp formats, legacy
  * payloads missing keys, and the odd unknown key.
  */
@@ -58,7 +58,7 @@ export function deviceRecord(t: Tenant, d: Device): Json {
     delete record.tags;
   }
   // With Windows/Android management on, the list is polymorphic: every record carries their keys, blank where they
-  // do not apply (kandji-api.md §6.1, [GO]).
+  // do not apply (docs/kandji-api.md §6.1, [GO]).
   if (t.windowsAndAndroid) {
     record.api_level = d.platform === 'Android' ? '34' : '';
     record.security_patch_level = d.platform === 'Android' ? '2026-01-05' : '';
@@ -103,7 +103,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
     os_version: release.version,
     supplemental_build_version: release.build,
     supplemental_os_version_extra: '',
-    // iPhone, iPad and Apple TV report none of these four: the examples carry "" (kandji-api.md §6.3, [PM]).
+    // iPhone, iPad and Apple TV report none of these four: the examples carry "" (docs/kandji-api.md §6.3, [PM]).
     system_version: isMac ? `${release.version} (${release.build})` : '',
     boot_volume: isMac ? 'Macintosh HD' : '',
     time_since_boot: isMac ? timeAgo(between(s, 1, 40 * 24, 'boot', d.index) * HOUR) : '',

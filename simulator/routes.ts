@@ -1,6 +1,6 @@
 /**
  * The simulated API's endpoints: one row per route, with the permission a token needs for it and a handler that
- * builds the real body shape and pagination style (kandji-api.md §4, §6).
+ * builds the real body shape and pagination style (docs/kandji-api.md §4, §6).
  */
 import { auditPage, type AuditPosition } from './audit.ts';
 import {
@@ -73,7 +73,7 @@ const UUID = '([0-9a-fA-F-]{36})';
 const ANY = '([^/]+)';
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Error bodies: the several shapes the real API uses (kandji-api.md §3)
+// Error bodies: the several shapes the real API uses (docs/kandji-api.md §3)
 
 export const notFoundDetail: Reply = { status: 404, body: { detail: 'Not found.' } };
 export const notFoundHtml: Reply = {
@@ -214,7 +214,7 @@ function deviceFilters(url: URL): DeviceFilter[] {
 
 function listDevices(ctx: RouteContext): Reply {
   const { tenant, url } = ctx;
-  // `limit` is capped at 300, silently, and is 300 when absent (kandji-api.md §6.1, quirk 3).
+  // `limit` is capped at 300, silently, and is 300 when absent (docs/kandji-api.md §6.1, quirk 3).
   const limit = intParam(url, 'limit', 300);
   if (isReply(limit)) return limit;
   const offset = intParam(url, 'offset', 0);
@@ -224,7 +224,7 @@ function listDevices(ctx: RouteContext): Reply {
   const ordering = (url.searchParams.get('ordering') ?? '').split(',').filter((f) => ORDERING_KEYS[f.replace(/^-/, '')]);
   let order = liveOrder(ctx);
   if (ordering[0] === 'device_id' || ordering[0] === '-device_id') {
-    // The order the reference's sync mapping asks for (kandji-api.md §8): Prism's id order, already kept, no records built.
+    // The order the reference's sync mapping asks for (docs/kandji-api.md §8): Prism's id order, already kept, no records built.
     order = ordering[0] === 'device_id' ? byId(ctx) : ctx.memo('byId-desc', () => byId(ctx).slice().reverse());
   } else if (ordering.length > 0) {
     const field = (ordering[0] as string).replace(/^-/, '');
@@ -552,7 +552,7 @@ function getLibraryItem(kind: LibraryKind) {
       const item = libraryItem(ctx.tenant, kind, i);
       if (item.id === ctx.params[0]) return { status: 200, body: item };
     }
-    // Library items answer an unknown id with Django's HTML page (kandji-api.md §3).
+    // Library items answer an unknown id with Django's HTML page (docs/kandji-api.md §3).
     return notFoundHtml;
   };
 }
@@ -782,7 +782,7 @@ function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
   });
 }
 
-/** `/prism/{category}`: rows under `data`, cursor paging, `offset` rejected (kandji-api.md §6.10, quirk 5). */
+/** `/prism/{category}`: rows under `data`, cursor paging, `offset` rejected (docs/kandji-api.md §6.10, quirk 5). */
 function listPrism(ctx: RouteContext): Reply {
   const { url, tenant } = ctx;
   const scope = prismScope(ctx, ctx.params[0] as string);

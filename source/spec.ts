@@ -3,7 +3,7 @@
  * and `spec.json` holds (scripts/generate_spec.ts), the defaults, and which fields are secret all come from
  * `configSchema` below. source/config.ts validates a user's file against it and resolves it for the connector.
  *
- * The schema keeps to what Airbyte's spec checks allow (airbyte-protocol.md §2.1): no `$ref`, no
+ * The schema keeps to what Airbyte's spec checks allow (docs/airbyte-protocol.md §2.1): no `$ref`, no
  * anyOf/allOf/not/patternProperties, `additionalProperties: true`, unique `order`. "api_url or subdomain" is a
  * choice between two fields that a schema could only say with anyOf, so source/config.ts enforces it.
  */
@@ -188,7 +188,7 @@ export const SECRET_FIELDS: readonly string[] = Object.entries(configSchema.prop
   .filter(([, schema]) => (schema as { airbyte_secret?: unknown }).airbyte_secret === true)
   .map(([name]) => name);
 
-/** The payload of the SPEC message (airbyte-protocol.md §1.7), as `spec` prints it and `spec.json` holds it. */
+/** The payload of the SPEC message (docs/airbyte-protocol.md §1.7), as `spec` prints it and `spec.json` holds it. */
 export interface ConnectorSpecification {
   documentationUrl: string;
   connectionSpecification: Record<string, unknown>;
@@ -202,5 +202,5 @@ export const connectorSpecification: ConnectorSpecification = {
   documentationUrl: 'https://github.com/source-kandji/source-kandji#readme',
   connectionSpecification: { $schema, title, ...schemaBody },
   // protocol_version is left out, as the reference CDK does: it defaults to 0.2.0 and nothing requires more
-  // (airbyte-protocol.md §1.1).
+  // (docs/airbyte-protocol.md §1.1).
 };

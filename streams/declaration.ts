@@ -40,9 +40,9 @@ export type ReadPlan =
    * (a device's platform), for per-device endpoints that serve only some kinds.
    */
   | { kind: 'list'; requests: ListRequest[]; children?: { id: string; changedAt: string; kind?: string } }
-  /** A Prism category, incremental on the cursor through Prism's `filter` (kandji-api.md §6.10). */
+  /** A Prism category, incremental on the cursor through Prism's `filter` (docs/kandji-api.md §6.10). */
   | { kind: 'prism'; category: string }
-  /** The audit log, incremental on the cursor via `start_date` + `sort_by` (kandji-api.md §6.9). */
+  /** The audit log, incremental on the cursor via `start_date` + `sort_by` (docs/kandji-api.md §6.9). */
   | { kind: 'audit' }
   /**
    * Calls per row of the `parent` stream (a device). Without `changedBy` every device is read every sync (full

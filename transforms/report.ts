@@ -26,7 +26,7 @@ export interface ReportOptions {
 }
 
 /** A chart as the page draws it: labels on the x axis, one series per dataset. */
-export interface ChartSpec {
+export interface ReportChart {
   id: string;
   title: string;
   /** What the chart shows, in words a reader of the page needs (no file or table names). */
@@ -76,7 +76,7 @@ export interface ReportData {
   assignmentChanges: { device: string; user: string; previousUser: string; since: string }[];
   /** The apps with the most devices behind the newest version seen in the tenant (at most 10). */
   outdatedApps: { app: string; newestVersion: string; devicesBehind: number; devices: number }[];
-  charts: ChartSpec[];
+  charts: ReportChart[];
 }
 
 /** A label and its number of devices. */
@@ -155,7 +155,7 @@ function pivot(
   series: string,
   value: string,
   color: (l: string) => string,
-): Pick<ChartSpec, 'labels' | 'datasets'> {
+): Pick<ReportChart, 'labels' | 'datasets'> {
   const names = [...new Set(rows.map((r) => String(r[series])))];
   const at = new Map(rows.map((r) => [`${r.day}\u0000${r[series]}`, r[value]]));
   return {
@@ -177,7 +177,7 @@ function columns(
   axis: string[],
   series: Record<string, string>,
   color: (l: string) => string,
-): Pick<ChartSpec, 'labels' | 'datasets'> {
+): Pick<ReportChart, 'labels' | 'datasets'> {
   const byDay = new Map(rows.map((r) => [String(r.day), r]));
   return {
     labels: axis,
@@ -362,7 +362,7 @@ export async function reportData(
       where snapshot_date = (select max(snapshot_date) from marts.department) and devices > 0
       order by devices desc, department`);
 
-    const charts: ChartSpec[] = [
+    const charts: ReportChart[] = [
       {
         id: 'health-status',
         title: 'Fleet health by day',
@@ -686,13 +686,13 @@ ${RULES}
 (function () {
   var data = JSON.parse(document.getElementById('report-data').textContent);
   window.kandjiCharts = {};
-  data.charts.forEach(function (spec) {
-    var percent = !!spec.percent;
-    window.kandjiCharts[spec.id] = new Chart(document.getElementById(spec.id), {
-      type: spec.type,
+  data.charts.forEach(function (chart) {
+    var percent = !!chart.percent;
+    window.kandjiCharts[chart.id] = new Chart(document.getElementById(chart.id), {
+      type: chart.type,
       data: {
-        labels: spec.labels,
-        datasets: spec.datasets.map(function (d) {
+        labels: chart.labels,
+        datasets: chart.datasets.map(function (d) {
           // No line is drawn across a day without data: a gap stays a gap.
           return { label: d.label, data: d.data, borderColor: d.color, backgroundColor: d.color, tension: 0.2, spanGaps: false };
         })
@@ -702,9 +702,9 @@ ${RULES}
         maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: { stacked: !!spec.stacked },
+          x: { stacked: !!chart.stacked },
           y: {
-            stacked: !!spec.stacked,
+            stacked: !!chart.stacked,
             beginAtZero: true,
             max: percent ? 1 : undefined,
             ticks: { callback: function (v) { return percent ? Math.round(v * 100) + '%' : v; } }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftedRecord } from '../../simulator/drift.ts';
 import { identityOf } from '../../simulator/drift.ts';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { STREAMS } from '../../streams/index.ts';
+import { STREAMS, streamByName } from '../../streams/index.ts';
 import { catalogFile, configFile, expectNoToken, keyOf, run, type ReadOutput } from '../support/connector.ts';
 
 const SEED = 909;
@@ -17,11 +17,19 @@ const limits = { perSecond: 100_000, perHour: 10_000_000 };
 
 /** The request paths a stream's records come from. */
 function pathMatches(stream: string, path: string, record: Record<string, unknown>): boolean {
-  const spec = STREAMS.find((s) => s.name === stream);
-  if (stream === 'device_details') return path === `/api/v1/devices/${String(record.device_id)}/details`;
-  if (stream === 'library_items') return path.startsWith('/api/v1/library/');
-  if (spec?.plan.kind === 'prism') return path === `/api/v1/prism/${spec.plan.category}`;
-  return path === `/api/v1/${stream === 'audit_events' ? 'audit/events' : stream}`;
+  const plan = streamByName(stream)?.plan;
+  switch (plan?.kind) {
+    case 'list':
+      return plan.requests.some((r) => path === `/api/v1${r.path}`);
+    case 'prism':
+      return path === `/api/v1/prism/${plan.category}`;
+    case 'per-device':
+      return path === `/api/v1${plan.path(String(record.device_id))}`;
+    case 'audit':
+      return path === '/api/v1/audit/events';
+    default:
+      return false;
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -108,9 +116,9 @@ describe('data drift: 5% of records mutated', () => {
     const nulled = new Set<string>();
     for (const m of drifted.messages) {
       if (m.type !== 'RECORD') continue;
-      const spec = STREAMS.find((x) => x.name === m.record.stream);
+      const declaration = STREAMS.find((x) => x.name === m.record.stream);
       for (const c of m.record.meta?.changes ?? [])
-        nulled.add(`${m.record.stream} ${keyOf(spec?.primaryKey ?? [], m.record.data)} ${c.field}`);
+        nulled.add(`${m.record.stream} ${keyOf(declaration?.primaryKey ?? [], m.record.data)} ${c.field}`);
     }
     let checked = 0;
     for (const s of STREAMS) {

@@ -3,7 +3,7 @@
  * run by kind, and a check that the token never appears in anything a run printed.
  */
 import { expect } from 'vitest';
-import { discoverCatalog } from '../../source/catalog.ts';
+import { configuredCatalogJson, discoverCatalog } from '../../source/catalog.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { runCli, tempFile, type CliRun } from './cli.ts';
 import { validateMessage } from './protocol.ts';
@@ -43,14 +43,7 @@ export function configFile(sim: Simulator, overrides: Record<string, unknown> = 
 
 /** A configured catalog: every stream (or `names`), incremental where the stream supports it unless `mode` says full. */
 export function catalogFile(mode: 'incremental' | 'full_refresh' = 'incremental', names?: string[]): string {
-  const streams = discoverCatalog()
-    .streams.filter((s) => !names || names.includes(s.name))
-    .map((stream) => ({
-      stream,
-      sync_mode: mode === 'incremental' && stream.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
-      destination_sync_mode: 'append',
-    }));
-  return tempFile('catalog.json', { streams });
+  return tempFile('catalog.json', configuredCatalogJson(mode, names));
 }
 
 export interface ReadOutput extends CliRun {
