@@ -131,7 +131,8 @@ describe('resuming and faults', () => {
         expect(missing, `${s.name} after resuming at message ${at}`).toEqual([]);
       }
     }
-  });
+    // Six reads of every stream, the per-device ones included: about a minute on a quiet machine.
+  }, 180_000);
 
   it('reads the same records with 5% of requests failing as without', async () => {
     const faulty = await startSimulator({
