@@ -121,8 +121,8 @@ export const configSchema = Type.Object(
       Type.Integer({
         title: 'Device histories per sync',
         description:
-          'At most this many devices per sync whose history device_activity and device_commands each read (one ' +
-          'request or more per device, paged), from 0 to 100,000; 0 reads none. Devices that checked in since the ' +
+          'At most this many devices per sync for each of device_activity, device_commands and device_parameters ' +
+          '(one request or more per device), from 0 to 100,000; 0 reads none. The devices that changed since the ' +
           'last sync are read in rolling slices, so a first read of a large fleet is spread over several syncs. ' +
           'Default: 500.',
         default: 500,

@@ -97,6 +97,26 @@ export function afterCursor(options: { first: Query; style: string }): Paginator
   };
 }
 
+/**
+ * `{total, page?, size, results}` paged by `page` numbers with no link to the next one
+ * (`/vulnerability-management/vulnerabilities`, docs/kandji-api.md §6.11): the next page is asked for while the pages so
+ * far hold fewer rows than `total`, and never past a short or empty page.
+ */
+export function pageNumber(options: { size: number; style: string }): Paginator {
+  return {
+    style: options.style,
+    first: () => ({ page: 1, size: options.size }),
+    read(body, query) {
+      const page = expectObject(body, options.style, 'results');
+      const rows = page.results as unknown[];
+      const current = Number(query.page ?? 1);
+      const total = typeof page.total === 'number' ? page.total : undefined;
+      const more = rows.length >= options.size && (total === undefined || current * options.size < total);
+      return { rows, next: more ? { query: { ...query, page: current + 1 } } : undefined };
+    },
+  };
+}
+
 /** An unpaginated object (`/settings/licensing`): the whole body is the one row. */
 export function wholeObject(): Paginator {
   return { style: 'single object', first: () => ({}), read: (body) => ({ rows: [body], next: undefined }) };

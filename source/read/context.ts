@@ -28,6 +28,8 @@ export interface FleetDevice {
   id: string;
   /** ms since epoch, or undefined when the API sent none. */
   lastCheckIn: number | undefined;
+  /** The parent row's kind (a device's platform), when the parent declares one. */
+  kind?: string | undefined;
 }
 
 export interface PrismChanges {
@@ -152,8 +154,13 @@ export class ReadContext {
 }
 
 /** A parent row as the per-device streams need it: its id and when it last changed. */
-export function childOf(children: { id: string; changedAt: string }, row: Record<string, unknown>): FleetDevice {
-  return { id: String(row[children.id]), lastCheckIn: epochMs(row[children.changedAt]) };
+export function childOf(children: { id: string; changedAt: string; kind?: string }, row: Record<string, unknown>): FleetDevice {
+  const kind = children.kind === undefined ? undefined : row[children.kind];
+  return {
+    id: String(row[children.id]),
+    lastCheckIn: epochMs(row[children.changedAt]),
+    ...(kind === undefined ? {} : { kind: String(kind) }),
+  };
 }
 
 /** A timestamp in any of the API's spellings, in ms; undefined for "" and for what cannot be read. */

@@ -7,6 +7,7 @@ import type { Cursor, ListRequest, ReadPlan, StreamDeclaration } from '../../str
 import { ConfigError, ConnectorError } from '../../core/errors.ts';
 import {
   FULL_REFRESH_DONE,
+  isoMicros,
   pullBackAudit,
   readAuditBookmark,
   readPrismBookmark,
@@ -63,7 +64,11 @@ function cursorField(declaration: StreamDeclaration): string {
  * the bookmark moving to the sync's anchor at the end; every `prism_full_read_every_days` the list is read whole, so
  * rows that are gone (a patched vulnerability) show by their absence.
  */
-async function readList(requests: ListRequest[], children: { id: string; changedAt: string } | undefined, input: ReaderInput) {
+async function readList(
+  requests: ListRequest[],
+  children: { id: string; changedAt: string; kind?: string } | undefined,
+  input: ReaderInput,
+) {
   const { ctx, run, syncMode } = input;
   const cursor = run.declaration.cursor;
   if (syncMode === 'incremental' && cursor && (cursor.filter === 'json' || cursor.filter === 'client'))
@@ -249,7 +254,9 @@ function refuseFutureStart(startDate: number | undefined, anchor: number): void 
  * device deleted between the list and its call (404) is skipped with a warning.
  */
 async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
-  const fleet = await ctx.fleet(plan.parent, run.declaration.name);
+  const parentRows = await ctx.fleet(plan.parent, run.declaration.name);
+  // Only the parent rows of the kinds the endpoint serves (device_parameters: Macs).
+  const fleet = plan.only ? parentRows.filter((d) => d.kind !== undefined && plan.only?.includes(d.kind)) : parentRows;
   const ids = fleet.map((d) => d.id);
   const anchor = ctx.anchor();
   const meta = {
@@ -274,6 +281,8 @@ async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }:
   );
   const { targets } = selection;
   const clientFilter = run.declaration.cursor?.filter === 'client' ? run.declaration.cursor.field : undefined;
+  // A `refresh` cursor is the time the connector read the row: the sync's anchor, on every row.
+  const stamp = run.declaration.cursor?.filter === 'refresh' ? { [run.declaration.cursor.field]: isoMicros(anchor) } : undefined;
   const lookback = ctx.config.lookbackMs;
 
   const stateAfter = (done: number) =>
@@ -288,10 +297,11 @@ async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }:
       return rows.filter((r) => (epochMs((r as Record<string, unknown>)[clientFilter]) ?? Number.POSITIVE_INFINITY) >= floor);
     };
     if (!plan.paginator) {
-      await run.emitAll(keep(plan.rows(await ctx.client.get(plan.path(id), {}, meta), id)));
+      await run.emitAll(keep(plan.rows(await ctx.client.get(plan.path(id), {}, meta), id)), stamp);
       return;
     }
-    for await (const page of pages(ctx.client, plan.path(id), plan.paginator(), meta)) await run.emitAll(keep(plan.rows(page.rows, id)));
+    for await (const page of pages(ctx.client, plan.path(id), plan.paginator(), meta))
+      await run.emitAll(keep(plan.rows(page.rows, id)), stamp);
   };
 
   let next = 0;

@@ -68,13 +68,7 @@ function sync(
   });
 }
 
-/**
- * Provenance columns: which sync run read a row, and that run's clock. A crashed and resumed history reads the same
- * facts through other runs than one clean sync, so these differ by design; every other column must be equal.
- */
-const PROVENANCE = new Set(['run_id', 'collected_at', 'record_synced_at']);
-
-/** Every mart's rows, sorted, as JSON, without the provenance columns. */
+/** Every mart's rows, sorted, as JSON. */
 async function marts(dbPath: string): Promise<Record<string, string[]>> {
   const db = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
   const connection = await db.connect();
@@ -85,9 +79,9 @@ async function marts(dbPath: string): Promise<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
     for (const { table_name } of tables) {
       const rows = (await connection.runAndReadAll(`select * from marts."${String(table_name)}"`)).getRowObjectsJson();
-      out[String(table_name)] = rows
-        .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([column]) => !PROVENANCE.has(column)))))
-        .sort();
+      // run_id (provenance: which sync read the evidence) names that sync's wall-clock start, so two folders never
+      // share it; every other column must be equal.
+      out[String(table_name)] = rows.map(({ run_id: _, ...r }) => JSON.stringify(r)).sort();
     }
     return out;
   } finally {

@@ -43,6 +43,7 @@ describe('discover', () => {
         'device_commands:date_requested',
         'threats:detection_date',
         'behavioral_detections:detection_date',
+        'device_parameters:refreshed_at',
       ].sort(),
     );
   });
