@@ -72,6 +72,13 @@ const HISTORY: FixtureRun[] = [
   day(3, {}),
   day(4, {
     vulnerability_detections: { fullRead: true, rows: [detection('m2', 'CVE-2', 'Critical', DAYS[4] as string)] },
+    // CVE-2 is in CISA's Known Exploited Vulnerabilities; CVE-1 is not.
+    vulnerabilities: {
+      rows: [
+        { cve_id: 'CVE-1', severity: 'High', kev_score: 0 },
+        { cve_id: 'CVE-2', severity: 'Critical', kev_score: 1 },
+      ],
+    },
     ade_tokens: { mode: 'full_refresh', rows: [token(20)] },
   }),
 ];
@@ -90,7 +97,7 @@ describe('security and integration marts from a hand-written history', () => {
   it('vulnerability_lifecycle: first and last seen, remediated when a full read no longer has it, days open', async () => {
     const rows = await query(
       db,
-      `select device_id, cve_id, severity, strftime(first_seen_on, '%Y-%m-%d') as first_seen, strftime(last_seen_on, '%Y-%m-%d') as last_seen,
+      `select device_id, cve_id, severity, is_kev, strftime(first_seen_on, '%Y-%m-%d') as first_seen, strftime(last_seen_on, '%Y-%m-%d') as last_seen,
               strftime(remediated_on, '%Y-%m-%d') as remediated, is_open, days_open::integer as days_open
        from marts.vulnerability_lifecycle order by device_id`,
     );
@@ -99,6 +106,7 @@ describe('security and integration marts from a hand-written history', () => {
         device_id: 'm1',
         cve_id: 'CVE-1',
         severity: 'High',
+        is_kev: false,
         first_seen: '2026-01-06',
         last_seen: '2026-01-08',
         remediated: '2026-01-09',
@@ -109,6 +117,7 @@ describe('security and integration marts from a hand-written history', () => {
         device_id: 'm2',
         cve_id: 'CVE-2',
         severity: 'Critical',
+        is_kev: true,
         first_seen: '2026-01-09',
         last_seen: '2026-01-09',
         remediated: null,
