@@ -168,9 +168,10 @@ function writeReport(final: boolean): string {
         'full rebuild s',
         'of which raw load s',
         'full peak RSS MB',
+        'full CPU s',
         'database MB',
         'data files MB',
-        'nightly / at first point',
+        'nightly / at first point (wall, CPU)',
       ],
       points.map((p) => [
         String(p.day),

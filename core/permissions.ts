@@ -33,7 +33,7 @@ export const PERMISSIONS = {
   'Device commands': { probe: perDevice('GET /devices/{id}/commands', 'commands') },
   'Device parameters': { probe: perDevice('GET /devices/{id}/parameters', 'parameters') },
   'Device library items': { probe: perDevice('GET /devices/{id}/library-items', 'library-items') },
-  // Never probed nor read: reading a secret is itself an audit event (kandji-api.md §6.5).
+  // Never probed nor read: reading a secret is itself an audit event (docs/kandji-api.md §6.5).
   'Device secrets': {},
   Prism: { probe: { endpoint: 'GET /prism/device_information', path: () => '/prism/device_information', query: { limit: 1 } } },
   Blueprints: { probe: { endpoint: 'GET /blueprints', path: () => '/blueprints', query: { limit: 1 } } },

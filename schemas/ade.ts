@@ -1,9 +1,9 @@
 /**
- * Automated Device Enrollment (kandji-api.md §6.11). `ade_tokens`: the tenant's Apple Business Manager server tokens,
+ * Automated Device Enrollment (docs/kandji-api.md §6.11). `ade_tokens`: the tenant's Apple Business Manager server tokens,
  * with their expiry (`days_left`) and health (`status`). `ade_devices`: every device assigned to the tenant in ABM;
  * `mdm_device` is null for a device bought but not yet enrolled. Keys: id.
  */
-import { boolean, integer, object, record, string, timestamp, type Static } from './schema.ts';
+import { boolean, integer, object, record, string, timestamp } from './schema.ts';
 
 export const ade_tokens = record({
   id: string(),
@@ -57,5 +57,3 @@ export const ade_devices = record({
     'Null for a device bought but not yet enrolled',
   ),
 });
-
-export type AdeDevice = Static<typeof ade_devices>;

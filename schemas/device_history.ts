@@ -1,10 +1,10 @@
 /**
- * A device's MDM history (kandji-api.md §6.5): `device_activity` from `GET /devices/{id}/activity` (what happened:
+ * A device's MDM history (docs/kandji-api.md §6.5): `device_activity` from `GET /devices/{id}/activity` (what happened:
  * enrolment, commands completed or failed, renames) and `device_commands` from `GET /devices/{id}/commands` (each MDM
  * command, its status and times). Both are paged per device and read only for devices that checked in since the
  * stream's bookmark. Keys: device_id and the row's id (activity) or uuid (commands).
  */
-import { boolean, integer, json, object, record, string, timestamp, type Static } from './schema.ts';
+import { boolean, integer, json, object, record, string, timestamp } from './schema.ts';
 
 export const device_activity = record({
   device_id: string(),
@@ -34,5 +34,3 @@ export const device_commands = record({
   user: json(),
   priority: integer(),
 });
-
-export type DeviceActivity = Static<typeof device_activity>;

@@ -1,9 +1,9 @@
 /**
  * `library_item_statuses`: every library item's status on every device in its scope, from
- * `GET /library/library-items/{id}/status` (kandji-api.md §6.7). The API's status is kept as it comes (`status`), and
+ * `GET /library/library-items/{id}/status` (docs/kandji-api.md §6.7). The API's status is kept as it comes (`status`), and
  * beside it `status_normalized`, one vocabulary across item types. Key: library_item_id, device_id.
  */
-import { json, object, record, string, timestamp, integer, type Static } from './schema.ts';
+import { json, object, record, string, timestamp, integer } from './schema.ts';
 
 export const library_item_statuses = record({
   library_item_id: string('The library item (library_items.id)'),
@@ -24,5 +24,3 @@ export const library_item_statuses = record({
   computer: object({ id: string(), name: string() }),
   edr_status: json('EDR items: status, malware and PUP posture, scan times'),
 });
-
-export type LibraryItemStatus = Static<typeof library_item_statuses>;

@@ -1,8 +1,8 @@
 /**
- * `licensing`: the tenant's licence counts and limits, one row per sync (`GET /settings/licensing`, kandji-api.md
+ * `licensing`: the tenant's licence counts and limits, one row per sync (`GET /settings/licensing`, docs/kandji-api.md
  * §6.11). Its key is the constant `id` "licensing": the latest row is the current licence.
  */
-import { boolean, integer, object, record, string, type Static } from './schema.ts';
+import { boolean, integer, object, record, string } from './schema.ts';
 
 export const licensing = record({
   id: string('Always "licensing": one row per sync'),
@@ -20,5 +20,3 @@ export const licensing = record({
   }),
   tenantOverLicenseLimit: boolean(),
 });
-
-export type Licensing = Static<typeof licensing>;

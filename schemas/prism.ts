@@ -1,8 +1,8 @@
 /**
- * The Prism streams: fleet-wide inventory from `GET /prism/{category}` (kandji-api.md §6.10). Every row carries the
+ * The Prism streams: fleet-wide inventory from `GET /prism/{category}` (docs/kandji-api.md §6.10). Every row carries the
  * same device columns; each category adds its own. `updated_at` is the change marker the incremental syncs filter on.
  */
-import { array, boolean, integer, json, number, object, record, string, timestamp, type Static } from './schema.ts';
+import { array, boolean, integer, json, number, object, record, string, timestamp } from './schema.ts';
 
 export const prismCommon = {
   device_id: string(),
@@ -140,7 +140,7 @@ export const local_users = record({
   home_folder_secure: boolean(),
 });
 
-/** System extensions per Mac (kandji-api.md §6.10): one row per extension. */
+/** System extensions per Mac (docs/kandji-api.md §6.10): one row per extension. */
 export const system_extensions = record({
   ...prismCommon,
   path: string(),
@@ -157,7 +157,7 @@ export const system_extensions = record({
 
 /**
  * activation_lock and desktop_and_screensaver: their saved examples repeat device_information's columns, and the real
- * ones are UNCONFIRMED (kandji-api.md §6.10). Only the common columns are typed; every other column is kept as it
+ * ones are UNCONFIRMED (docs/kandji-api.md §6.10). Only the common columns are typed; every other column is kept as it
  * comes (unknown columns pass through).
  */
 export const activation_lock = record({ ...prismCommon });
@@ -254,5 +254,3 @@ export const transparency_database = record({
   last_modified: timestamp(),
   local_user: string('"" for a system-wide entry'),
 });
-
-export type DeviceInformation = Static<typeof device_information>;

@@ -1,10 +1,10 @@
 /**
- * EDR detections (kandji-api.md §6.11, the EDR add-on). `threats` (`GET /threat-details`): a file found on a device,
+ * EDR detections (docs/kandji-api.md §6.11, the EDR add-on). `threats` (`GET /threat-details`): a file found on a device,
  * malware or a PUP, and whether it was quarantined or released; no id, keyed by device and file hash. Its dates come
  * without a time zone (T7, read as UTC). `behavioral_detections` (`GET /behavioral-detections`): a process behaving
  * like malware. Both incremental on `detection_date`, filtered here.
  */
-import { array, json, object, record, string, timestamp, type Static } from './schema.ts';
+import { array, json, object, record, string, timestamp } from './schema.ts';
 
 export const threats = record({
   device_id: string(),
@@ -47,5 +47,3 @@ export const behavioral_detections = record({
   library_item: object({ id: string(), name: string(), mal_posture_mode: string() }),
   blueprint: object({ id: string(), name: string() }),
 });
-
-export type Threat = Static<typeof threats>;

@@ -1,5 +1,5 @@
 /**
- * API bodies built from the tenant's state, field by field as kandji-api.md §6 documents them, quirks included:
+ * API bodies built from the tenant's state, field by field as docs/kandji-api.md §6 documents them, quirks included:
  * `user: ""` when unassigned, `"True"`/`"False"` strings in /details, sizes as strings, ten timestamp formats, legacy
  * payloads missing keys, and the odd unknown key.
  */
@@ -58,7 +58,7 @@ export function deviceRecord(t: Tenant, d: Device): Json {
     delete record.tags;
   }
   // With Windows/Android management on, the list is polymorphic: every record carries their keys, blank where they
-  // do not apply (kandji-api.md §6.1, [GO]).
+  // do not apply (docs/kandji-api.md §6.1, [GO]).
   if (t.windowsAndAndroid) {
     record.api_level = d.platform === 'Android' ? '34' : '';
     record.security_patch_level = d.platform === 'Android' ? '2026-01-05' : '';
@@ -103,7 +103,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
     os_version: release.version,
     supplemental_build_version: release.build,
     supplemental_os_version_extra: '',
-    // iPhone, iPad and Apple TV report none of these four: the examples carry "" (kandji-api.md §6.3, [PM]).
+    // iPhone, iPad and Apple TV report none of these four: the examples carry "" (docs/kandji-api.md §6.3, [PM]).
     system_version: isMac ? `${release.version} (${release.build})` : '',
     boot_volume: isMac ? 'Macintosh HD' : '',
     time_since_boot: isMac ? timeAgo(between(s, 1, 40 * 24, 'boot', d.index) * HOUR) : '',
@@ -601,7 +601,7 @@ export function libraryItemStatus(t: Tenant, kind: LibraryKind, item: number, d:
 }
 
 /**
- * A Mac's vulnerability detections (§6.11): about a third of Macs run an app version with one to three CVEs. A
+ * A Mac's vulnerability detections (§6.11): about a third of Macs run an app version with one to four CVEs. A
  * detection belongs to an app version, so updating the app patches it and it disappears; it is re-detected at every
  * check-in (`latest_detection_date`). A third of devices report the older spelling: `description`, `severity` and
  * one `detection_datetime` instead of `cve_description`, `cvss_severity` and the two detection dates.
@@ -609,11 +609,17 @@ export function libraryItemStatus(t: Tenant, kind: LibraryKind, item: number, d:
 export function vulnerabilityDetections(t: Tenant, d: Device): { at: number; row: Json }[] {
   if (d.platform !== 'Mac') return [];
   const s = t.seed;
-  const apps = [...d.apps.keys()].filter((a) => hash(s, 'vuln-app', a, d.apps.get(a) ?? 0) % 9 === 0).slice(0, 3);
+  const apps = [...d.apps.keys()].filter((a) => hash(s, 'vuln-app', a, d.apps.get(a) ?? 0) % 3 === 0).slice(0, 3);
   const older = hash(s, 'vuln-spelling', d.index) % 3 === 0;
-  return apps.map((a) => {
+  // An app version carries one to four CVEs.
+  const found = apps.flatMap((a) =>
+    Array.from({ length: 1 + (hash(s, 'vuln-cves', a, d.apps.get(a) ?? 0) % 4) }, (_, k) => ({
+      a,
+      cve: hash(s, 'vuln-cve', a, d.apps.get(a) ?? 0, k) % 400,
+    })).filter((x, k, all) => all.findIndex((y) => y.cve === x.cve) === k),
+  );
+  return found.map(({ a, cve }) => {
     const spec = APPS[a];
-    const cve = hash(s, 'vuln-cve', a, d.apps.get(a) ?? 0) % 40;
     const score = Math.round((4 + (hash(s, 'vuln-score', cve) % 60) / 10) * 10) / 10;
     const severity = score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : 'Low';
     const first = Math.max(d.enrolledAt, d.appChangedAt.get(a) ?? d.enrolledAt);
@@ -861,6 +867,42 @@ export function threats(t: Tenant, d: Device): { at: number; threat: Json; behav
       },
     };
   });
+}
+
+const PARAMETERS = [
+  { name: 'Require FileVault', category: 'Security', subcategory: 'Encryption', posture: 'filevault' },
+  { name: 'Enable firewall', category: 'Security', subcategory: 'Firewall', posture: 'firewall' },
+  { name: 'Require Gatekeeper', category: 'Security', subcategory: 'Gatekeeper', posture: 'gatekeeper' },
+  { name: 'Require System Integrity Protection', category: 'Security', subcategory: 'System Integrity', posture: 'sip' },
+  { name: 'Disable guest account', category: 'Users', subcategory: 'Accounts', posture: undefined },
+  { name: 'Set screen saver idle time', category: 'Security', subcategory: 'Screen Saver', posture: undefined },
+] as const;
+
+/**
+ * `GET /devices/{id}/parameters` (§6.5, macOS only): the blueprint's parameters and their status on the Mac. The
+ * security ones follow its posture (PASS when on, ERROR when off, REMEDIATED after an agent fixed it); the others
+ * PASS, some WARNING (an alert muted on the tenant) or PENDING.
+ */
+export function deviceParameters(t: Tenant, d: Device): Json {
+  if (d.platform !== 'Mac') return { device_id: d.id, parameters: [] };
+  const s = t.seed;
+  const parameters = PARAMETERS.map((p, k) => {
+    const on = p.posture === undefined ? true : d[p.posture];
+    const roll = unit(s, 'parameter', d.index, k, d.changedAt.base);
+    const status = !on
+      ? 'ERROR'
+      : p.posture === undefined
+        ? roll < 0.1
+          ? 'WARNING'
+          : roll < 0.15
+            ? 'PENDING'
+            : 'PASS'
+        : roll < 0.05
+          ? 'REMEDIATED'
+          : 'PASS';
+    return { item_id: uuid(s, 'parameter', k), name: p.name, category: p.category, subcategory: p.subcategory, status };
+  });
+  return { device_id: d.id, parameters };
 }
 
 export function tagRecord(t: Tenant, i: number): Json {

@@ -1,5 +1,5 @@
 /**
- * Prism (kandji-api.md §6.10), one record per category: the platforms that report it, what a row is, which kinds of
+ * Prism (docs/kandji-api.md §6.10), one record per category: the platforms that report it, what a row is, which kinds of
  * change move its rows' `updated_at` (besides enrolment and a blueprint move, which every category's common columns
  * show), whether its responses carry `total`, how many rows a device has, and the rows themselves with the columns of
  * the saved examples. Adding a Prism category to the simulator is one record here.
@@ -29,7 +29,7 @@ export interface PrismCategorySpec {
   grain: string;
   /** The kinds of change (tenant.ts ChangeKind) that move the rows' `updated_at`, besides enrolment and a blueprint move. */
   changedBy: readonly Exclude<ChangeKind, 'blueprint'>[];
-  /** Whether responses carry `total`; several saved examples show `null` (kandji-api.md §6.10). */
+  /** Whether responses carry `total`; several saved examples show `null` (docs/kandji-api.md §6.10). */
   total: boolean;
   /** A device's row count without building the rows; default 1. */
   count?: (t: Tenant, d: Device) => number;
@@ -40,7 +40,7 @@ export interface PrismCategorySpec {
 const APPLE: readonly Platform[] = ['Mac', 'iPhone', 'iPad', 'AppleTV'];
 const MAC: readonly Platform[] = ['Mac'];
 
-/** The categories of kandji-api.md §6.10, in the order the simulator lists them. */
+/** The categories of docs/kandji-api.md §6.10, in the order the simulator lists them. */
 export const PRISM_CATEGORIES = [
   'device_information',
   'apps',
@@ -461,7 +461,7 @@ export const PRISM: Record<PrismCategory, PrismCategorySpec> = {
     },
   },
   // Their saved examples show device_information's columns, which looks like a copy-paste in the docs; the real ones
-  // are UNCONFIRMED (kandji-api.md §6.10), so the simulator serves those.
+  // are UNCONFIRMED (docs/kandji-api.md §6.10), so the simulator serves those.
   activation_lock: {
     platforms: APPLE,
     grain: 'device',
@@ -531,7 +531,7 @@ function prismDeviceColumns(t: Tenant, d: Device): Json {
   };
 }
 
-/** The common columns of one row (kandji-api.md §6.10), given the device's shared ones and the row's change time. */
+/** The common columns of one row (docs/kandji-api.md §6.10), given the device's shared ones and the row's change time. */
 function prismCommon(device: Json, d: Device, updatedAt: number): Json {
   return {
     ...device,

@@ -1,6 +1,6 @@
 /**
  * The simulated API's endpoints: one row per route, with the permission a token needs for it and a handler that
- * builds the real body shape and pagination style (kandji-api.md §4, §6).
+ * builds the real body shape and pagination style (docs/kandji-api.md §4, §6).
  */
 import { auditPage, type AuditPosition } from './audit.ts';
 import {
@@ -18,6 +18,7 @@ import {
   deviceActivity,
   adeDevice,
   adeTokens,
+  deviceParameters,
   threats,
   deviceCommands,
   LIBRARY_SIZES,
@@ -72,7 +73,7 @@ const UUID = '([0-9a-fA-F-]{36})';
 const ANY = '([^/]+)';
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Error bodies: the several shapes the real API uses (kandji-api.md §3)
+// Error bodies: the several shapes the real API uses (docs/kandji-api.md §3)
 
 export const notFoundDetail: Reply = { status: 404, body: { detail: 'Not found.' } };
 export const notFoundHtml: Reply = {
@@ -213,7 +214,7 @@ function deviceFilters(url: URL): DeviceFilter[] {
 
 function listDevices(ctx: RouteContext): Reply {
   const { tenant, url } = ctx;
-  // `limit` is capped at 300, silently, and is 300 when absent (kandji-api.md §6.1, quirk 3).
+  // `limit` is capped at 300, silently, and is 300 when absent (docs/kandji-api.md §6.1, quirk 3).
   const limit = intParam(url, 'limit', 300);
   if (isReply(limit)) return limit;
   const offset = intParam(url, 'offset', 0);
@@ -223,7 +224,7 @@ function listDevices(ctx: RouteContext): Reply {
   const ordering = (url.searchParams.get('ordering') ?? '').split(',').filter((f) => ORDERING_KEYS[f.replace(/^-/, '')]);
   let order = liveOrder(ctx);
   if (ordering[0] === 'device_id' || ordering[0] === '-device_id') {
-    // The order the reference's sync mapping asks for (kandji-api.md §8): Prism's id order, already kept, no records built.
+    // The order the reference's sync mapping asks for (docs/kandji-api.md §8): Prism's id order, already kept, no records built.
     order = ordering[0] === 'device_id' ? byId(ctx) : ctx.memo('byId-desc', () => byId(ctx).slice().reverse());
   } else if (ordering.length > 0) {
     const field = (ordering[0] as string).replace(/^-/, '');
@@ -497,13 +498,61 @@ function listThreats(kind: 'threat' | 'behavioral') {
   };
 }
 
+/**
+ * `/vulnerability-management/vulnerabilities` (§6.11): one row per CVE detected in the fleet, `page` and `size` ≤ 50,
+ * `{total, page, size, results}` with no next link. A `filter` on `status` is accepted and ignored, as the real one is.
+ */
+function listVulnerabilities(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  if (!tenant.addOns.vulnerabilityManagement) return withoutAddOn('Vulnerability Management');
+  const page = intParam(url, 'page', 1);
+  if (isReply(page)) return page;
+  const size = intParam(url, 'size', 50);
+  if (isReply(size)) return size;
+  if (size > 50) return fieldError('size', 'Ensure this value is less than or equal to 50.');
+  const all = ctx.memo('vulnerabilities', () => {
+    const byCve = new Map<
+      string,
+      { row: Record<string, unknown>; devices: Set<string>; software: Set<string>; first: number; latest: number }
+    >();
+    for (const i of byId(ctx))
+      for (const { at, row } of vulnerabilityDetections(tenant, tenant.device(i))) {
+        const id = String(row.cve_id);
+        const entry = byCve.get(id) ?? { row, devices: new Set(), software: new Set(), first: at, latest: at };
+        entry.devices.add(String(row.device_id));
+        entry.software.add(String(row.name));
+        entry.first = Math.min(entry.first, at);
+        entry.latest = Math.max(entry.latest, at);
+        byCve.set(id, entry);
+      }
+    return [...byCve.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id, e]) => ({
+        cve_id: id,
+        severity: e.row.cvss_severity ?? e.row.severity,
+        cvss_score: e.row.cvss_score,
+        kev_score: hashOf(id) % 2,
+        cve_link: e.row.cve_link,
+        first_detection_date: new Date(e.first).toISOString(),
+        latest_detection_date: new Date(e.latest).toISOString(),
+        device_count: e.devices.size,
+        software: [...e.software].sort(),
+        status: 'open',
+      }));
+  });
+  const results = all.slice((page - 1) * size, page * size);
+  return { status: 200, body: { total: all.length, page, size, results } };
+}
+
+const hashOf = (text: string) => [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+
 function getLibraryItem(kind: LibraryKind) {
   return (ctx: RouteContext): Reply => {
     for (let i = 0; i < LIBRARY_SIZES[kind]; i++) {
       const item = libraryItem(ctx.tenant, kind, i);
       if (item.id === ctx.params[0]) return { status: 200, body: item };
     }
-    // Library items answer an unknown id with Django's HTML page (kandji-api.md §3).
+    // Library items answer an unknown id with Django's HTML page (docs/kandji-api.md §3).
     return notFoundHtml;
   };
 }
@@ -733,7 +782,7 @@ function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
   });
 }
 
-/** `/prism/{category}`: rows under `data`, cursor paging, `offset` rejected (kandji-api.md §6.10, quirk 5). */
+/** `/prism/{category}`: rows under `data`, cursor paging, `offset` rejected (docs/kandji-api.md §6.10, quirk 5). */
 function listPrism(ctx: RouteContext): Reply {
   const { url, tenant } = ctx;
   const scope = prismScope(ctx, ctx.params[0] as string);
@@ -870,6 +919,12 @@ export const ROUTES: readonly Route[] = [
     handle: deviceHistoryPage('commands', deviceCommands),
   },
   {
+    name: 'GET /devices/{id}/parameters',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/parameters/?$`),
+    permission: 'Device parameters',
+    handle: (ctx) => withDevice(ctx, (d) => deviceParameters(ctx.tenant, d)),
+  },
+  {
     name: 'GET /devices/{id}/library-items',
     pattern: new RegExp(`^/api/v1/devices/${ANY}/library-items/?$`),
     permission: 'Device library items',
@@ -936,6 +991,12 @@ export const ROUTES: readonly Route[] = [
     pattern: /^\/api\/v1\/behavioral-detections\/?$/,
     permission: 'Threats',
     handle: listThreats('behavioral'),
+  },
+  {
+    name: 'GET /vulnerability-management/vulnerabilities',
+    pattern: /^\/api\/v1\/vulnerability-management\/vulnerabilities\/?$/,
+    permission: 'Vulnerability management',
+    handle: listVulnerabilities,
   },
   { name: 'GET /users', pattern: /^\/api\/v1\/users\/?$/, permission: 'Users', handle: listUsers },
   { name: 'GET /users/{id}', pattern: new RegExp(`^/api/v1/users/${ANY}/?$`), permission: 'Users', handle: getUser },

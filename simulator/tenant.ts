@@ -50,7 +50,8 @@ export { DEFAULT_EPOCH } from './epoch.ts';
 import { DEFAULT_EPOCH } from './epoch.ts';
 
 /** What a change event touches; `device` touches every Prism category (name, blueprint and user columns). */
-export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper';
+/** `user` (reassignment: value is the user index, -1 unassigned) is never random: only scheduleChange() makes one. */
+export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper' | 'user';
 
 export interface DeviceChange {
   at: number;
@@ -88,7 +89,7 @@ export interface Device {
   lostMode: boolean;
   assetTag: string;
   tags: string[];
-  /** Pre-2023 payloads lack `tags` and `lost_mode_status` (kandji-api.md §6.1). */
+  /** Pre-2023 payloads lack `tags` and `lost_mode_status` (docs/kandji-api.md §6.1). */
   legacyShape: boolean;
   /** Carries a key the connector's schema has never heard of (quirk 11). */
   extraField: boolean;
@@ -135,7 +136,7 @@ const CHANGE_MIX: readonly (readonly [ChangeKind, number])[] = [
   ['local_user', 4],
 ];
 
-/** Apple's own apps are not reported on iPhone and iPad (kandji-api.md §6.4). */
+/** Apple's own apps are not reported on iPhone and iPad (docs/kandji-api.md §6.4). */
 const MAC_APPS = APPS.flatMap((a, i) => (a.on === 'mac' || a.on === 'both' ? [i] : []));
 const IOS_APPS = APPS.flatMap((a, i) => ((a.on === 'ios' || a.on === 'both') && a.source !== 'Apple' ? [i] : []));
 const TV_APPS = APPS.flatMap((a, i) => (a.on === 'tv' ? [i] : []));
@@ -297,6 +298,7 @@ export class Tenant {
         profile: baseChangedAt,
         local_user: baseChangedAt,
         gatekeeper: baseChangedAt,
+        user: baseChangedAt,
       },
       appChangedAt: new Map(),
     };
@@ -505,6 +507,18 @@ export class Tenant {
     return summary;
   }
 
+  /**
+   * A scripted change for tests that tell a story (the marts' acceptance test): applied to device `index` as of one
+   * millisecond before the tenant's clock, so the next sync sees it and an incremental read picks it up.
+   */
+  scheduleChange(index: number, kind: ChangeKind, value: number): void {
+    if (!this.exists(index)) throw new RangeError(`device ${index} is not enrolled`);
+    const list = this.changes.get(index) ?? [];
+    list.push({ at: this.now - 1, kind, value });
+    this.changes.set(index, list);
+    this.version++;
+  }
+
   /** When device `index` was deleted, if it was. */
   removedAt(index: number): number | undefined {
     return this.removed.get(index);
@@ -607,6 +621,8 @@ function pickChange(tenant: Tenant, d: Device, kind: ChangeKind, key: number): D
       return d.profiles.length ? { at: 0, kind, value: hash(s, 'profile-new', d.index, key) % PROFILE_NAMES.length } : undefined;
     case 'local_user':
       return isMac ? { at: 0, kind, value: d.localUsers < 4 ? d.localUsers + 1 : d.localUsers - 1 } : undefined;
+    case 'user':
+      return undefined;
   }
 }
 
@@ -646,6 +662,9 @@ export function applyChange(_tenant: Tenant, d: Device, c: DeviceChange): void {
       break;
     case 'local_user':
       d.localUsers = c.value;
+      break;
+    case 'user':
+      d.user = c.value;
       break;
   }
   d.changedAt[c.kind] = Math.max(d.changedAt[c.kind], c.at);

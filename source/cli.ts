@@ -10,6 +10,7 @@ import { simulateCommand } from '../simulator/cli.ts';
 import { type InputState, loadState } from '../state/input.ts';
 import { type ConfiguredCatalog, discoverCatalog, loadCatalog } from './catalog.ts';
 import { checkConnection } from './check.ts';
+import { describeRequest, type RequestInfo } from '../core/http/client.ts';
 import { loadConfig, type ResolvedConfig } from './config.ts';
 import { ConnectorError, failureTypeOf } from '../core/errors.ts';
 import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
@@ -223,7 +224,11 @@ withLogging(program.command('check'))
         return;
       }
       for (const warning of config.warnings) log.warn(warning);
-      const result = await checkConnection({ ...config, host: config.host });
+      const result = await checkConnection({
+        ...config,
+        host: config.host,
+        ...(log.enabled('debug') ? { onRequest: (r: RequestInfo) => log.debug(describeRequest(r)) } : {}),
+      });
       await stdout.write({ type: 'CONNECTION_STATUS', connectionStatus: { status: result.status, message: redact(result.message) } });
     }),
   );

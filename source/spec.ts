@@ -3,7 +3,7 @@
  * and `spec.json` holds (scripts/generate_spec.ts), the defaults, and which fields are secret all come from
  * `configSchema` below. source/config.ts validates a user's file against it and resolves it for the connector.
  *
- * The schema keeps to what Airbyte's spec checks allow (airbyte-protocol.md §2.1): no `$ref`, no
+ * The schema keeps to what Airbyte's spec checks allow (docs/airbyte-protocol.md §2.1): no `$ref`, no
  * anyOf/allOf/not/patternProperties, `additionalProperties: true`, unique `order`. "api_url or subdomain" is a
  * choice between two fields that a schema could only say with anyOf, so source/config.ts enforces it.
  */
@@ -121,8 +121,8 @@ export const configSchema = Type.Object(
       Type.Integer({
         title: 'Device histories per sync',
         description:
-          'At most this many devices per sync whose history device_activity and device_commands each read (one ' +
-          'request or more per device, paged), from 0 to 100,000; 0 reads none. Devices that checked in since the ' +
+          'At most this many devices per sync for each of device_activity, device_commands and device_parameters ' +
+          '(one request or more per device), from 0 to 100,000; 0 reads none. The devices that changed since the ' +
           'last sync are read in rolling slices, so a first read of a large fleet is spread over several syncs. ' +
           'Default: 500.',
         default: 500,
@@ -183,7 +183,7 @@ export const configSchema = Type.Object(
         pattern: '^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$',
         pattern_descriptor: 'a lower-case name like acme or acme-eu',
         examples: ['acme', 'acme-eu'],
-        order: 10,
+        order: 13,
       }),
     ),
   },
@@ -203,7 +203,7 @@ export const SECRET_FIELDS: readonly string[] = Object.entries(configSchema.prop
   .filter(([, schema]) => (schema as { airbyte_secret?: unknown }).airbyte_secret === true)
   .map(([name]) => name);
 
-/** The payload of the SPEC message (airbyte-protocol.md §1.7), as `spec` prints it and `spec.json` holds it. */
+/** The payload of the SPEC message (docs/airbyte-protocol.md §1.7), as `spec` prints it and `spec.json` holds it. */
 export interface ConnectorSpecification {
   documentationUrl: string;
   connectionSpecification: Record<string, unknown>;
@@ -217,5 +217,5 @@ export const connectorSpecification: ConnectorSpecification = {
   documentationUrl: 'https://github.com/source-kandji/source-kandji#readme',
   connectionSpecification: { $schema, title, ...schemaBody },
   // protocol_version is left out, as the reference CDK does: it defaults to 0.2.0 and nothing requires more
-  // (airbyte-protocol.md §1.1).
+  // (docs/airbyte-protocol.md §1.1).
 };

@@ -2,7 +2,7 @@
  * The state each kind of stream keeps, and the rules it follows (STYLE.md §5): a bookmark moves only behind data
  * already emitted, and never past the sync's anchor (the server's clock at the sync's first response). Cursor
  * values are stored under a key named like the cursor field, in the records' own ISO format, so that Airbyte's
- * acceptance tests can find and compare them (airbyte-protocol.md §2.6, I3).
+ * acceptance tests can find and compare them (docs/airbyte-protocol.md §2.6, I3).
  */
 import { ConfigError } from '../core/errors.ts';
 

@@ -36,12 +36,13 @@ export type ChangedBy = { prism: readonly string[] } | 'check_in';
 export type ReadPlan =
   /**
    * Fleet-wide lists read in full every sync (full refresh). `children`: other streams fan out over this one's
-   * rows (devices): the column with a row's id and the one that says when it last changed.
+   * rows (devices): the column with a row's id, the one that says when it last changed, and one that says its kind
+   * (a device's platform), for per-device endpoints that serve only some kinds.
    */
-  | { kind: 'list'; requests: ListRequest[]; children?: { id: string; changedAt: string } }
-  /** A Prism category, incremental on the cursor through Prism's `filter` (kandji-api.md §6.10). */
+  | { kind: 'list'; requests: ListRequest[]; children?: { id: string; changedAt: string; kind?: string } }
+  /** A Prism category, incremental on the cursor through Prism's `filter` (docs/kandji-api.md §6.10). */
   | { kind: 'prism'; category: string }
-  /** The audit log, incremental on the cursor via `start_date` + `sort_by` (kandji-api.md §6.9). */
+  /** The audit log, incremental on the cursor via `start_date` + `sort_by` (docs/kandji-api.md §6.9). */
   | { kind: 'audit' }
   /**
    * Calls per row of the `parent` stream (a device). Without `changedBy` every device is read every sync (full
@@ -55,6 +56,8 @@ export type ReadPlan =
       path: (deviceId: string) => string;
       endpoint: string;
       changedBy?: ChangedBy;
+      /** Only the parent rows of these kinds (`children.kind`): `['Mac']` for a macOS-only endpoint. */
+      only?: readonly string[];
       maxPerSync?: (config: StreamConfig) => number;
       paginator?: () => Paginator;
       rows: (body: unknown, deviceId: string) => unknown[];

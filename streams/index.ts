@@ -6,10 +6,11 @@ import { auditEventsStream } from './audit_events.ts';
 import { deviceAppsStream } from './device_apps.ts';
 import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
+import { deviceParametersStream } from './device_parameters.ts';
 import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
 import { behavioralDetectionsStream, threatsStream } from './threats.ts';
-import { vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
+import { vulnerabilitiesStream, vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
 import {
   adeDevicesStream,
   adeTokensStream,
@@ -44,10 +45,12 @@ export const STREAMS: readonly StreamDeclaration[] = [
   adeDevicesStream,
   auditEventsStream,
   vulnerabilityDetectionsStream,
+  vulnerabilitiesStream,
   threatsStream,
   behavioralDetectionsStream,
   libraryItemStatusesStream,
   deviceDetailsStream,
+  deviceParametersStream,
   deviceActivityStream,
   deviceCommandsStream,
 ].map(tenantScoped);

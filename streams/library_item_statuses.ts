@@ -2,8 +2,8 @@ import { library_item_statuses } from '../schemas/library_item_statuses.ts';
 import { followNext } from '../core/http/paginators.ts';
 import type { StreamDeclaration } from './declaration.ts';
 
-/** The API's statuses (kandji-api.md §6.5, §6.7) in one vocabulary. */
-const NORMALIZED: Record<string, string> = {
+/** The API's statuses (docs/kandji-api.md §6.5, §6.7) in one vocabulary: library items and parameters. */
+export const NORMALIZED: Record<string, string> = {
   PASS: 'pass',
   SUCCESS: 'pass',
   REMEDIATED: 'pass',

@@ -16,7 +16,7 @@ export const blueprintsStream = {
   permission: 'Blueprints',
   plan: {
     kind: 'list',
-    // Up to 1000 a page (kandji-api.md §6.6): one request for almost every tenant.
+    // Up to 1000 a page (docs/kandji-api.md §6.6): one request for almost every tenant.
     requests: [
       {
         path: '/blueprints',

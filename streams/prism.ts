@@ -1,4 +1,4 @@
-/** The Prism categories, one stream each, named as the category (kandji-api.md §6.10). */
+/** The Prism categories, one stream each, named as the category (docs/kandji-api.md §6.10). */
 import {
   activation_lock,
   application_firewall,

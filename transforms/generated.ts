@@ -19,6 +19,8 @@
  *
  * A daily model is built only when another model reads it (most streams have no history mart yet), so the build
  * does not pay for histories nobody uses; the current-row models are always built: they are what analysts query.
+ * Both are tables, not views: the marts, the checks and the row counts read them several times each, and a view
+ * would redo its window over every raw row each time.
  */
 import { STREAMS } from '../streams/index.ts';
 import type { Model } from './models.ts';
@@ -35,10 +37,11 @@ export const RUN_COLUMNS = {
 const ROW_COLUMN = '_row';
 
 /**
- * Key columns that may be null, by stream: an iPhone or iPad app has no install path (kandji-api.md §6.4). Every
+ * Key columns that may be null, by stream: an iPhone or iPad app has no install path (docs/kandji-api.md §6.4), nor has
+ * the vulnerable software of an iPhone or iPad detection. Every
  * other key column must be set; a row without it is no row of that key and is left out.
  */
-const NULLABLE_KEYS: Record<string, readonly string[]> = { device_apps: ['path'] };
+const NULLABLE_KEYS: Record<string, readonly string[]> = { device_apps: ['path'], vulnerability_detections: ['path'] };
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -92,7 +95,7 @@ export function generatedModels(): Model[] {
       grain: `one row per ${keys.join(', ')}`,
       keys,
       nullableKeys: [...nullable],
-      materialized: 'view',
+      materialized: 'table',
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],
@@ -122,7 +125,7 @@ qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(
       grain: `one row per ${keys.join(', ')} per day a run synced, from the first day it was seen`,
       keys: ['snapshot_date', ...keys],
       nullableKeys: [...nullable],
-      materialized: 'view',
+      materialized: 'table',
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],

@@ -31,6 +31,8 @@ export interface FleetDevice {
   id: string;
   /** ms since epoch, or undefined when the API sent none. */
   lastCheckIn: number | undefined;
+  /** The parent row's kind (a device's platform), when the parent declares one. */
+  kind?: string | undefined;
 }
 
 export interface PrismChanges {
@@ -47,7 +49,7 @@ export function listPages(client: KandjiClient, request: ListRequest, meta: Omit
 
 /**
  * Pages of a Prism category, rows updated at or after `since` (all rows when undefined) through Prism's `filter`
- * on `field`: the one place the filter is written (kandji-api.md §6.10). `resume` continues from a cursor.
+ * on `field`: the one place the filter is written (docs/kandji-api.md §6.10). `resume` continues from a cursor.
  */
 export function prismPages(
   client: KandjiClient,
@@ -116,13 +118,13 @@ export class ReadContext {
   async fleet(parent: string, stream: string): Promise<FleetDevice[]> {
     const known = this.parents.get(parent);
     if (known) return known;
-    const spec = streamByName(parent);
-    const plan = spec?.plan;
-    if (!spec || plan?.kind !== 'list' || !plan.children)
+    const declaration = streamByName(parent);
+    const plan = declaration?.plan;
+    if (!declaration || plan?.kind !== 'list' || !plan.children)
       throw new Error(`${stream} names ${parent} as its parent, which is not a list stream with children`);
     const found: FleetDevice[] = [];
     for (const request of plan.requests)
-      for await (const page of listPages(this.client, request, { stream, permission: spec.permission }))
+      for await (const page of listPages(this.client, request, { stream, permission: declaration.permission }))
         for (const row of page.rows as Record<string, unknown>[]) found.push(childOf(plan.children, row));
     return this.setParent(parent, found);
   }
@@ -155,8 +157,13 @@ export class ReadContext {
 }
 
 /** A parent row as the per-device streams need it: its id and when it last changed. */
-export function childOf(children: { id: string; changedAt: string }, row: Record<string, unknown>): FleetDevice {
-  return { id: String(row[children.id]), lastCheckIn: epochMs(row[children.changedAt]) };
+export function childOf(children: { id: string; changedAt: string; kind?: string }, row: Record<string, unknown>): FleetDevice {
+  const kind = children.kind === undefined ? undefined : row[children.kind];
+  return {
+    id: String(row[children.id]),
+    lastCheckIn: epochMs(row[children.changedAt]),
+    ...(kind === undefined ? {} : { kind: String(kind) }),
+  };
 }
 
 /** A timestamp in any of the API's spellings, in ms; undefined for "" and for what cannot be read. */

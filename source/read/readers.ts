@@ -7,6 +7,7 @@ import type { Cursor, ListRequest, ReadPlan, StreamDeclaration } from '../../str
 import { ConfigError, ConnectorError } from '../../core/errors.ts';
 import {
   FULL_REFRESH_DONE,
+  isoMicros,
   pullBackAudit,
   readAuditBookmark,
   readPrismBookmark,
@@ -51,9 +52,9 @@ export function readPlan(plan: ReadPlan, input: ReaderInput): Promise<void> {
 }
 
 /** The stream's cursor field; a declaration whose plan filters on a cursor must name one. */
-function cursorField(spec: StreamDeclaration): string {
-  if (!spec.cursor) throw new Error(`${spec.name} is read incrementally but declares no cursor`);
-  return spec.cursor.field;
+function cursorField(declaration: StreamDeclaration): string {
+  if (!declaration.cursor) throw new Error(`${declaration.name} is read incrementally but declares no cursor`);
+  return declaration.cursor.field;
 }
 
 /**
@@ -63,37 +64,43 @@ function cursorField(spec: StreamDeclaration): string {
  * the bookmark moving to the sync's anchor at the end; every `prism_full_read_every_days` the list is read whole, so
  * rows that are gone (a patched vulnerability) show by their absence.
  */
-async function readList(requests: ListRequest[], children: { id: string; changedAt: string } | undefined, input: ReaderInput) {
+async function readList(
+  requests: ListRequest[],
+  children: { id: string; changedAt: string; kind?: string } | undefined,
+  input: ReaderInput,
+) {
   const { ctx, run, syncMode } = input;
-  const cursor = run.spec.cursor;
+  const cursor = run.declaration.cursor;
   if (syncMode === 'incremental' && cursor && (cursor.filter === 'json' || cursor.filter === 'client'))
     return readListIncremental(requests, cursor, input);
   const fleet: FleetDevice[] | undefined = children ? [] : undefined;
   for (const request of requests) {
-    for await (const page of ahead(listPages(ctx.client, request, { stream: run.spec.name, permission: run.spec.permission }))) {
+    for await (const page of ahead(
+      listPages(ctx.client, request, { stream: run.declaration.name, permission: run.declaration.permission }),
+    )) {
       if (fleet && children) for (const row of page.rows as Record<string, unknown>[]) fleet.push(childOf(children, row));
       await run.emitAll(page.rows, request.tag);
     }
   }
-  if (fleet) ctx.setParent(run.spec.name, fleet);
+  if (fleet) ctx.setParent(run.declaration.name, fleet);
   run.fullRead = true;
   await run.checkpoint(FULL_REFRESH_DONE);
 }
 
 async function readListIncremental(requests: ListRequest[], cursor: Cursor, { ctx, run, state }: ReaderInput): Promise<void> {
   const field = cursor.field;
-  const bookmark = readPrismBookmark(run.spec.name, field, state);
-  const meta = { stream: run.spec.name, permission: run.spec.permission };
+  const bookmark = readPrismBookmark(run.declaration.name, field, state);
+  const meta = { stream: run.declaration.name, permission: run.declaration.permission };
   const first = requests[0] as ListRequest;
   const due = async () => {
     const now = await ctx.serverClock(() => ctx.client.get(first.path, first.paginator().first(), { ...meta, endpoint: first.endpoint }));
-    return fullReadDue(run.spec.name, now, bookmark.fullReadAt, ctx.config.fullReadEveryDays);
+    return fullReadDue(run.declaration.name, now, bookmark.fullReadAt, ctx.config.fullReadEveryDays);
   };
   const full = bookmark.since === undefined || (ctx.config.fullReadEveryDays >= 1 && (await due()));
   const from = full ? undefined : Math.max(0, (bookmark.since as number) - ctx.config.lookbackMs);
   const recent = (row: unknown) => {
     if (from === undefined) return true;
-    const mapped = run.spec.map ? run.spec.map(row as Record<string, unknown>) : (row as Record<string, unknown>);
+    const mapped = run.declaration.map ? run.declaration.map(row as Record<string, unknown>) : (row as Record<string, unknown>);
     return (epochMs(mapped[field]) ?? Number.POSITIVE_INFINITY) >= from;
   };
   let anchor: number | undefined;
@@ -132,16 +139,16 @@ async function readListIncremental(requests: ListRequest[], cursor: Cursor, { ct
  * old bookmark and carry the cursor to resume from.
  */
 async function readPrism(category: string, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
-  const field = cursorField(run.spec);
-  const bookmark = readPrismBookmark(run.spec.name, field, syncMode === 'incremental' ? state : undefined);
+  const field = cursorField(run.declaration);
+  const bookmark = readPrismBookmark(run.declaration.name, field, syncMode === 'incremental' ? state : undefined);
   const since = bookmark.since;
-  const meta = { stream: run.spec.name, permission: run.spec.permission };
+  const meta = { stream: run.declaration.name, permission: run.declaration.permission };
   // Whether a full re-read is due depends on the server's clock (the simulator's is not ours), known after a response.
   const due = async () => {
     const now = await ctx.serverClock(() =>
       ctx.client.get(`/prism/${category}`, { limit: 1 }, { ...meta, endpoint: `GET /prism/${category}` }),
     );
-    return fullReadDue(run.spec.name, now, bookmark.fullReadAt, ctx.config.fullReadEveryDays);
+    return fullReadDue(run.declaration.name, now, bookmark.fullReadAt, ctx.config.fullReadEveryDays);
   };
   const full = since === undefined || (bookmark.resume ? bookmark.resume.full : ctx.config.fullReadEveryDays >= 1 && (await due()));
   // A resumed read must send the same filter as the read it continues: the lookback is taken from the same bookmark.
@@ -182,9 +189,9 @@ async function readPrism(category: string, { ctx, run, syncMode, state }: Reader
  * re-reads are emitted again and removed by primary key downstream.
  */
 async function readAudit({ ctx, run, syncMode, state }: ReaderInput): Promise<void> {
-  const field = cursorField(run.spec);
-  const bookmark = readAuditBookmark(run.spec.name, field, syncMode === 'incremental' ? state : undefined);
-  const meta = { stream: run.spec.name, endpoint: 'GET /audit/events', permission: run.spec.permission };
+  const field = cursorField(run.declaration);
+  const bookmark = readAuditBookmark(run.declaration.name, field, syncMode === 'incremental' ? state : undefined);
+  const meta = { stream: run.declaration.name, endpoint: 'GET /audit/events', permission: run.declaration.permission };
   let since = bookmark.since === undefined ? ctx.config.startDate : bookmark.since - ctx.config.lookbackMs;
   if (since === undefined) {
     // A first sync with no start_date: learn the server's clock with the smallest possible request.
@@ -247,19 +254,22 @@ function refuseFutureStart(startDate: number | undefined, anchor: number): void 
  * device deleted between the list and its call (404) is skipped with a warning.
  */
 async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
-  const fleet = await ctx.fleet(plan.parent, run.spec.name);
+  const parentRows = await ctx.fleet(plan.parent, run.declaration.name);
+  // Only the parent rows of the kinds the endpoint serves (device_parameters: Macs).
+  const fleet = plan.only ? parentRows.filter((d) => d.kind !== undefined && plan.only?.includes(d.kind)) : parentRows;
   const ids = fleet.map((d) => d.id);
   const anchor = ctx.anchor();
   const meta = {
-    stream: run.spec.name,
+    stream: run.declaration.name,
     endpoint: plan.endpoint,
-    permission: run.spec.plan === plan ? run.spec.permission : (run.spec.fallback?.permission ?? run.spec.permission),
+    permission:
+      run.declaration.plan === plan ? run.declaration.permission : (run.declaration.fallback?.permission ?? run.declaration.permission),
     kind: 'bulk' as const,
   };
   const rolling = plan.changedBy !== undefined;
-  const field = rolling ? cursorField(run.spec) : '';
+  const field = rolling ? cursorField(run.declaration) : '';
   const bookmark: RollingBookmark = rolling
-    ? readRollingBookmark(run.spec.name, field, syncMode === 'incremental' ? state : undefined)
+    ? readRollingBookmark(run.declaration.name, field, syncMode === 'incremental' ? state : undefined)
     : { refreshedAt: undefined, pendingAfter: undefined, pendingSince: undefined };
   const from = earliestWanted(bookmark);
   const changed = from === undefined || !plan.changedBy ? undefined : await changedDevices(ctx, run, plan, fleet, from);
@@ -270,7 +280,9 @@ async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }:
     rolling ? (plan.maxPerSync?.(ctx.config) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY,
   );
   const { targets } = selection;
-  const clientFilter = run.spec.cursor?.filter === 'client' ? run.spec.cursor.field : undefined;
+  const clientFilter = run.declaration.cursor?.filter === 'client' ? run.declaration.cursor.field : undefined;
+  // A `refresh` cursor is the time the connector read the row: the sync's anchor, on every row.
+  const stamp = run.declaration.cursor?.filter === 'refresh' ? { [run.declaration.cursor.field]: isoMicros(anchor) } : undefined;
   const lookback = ctx.config.lookbackMs;
 
   const stateAfter = (done: number) =>
@@ -285,10 +297,11 @@ async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }:
       return rows.filter((r) => (epochMs((r as Record<string, unknown>)[clientFilter]) ?? Number.POSITIVE_INFINITY) >= floor);
     };
     if (!plan.paginator) {
-      await run.emitAll(keep(plan.rows(await ctx.client.get(plan.path(id), {}, meta), id)));
+      await run.emitAll(keep(plan.rows(await ctx.client.get(plan.path(id), {}, meta), id)), stamp);
       return;
     }
-    for await (const page of pages(ctx.client, plan.path(id), plan.paginator(), meta)) await run.emitAll(keep(plan.rows(page.rows, id)));
+    for await (const page of pages(ctx.client, plan.path(id), plan.paginator(), meta))
+      await run.emitAll(keep(plan.rows(page.rows, id)), stamp);
   };
 
   let next = 0;
@@ -333,12 +346,12 @@ async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }:
  */
 export function changesWantedFrom(
   plan: ReadPlan,
-  spec: StreamDeclaration,
+  declaration: StreamDeclaration,
   syncMode: SyncMode,
   state: Record<string, unknown> | undefined,
 ): number | undefined {
   if (plan.kind !== 'per-device' || !plan.changedBy || plan.changedBy === 'check_in' || syncMode !== 'incremental') return undefined;
-  return earliestWanted(readRollingBookmark(spec.name, cursorField(spec), state));
+  return earliestWanted(readRollingBookmark(declaration.name, cursorField(declaration), state));
 }
 
 /**
@@ -353,7 +366,7 @@ async function changedDevices(ctx: ReadContext, run: StreamRun, plan: PerDeviceP
   };
   if (plan.changedBy === 'check_in' || plan.changedBy === undefined) return byCheckIn();
   try {
-    return await ctx.changedSince(plan.changedBy.prism, since, run.spec.name);
+    return await ctx.changedSince(plan.changedBy.prism, since, run.declaration.name);
   } catch (error) {
     if (!(error instanceof Error && error.name === 'PermissionError')) throw error;
     await run.warn(

@@ -8,7 +8,8 @@ import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { catalogFile, configFile, expectNoToken, run } from '../support/connector.ts';
 
 const limits = { perSecond: 100_000, perHour: 1_000_000 };
-const STREAMS = ['devices', 'licensing', 'ade_tokens', 'ade_devices'];
+/** The streams this test reads: the ones it is about, and the devices list. */
+const READ = ['devices', 'licensing', 'ade_tokens', 'ade_devices'];
 
 describe('licensing and ADE', () => {
   let sim: Simulator;
@@ -23,7 +24,7 @@ describe('licensing and ADE', () => {
 
   it('reads one licensing row, the tokens and every ADE device across pages', async () => {
     sim.resetStats();
-    const out = await run(['read', '--config', configFile(sim), '--catalog', catalogFile('full_refresh', STREAMS)]);
+    const out = await run(['read', '--config', configFile(sim), '--catalog', catalogFile('full_refresh', READ)]);
     expect(out.code, out.stderr).toBe(0);
     const devices = out.records.get('devices') ?? [];
     const [licence, ...more] = out.records.get('licensing') ?? [];
@@ -47,7 +48,7 @@ describe('licensing and ADE', () => {
 
   it('without the ADE permission only the ADE streams fail, as config errors', async () => {
     const token = sim.addToken(['Device list', 'Licensing']);
-    const out = await run(['read', '--config', configFile(sim, { api_token: token }), '--catalog', catalogFile('full_refresh', STREAMS)]);
+    const out = await run(['read', '--config', configFile(sim, { api_token: token }), '--catalog', catalogFile('full_refresh', READ)]);
     expect(out.code).toBe(1);
     expect(out.statuses.get('licensing')?.at(-1)).toBe('COMPLETE');
     expect(out.statuses.get('devices')?.at(-1)).toBe('COMPLETE');

@@ -9,7 +9,8 @@ import { catalogFile, configFile, expectNoToken, run, stateFile, type ReadOutput
 import { get } from '../support/simulator.ts';
 
 const limits = { perSecond: 100_000, perHour: 1_000_000 };
-const STREAMS = ['devices', 'device_activity', 'device_commands'];
+/** The streams this test reads: the ones it is about, and the devices list they hang from. */
+const READ = ['devices', 'device_activity', 'device_commands'];
 
 /** Every activity entry of a device, paged from the simulator directly. */
 async function activityOf(sim: Simulator, id: string): Promise<Record<string, unknown>[]> {
@@ -24,7 +25,7 @@ async function activityOf(sim: Simulator, id: string): Promise<Record<string, un
 describe('device_activity and device_commands', () => {
   let sim: Simulator;
   let first: ReadOutput;
-  const catalog = catalogFile('incremental', STREAMS);
+  const catalog = catalogFile('incremental', READ);
 
   beforeAll(async () => {
     sim = await startSimulator({ devices: 250, seed: 61, rateLimit: limits, keepLog: false });
@@ -90,7 +91,7 @@ describe('device_activity without its permission', () => {
 
   it('fails only that stream, as a config error naming the permission', async () => {
     const token = sim.addToken(['Device list', 'Device commands']);
-    const out = await run(['read', '--config', configFile(sim, { api_token: token }), '--catalog', catalogFile('incremental', STREAMS)]);
+    const out = await run(['read', '--config', configFile(sim, { api_token: token }), '--catalog', catalogFile('incremental', READ)]);
     expect(out.code).toBe(1);
     expect(out.statuses.get('device_activity')?.at(-1)).toBe('INCOMPLETE');
     expect(out.statuses.get('device_commands')?.at(-1)).toBe('COMPLETE');

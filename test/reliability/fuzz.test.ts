@@ -326,11 +326,11 @@ describe('catalog', () => {
         const error = await onlyConfigErrors(() => parseCatalog(raw));
         if (error) return;
         const catalog = parseCatalog(raw);
-        const names = catalog.streams.map((s) => s.spec.name);
+        const names = catalog.streams.map((s) => s.declaration.name);
         expect(new Set(names).size).toBe(names.length);
         for (const s of catalog.streams) {
-          expect(STREAMS).toContain(s.spec);
-          expect(s.syncMode === 'full_refresh' || (s.syncMode === 'incremental' && s.spec.cursor?.field !== undefined)).toBe(true);
+          expect(STREAMS).toContain(s.declaration);
+          expect(s.syncMode === 'full_refresh' || (s.syncMode === 'incremental' && s.declaration.cursor?.field !== undefined)).toBe(true);
         }
         for (const r of catalog.rejected) expect(r.reason.length).toBeGreaterThan(10);
       }),

@@ -23,6 +23,8 @@ const CATEGORIES_OF: Record<Exclude<ChangeKind, 'blueprint'>, readonly string[]>
   gatekeeper: ['gatekeeper_and_xprotect'],
   profile: ['installed_profiles'],
   local_user: ['local_users'],
+  // Only scripted (Tenant.scheduleChange), never made by advance().
+  user: [],
 };
 const CATEGORIES: readonly string[] = PRISM_CATEGORIES;
 

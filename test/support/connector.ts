@@ -3,10 +3,11 @@
  * run by kind, and a check that the token never appears in anything a run printed.
  */
 import { expect } from 'vitest';
-import { discoverCatalog } from '../../source/catalog.ts';
+import { configuredCatalogJson, discoverCatalog } from '../../source/catalog.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { runCli, tempFile, type CliRun } from './cli.ts';
 import { validateMessage } from './protocol.ts';
+import { streamByName } from '../../streams/index.ts';
 
 /** Every output of every run in this test process, for the token scan (RECORD lines of large runs are scanned as they pass). */
 export const allOutputs: string[] = [];
@@ -41,16 +42,16 @@ export function configFile(sim: Simulator, overrides: Record<string, unknown> = 
   });
 }
 
+/** The Prism categories whose changes make a per-device stream read a device again (its declared `changedBy`). */
+export function changedByPrism(stream: string): readonly string[] {
+  const plan = streamByName(stream)?.plan;
+  const changedBy = plan?.kind === 'per-device' ? plan.changedBy : undefined;
+  return typeof changedBy === 'object' ? changedBy.prism : [];
+}
+
 /** A configured catalog: every stream (or `names`), incremental where the stream supports it unless `mode` says full. */
 export function catalogFile(mode: 'incremental' | 'full_refresh' = 'incremental', names?: string[]): string {
-  const streams = discoverCatalog()
-    .streams.filter((s) => !names || names.includes(s.name))
-    .map((stream) => ({
-      stream,
-      sync_mode: mode === 'incremental' && stream.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
-      destination_sync_mode: 'append',
-    }));
-  return tempFile('catalog.json', { streams });
+  return tempFile('catalog.json', configuredCatalogJson(mode, names));
 }
 
 export interface ReadOutput extends CliRun {

@@ -9,6 +9,7 @@ import { resolveConfig } from '../../source/config.ts';
 import { sync, type OutputFormat, type RunManifest } from '../../source/sync.ts';
 import type { ConfiguredCatalog } from '../../source/catalog.ts';
 import type { Simulator } from '../../simulator/server.ts';
+import { STREAMS } from '../../streams/index.ts';
 
 export interface FixtureStream {
   /** Default: complete. */
@@ -29,7 +30,7 @@ export interface FixtureRun {
   runId?: string;
 }
 
-const FULL_REFRESH = new Set(['devices', 'users', 'blueprints', 'library_items', 'tags']);
+const FULL_REFRESH = new Set(STREAMS.filter((s) => !s.cursor).map((s) => s.name));
 const compact = (iso: string) =>
   new Date(iso)
     .toISOString()

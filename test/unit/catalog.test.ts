@@ -43,11 +43,12 @@ describe('discover', () => {
         'device_commands:date_requested',
         'threats:detection_date',
         'behavioral_detections:detection_date',
+        'device_parameters:refreshed_at',
       ].sort(),
     );
   });
 
-  // Airbyte's discovery acceptance checks (airbyte-protocol.md §2.3), D3–D11.
+  // Airbyte's discovery acceptance checks (docs/airbyte-protocol.md §2.3), D3–D11.
   it.each(discoverCatalog().streams.map((s) => [s.name, s] as const))('%s passes the acceptance-test schema rules', (_name, stream) => {
     const schema = stream.json_schema as any;
     for (const key of stream.source_defined_primary_key ?? []) {
@@ -81,7 +82,7 @@ describe('configured catalog', () => {
     const c = parseCatalog({
       streams: [configured('device_details', 'incremental'), configured('devices', 'full_refresh'), configured('filevault', 'incremental')],
     });
-    expect(c.streams.map((s) => `${s.spec.name}:${s.syncMode}`)).toEqual([
+    expect(c.streams.map((s) => `${s.declaration.name}:${s.syncMode}`)).toEqual([
       'devices:full_refresh',
       'filevault:incremental',
       'device_details:incremental',
@@ -97,7 +98,7 @@ describe('configured catalog', () => {
         configured('tags', 'full_refresh'),
       ],
     });
-    expect(c.streams.map((s) => s.spec.name)).toEqual(['tags']);
+    expect(c.streams.map((s) => s.declaration.name)).toEqual(['tags']);
     expect(c.rejected.map((r) => r.name)).toEqual(['__AIRBYTE__stream_that_does_not_exist', 'devices']);
     expect(c.rejected[1]?.reason).toMatch(/devices has sync_mode "INVALID"; use full_refresh\./);
   });
@@ -105,7 +106,7 @@ describe('configured catalog', () => {
   it('reads a stream without a cursor in full when asked for incremental, as PyAirbyte asks of every stream', () => {
     const c = parseCatalog({ streams: [configured('users', 'incremental'), configured('audit_events', 'incremental')] });
     expect(c.rejected).toEqual([]);
-    expect(c.streams.map((s) => `${s.spec.name}:${s.syncMode}`)).toEqual(['users:full_refresh', 'audit_events:incremental']);
+    expect(c.streams.map((s) => `${s.declaration.name}:${s.syncMode}`)).toEqual(['users:full_refresh', 'audit_events:incremental']);
   });
 
   it.each([

@@ -406,6 +406,9 @@ describe('resolveConfig: the other fields', () => {
       'colour: unknown key; ignored (the known keys are in spec.json).',
     ]);
     expect(config.startDate).toBeUndefined();
+    expect(configError(() => resolveConfig({ api_url: 'acme', api_tokn: TOKEN })).message).toMatch(
+      /^The configuration is invalid: api_token is missing: .* \(api_tokn: unknown key; did you mean api_token\?\)$/,
+    );
   });
 
   it('warns when start_date is in the future', () => {

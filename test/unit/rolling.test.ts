@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RollingBookmark } from '../../state/bookmarks.ts';
 import { fullReadDay, fullReadDue } from '../../state/cadence.ts';
 import { after, earliestWanted, select } from '../../state/rolling.ts';
+import { STREAMS } from '../../streams/index.ts';
 
 const ids = ['a', 'b', 'c', 'd', 'e'];
 const T0 = 1_000;
@@ -131,15 +132,8 @@ describe('rolling window: the bookmark after the first `done` devices', () => {
 
 describe('full re-read cadence', () => {
   const DAY = 86_400_000;
-  const names = [
-    'device_information',
-    'apps',
-    'filevault',
-    'gatekeeper_and_xprotect',
-    'startup_settings',
-    'installed_profiles',
-    'local_users',
-  ];
+  // The Prism streams: each re-reads in full once every fullReadEveryDays.
+  const names = STREAMS.filter((s) => s.plan.kind === 'prism').map((s) => s.name);
 
   it('each stream has its day of the cycle, the same every time', () => {
     for (const name of names) expect(fullReadDay(name, 7)).toBe(fullReadDay(name, 7));

@@ -1,6 +1,6 @@
 /**
  * The connector spec: spec.json is what the generator writes, the spec obeys Airbyte's spec checks
- * (airbyte-protocol.md §2.1), and every field in it is read by the connector (STYLE.md §6).
+ * (docs/airbyte-protocol.md §2.1), and every field in it is read by the connector (STYLE.md §6).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,7 +24,7 @@ describe('spec.json', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Airbyte's spec checks (connector-acceptance-test tests/test_core.py, TestSpec), re-implemented. Each violation is
-// a string starting with the check's number in airbyte-protocol.md §2.1.
+// a string starting with the check's number in docs/airbyte-protocol.md §2.1.
 
 type Schema = Record<string, unknown>;
 

@@ -22,7 +22,7 @@
 --   os_current     every platform: on the latest OS release seen for the platform that day (devices)
 --   blueprint      every platform: assigned to a blueprint (devices)
 -- Not yet controls, for want of a stream on this branch: screen lock (library item status by payload type), EDR.
--- Passcodes: no stream carries an Apple device's passcode state (kandji-api.md §6).
+-- Passcodes: no stream carries an Apple device's passcode state (docs/kandji-api.md §6).
 -- grain: one row per enrolled (not removed) device per control per snapshot day
 -- keys: snapshot_date, device_id, control
 -- materialized: table

@@ -1,6 +1,6 @@
 -- department: devices, users, compliance and health by department on each snapshot day. A device belongs to the
 -- department of its assigned user (devices.user.id = users.id, or = users.deprecated_user_id where a 2022-era payload
--- sent the legacy numeric id; kandji-api.md §6.1) as the directory had it that day:
+-- sent the legacy numeric id; docs/kandji-api.md §6.1) as the directory had it that day:
 --   '(unassigned)'     devices with no assigned user
 --   '(no department)'  users with no department, and devices whose user the directory does not have
 -- users counts the department's users in the directory that day (archived users excluded), with or without

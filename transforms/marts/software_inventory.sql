@@ -9,7 +9,7 @@
 select
     a.device_id,
     a.bundle_id,
-    -- Null on iPhone and iPad, which report no install path (kandji-api.md §6.4).
+    -- Null on iPhone and iPad, which report no install path (docs/kandji-api.md §6.4).
     a.path,
     a.name as app_name,
     a.version,
