@@ -137,7 +137,8 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   }
   let connection: DuckDBConnection | undefined;
   try {
-    const conn = (connection = await db.connect());
+    const conn = await db.connect();
+    connection = conn;
     const { tables: rawTables } = await loadRaw(conn, runs, options.format, say);
     const groups = options.tenantGroups ?? join(dataDir, 'tenants.csv');
     const unknown = await loadTenantGroups(

@@ -241,7 +241,7 @@ describe('three tenants over three days, one token revoked for a day', () => {
         await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
         await page.goto(pathToFileURL(join(root, 'report.html')).href);
         await page.waitForFunction('window.kandjiReportReady === true', undefined, { timeout: 15_000 });
-        const text = (selector: string) => page.locator(selector).innerText();
+        const text = async (selector: string) => ((await page.locator(selector).textContent()) ?? '').trim();
         const options = await page.locator('#tenant-select option').allInnerTexts();
         expect(options).toEqual(['All 3 tenants', 'acme (EMEA)', 'globex (Americas, North)', 'initech']);
         const rows = await page.locator('#tenants tbody tr').allInnerTexts();
