@@ -188,13 +188,17 @@ export async function loadRaw(
     await connection.run('commit');
   }
 
+  // raw.runs and raw.run_streams rows, inserted together at the end: one statement per row cost half a minute
+  // once a year of runs (365 × 17 rows) had accumulated.
+  const runRows: SqlValue[][] = [];
+  const streamRows: SqlValue[][] = [];
   const loaded: string[] = [];
   let kept = 0;
   let files = 0;
   const fellBack = new Set<string>();
   const renumbered: { runId: string; seq: number }[] = [];
   for (const { manifest, seq, syncedDate } of runs) {
-    await connection.run(`insert into raw.runs values ($1, $2, $3::timestamptz, $4::date, $5::timestamptz, $6::timestamptz, $7, $8, $9)`, [
+    runRows.push([
       manifest.run_id,
       seq,
       manifest.synced_at,
@@ -213,7 +217,7 @@ export async function loadRaw(
           `run ${manifest.run_id}: none of its ${stream} files is in ${dataDir} (${entry.files.join(', ')}); restore them or remove _runs/${manifest.run_id}.json`,
         );
       }
-      await connection.run(`insert into raw.run_streams values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      streamRows.push([
         manifest.run_id,
         seq,
         stream,
@@ -274,6 +278,8 @@ export async function loadRaw(
     }
     loaded.push(manifest.run_id);
   }
+  await insertRows(connection, 'raw.runs', runRows, ['varchar', 'integer', 'timestamptz', 'date', 'timestamptz', 'timestamptz']);
+  await insertRows(connection, 'raw.run_streams', streamRows, []);
   if (renumbered.length > 0) {
     // A run now sorts among the ones already loaded: move the others' _run_seq to their new places.
     await connection.run('begin transaction');
@@ -291,6 +297,21 @@ export async function loadRaw(
     `raw: ${runs.length} runs: ${loaded.length} loaded from ${files} files, ${kept} kept from the last transform${removed.length > 0 ? `, ${removed.length} removed (their manifests are gone)` : ''}`,
   );
   return { tables, loaded, kept, removed };
+}
+
+type SqlValue = string | number | boolean | null;
+
+/** Insert rows in a few multi-row statements; `casts` gives the type of the leading columns that need one. */
+async function insertRows(connection: DuckDBConnection, table: string, rows: SqlValue[][], casts: string[]): Promise<void> {
+  const value = (v: SqlValue, i: number) => {
+    const text = v === null ? 'null' : typeof v === 'string' ? literal(v) : String(v);
+    const cast = casts[i];
+    return cast && cast !== 'varchar' && v !== null ? `${text}::${cast}` : text;
+  };
+  for (let start = 0; start < rows.length; start += 1000) {
+    const tuples = rows.slice(start, start + 1000).map((row) => `(${row.map(value).join(', ')})`);
+    await connection.run(`insert into ${table} values ${tuples.join(', ')}`);
+  }
 }
 
 interface StreamColumns {
