@@ -29,8 +29,8 @@ export async function measurePipeline(
 ): Promise<{ rows: number; bytes: number; stages: PipelineStage[] }> {
   const res = await fetch(`${origin}/api/v1/prism/apps?limit=300`, { headers: { authorization: `Bearer ${token}` } });
   const body = Buffer.from(await res.arrayBuffer());
-  const spec = streamByName('device_apps');
-  if (!res.ok || !spec) throw new Error(`could not fetch a page of /prism/apps: HTTP ${res.status}`);
+  const declaration = streamByName('device_apps');
+  if (!res.ok || !declaration) throw new Error(`could not fetch a page of /prism/apps: HTTP ${res.status}`);
   const rows = (JSON.parse(body.toString('utf8')) as { data: unknown[] }).data.length;
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
   const fd = openSync(scratchFile, 'w');
@@ -44,7 +44,7 @@ export async function measurePipeline(
   const parse = () => (JSON.parse(body.toString('utf8')) as { data: Record<string, unknown>[] }).data;
   const emitInto = (out: Writable) => async (pages: number) => {
     const sink = new LineWriter(out);
-    const run = new StreamRun(spec, sink);
+    const run = new StreamRun(declaration, sink);
     for (let i = 0; i < pages; i++) await run.emitAll(parse());
     await sink.flush();
   };
@@ -58,7 +58,7 @@ export async function measurePipeline(
       '+ normalise',
       (pages) =>
         repeat(pages, () => {
-          for (const row of parse()) normalizeRecord(spec.schema as never, row);
+          for (const row of parse()) normalizeRecord(declaration.schema as never, row);
         }),
     ],
     ['+ serialise', emitInto(discard)],

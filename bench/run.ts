@@ -34,7 +34,7 @@ import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, rmSync,
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { discoverCatalog } from '../source/catalog.ts';
+import { configuredCatalogJson, discoverCatalog } from '../source/catalog.ts';
 import { startSimulator, type Simulator } from '../simulator/server.ts';
 import { measurePipeline, type PipelineStage } from './pipeline.ts';
 
@@ -252,12 +252,7 @@ function files(sim: Simulator, dir: string, overrides: Record<string, unknown> =
     JSON.stringify({ api_url: sim.url, api_token: sim.token, request_budget_share: 1, device_details_max_per_sync: 100_000, ...overrides }),
   );
   const catalog = join(dir, 'catalog.json');
-  const streams = discoverCatalog().streams.map((stream) => ({
-    stream,
-    sync_mode: stream.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
-    destination_sync_mode: 'append',
-  }));
-  writeFileSync(catalog, JSON.stringify({ streams }));
+  writeFileSync(catalog, JSON.stringify(configuredCatalogJson()));
   return { config, catalog };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Errors the connector reports, each carrying the Airbyte `failure_type` it maps to (airbyte-protocol.md §1.11):
+ * Errors the connector reports, each carrying the Airbyte `failure_type` it maps to (docs/airbyte-protocol.md §1.11):
  * `config_error` for what the user must fix, `transient_error` for what may clear by itself, `system_error` for
  * everything else. Messages say what is wrong and how to fix it; they never contain the token (see redact.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * Airbyte protocol messages (shared/reference/airbyte-protocol.md §1.3–§1.11) and the writer that puts them on
+ * Airbyte protocol messages (docs/airbyte-protocol.md §1.3–§1.11) and the writer that puts them on
  * stdout: one JSON object per line, every line passed through `redact`, with backpressure so a slow consumer
  * slows the sync instead of growing memory.
  */

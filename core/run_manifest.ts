@@ -10,6 +10,12 @@ export interface StreamManifest {
   /** interrupted: the sync was stopped by a signal while the stream was being read; its state is the last checkpoint. */
   status: 'complete' | 'failed' | 'rate-limited' | 'interrupted';
   records: number;
+  /**
+   * The stream completed and its records in this run are every row that exists on the tenant: a full refresh, or
+   * an incremental Prism read that re-read its whole category (prism_full_read_every_days). The marts take such a
+   * run as the set of rows that exist; rows of earlier runs that it lacks were deleted. Absent in older manifests.
+   */
+  full_read?: boolean;
   files: string[];
 }
 

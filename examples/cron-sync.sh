@@ -13,7 +13,8 @@
 #      did not reach, and replaces DIR/state.json atomically (fsync a temporary file, then rename) only after the
 #      output file is on disk, so a crash at any point loses nothing: at worst the next run reads some records again;
 #   3. exits with the connector's code: 0 every stream complete; 1 a stream failed (its state still moved only
-#      behind records already written, so keeping it is right); 2 a usage mistake.
+#      behind records already written, so keeping it is right); 2 a usage mistake; 143 or 130 when SIGTERM or
+#      Ctrl-C stopped it (passed on to the read, which stops cleanly; its state is merged as in step 2).
 #
 # Two runs for the same DIR never overlap: the second exits 75 (EX_TEMPFAIL) at once.
 # SOURCE_KANDJI is the command to run, default `source-kandji`, installed from a release tarball or the git repository
@@ -63,7 +64,18 @@ out="$dir/out/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 args=(read --config "$config" --catalog "$catalog")
 [[ -s $state ]] && args+=(--state "$state")
 code=0
-"${connector[@]}" "${args[@]}" "$@" > "$out.partial" || code=$?
+# SIGTERM or Ctrl-C (a scheduler cancelling, a timeout) goes to the read, which stops cleanly: the state of what it
+# printed is still merged below, and the script exits with the read's 143 or 130.
+"${connector[@]}" "${args[@]}" "$@" > "$out.partial" &
+reader=$!
+trap 'kill -TERM "$reader" 2> /dev/null || true' TERM INT
+wait "$reader" || code=$?
+# A trapped signal ends `wait` early (with 128 + signal): wait again for the read's own exit code.
+while kill -0 "$reader" 2> /dev/null; do
+  code=0
+  wait "$reader" || code=$?
+done
+trap - TERM INT
 mv "$out.partial" "$out"
 
 # STATE lines start with {"type":"STATE" (the connector writes `type` first); anchoring the match keeps a record

@@ -12,7 +12,8 @@ and then fails the run with the connector's own error message.
     dagster dev -f examples/dagster_kandji.py
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Dagster reads the `context` annotation at definition time and refuses it
+# as a string ("Cannot annotate `context` parameter with type dg.AssetExecutionContext").
 
 import json
 import os

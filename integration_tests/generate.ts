@@ -1,7 +1,7 @@
 /**
  * Writes the acceptance-test inputs that follow from the stream declarations (docs/airbyte.md):
  * configured_catalog.json and abnormal_state.json. Run `node integration_tests/generate.ts` after changing a stream,
- * its key or its cursor; test/unit/dockerfile.test.ts fails until the files match.
+ * its key or its cursor; test/unit/acceptance_inputs.test.ts fails until the files match.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,5 @@
-/** `audit_events`: the tenant's audit log from `GET /audit/events` (kandji-api.md §6.9). Key: id; cursor: occurred_at. */
-import { json, record, string, timestamp, type Static } from './schema.ts';
+/** `audit_events`: the tenant's audit log from `GET /audit/events` (docs/kandji-api.md §6.9). Key: id; cursor: occurred_at. */
+import { json, record, string, timestamp } from './schema.ts';
 
 export const audit_events = record({
   id: string('ULID-like event id'),
@@ -13,4 +13,3 @@ export const audit_events = record({
   new_state: json(),
   metadata: json(),
 });
-export type AuditEvent = Static<typeof audit_events>;

@@ -1,5 +1,5 @@
-/** `blueprints`: from `GET /blueprints` (kandji-api.md §6.6). Key: id. */
-import { boolean, integer, json, object, record, string, type Static } from './schema.ts';
+/** `blueprints`: from `GET /blueprints` (docs/kandji-api.md §6.6). Key: id. */
+import { boolean, integer, json, object, record, string } from './schema.ts';
 
 export const blueprints = record({
   id: string(),
@@ -13,4 +13,3 @@ export const blueprints = record({
   enrollment_code: object({ code: string(), is_active: boolean() }),
   type: string('classic or map'),
 });
-export type Blueprint = Static<typeof blueprints>;

@@ -3,7 +3,7 @@
  * `GET /devices/{id}/apps` when the token lacks Prism; both are mapped to these columns. Key: device_id, bundle_id, path.
  */
 import { prismCommon } from './prism.ts';
-import { boolean, integer, record, string, timestamp, type Static } from './schema.ts';
+import { boolean, integer, record, string, timestamp } from './schema.ts';
 
 export const device_apps = record({
   ...prismCommon,
@@ -24,4 +24,3 @@ export const device_apps = record({
   modification_date: timestamp('Per-device endpoint only'),
   app_id: string('Per-device endpoint only'),
 });
-export type DeviceApp = Static<typeof device_apps>;

@@ -1,8 +1,8 @@
 /**
- * `device_details`: one record per device, from `GET /devices/{id}/details` (kandji-api.md §6.3), platform-shaped.
+ * `device_details`: one record per device, from `GET /devices/{id}/details` (docs/kandji-api.md §6.3), platform-shaped.
  * Sections that do not apply arrive as `{}`, `[]` or missing; they are normalised to null. Key: device_id.
  */
-import { array, boolean, integer, number, object, record, string, timestamp, type Static } from './schema.ts';
+import { array, boolean, integer, number, object, record, string, timestamp } from './schema.ts';
 
 const userRef = object({ email: string(), name: string(), id: string(), is_archived: boolean() });
 
@@ -126,4 +126,3 @@ export const device_details = record({
   cellular: object({ voice_roaming: boolean(), data_roaming: boolean(), cellular_technology: integer() }),
   tags: array(string()),
 });
-export type DeviceDetails = Static<typeof device_details>;

@@ -1,5 +1,5 @@
-/** `devices`: one record per enrolled device, from `GET /devices` (kandji-api.md §6.1). Key: device_id. */
-import { boolean, object, record, string, timestamp, array, type Static } from './schema.ts';
+/** `devices`: one record per enrolled device, from `GET /devices` (docs/kandji-api.md §6.1). Key: device_id. */
+import { boolean, object, record, string, timestamp, array } from './schema.ts';
 
 export const devices = record({
   device_id: string('Device UUID'),
@@ -31,4 +31,3 @@ export const devices = record({
   security_patch_level: string('Android only'),
   full_software_version: string('Windows and Android only'),
 });
-export type Device = Static<typeof devices>;

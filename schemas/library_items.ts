@@ -1,8 +1,8 @@
 /**
  * `library_items`: custom apps, in-house (IPA) apps, custom profiles and custom scripts, one stream from four list
- * endpoints (kandji-api.md §6.7). `item_type` says which. Key: id.
+ * endpoints (docs/kandji-api.md §6.7). `item_type` says which. Key: id.
  */
-import { array, boolean, integer, record, string, timestamp, type Static } from './schema.ts';
+import { array, boolean, integer, record, string, timestamp } from './schema.ts';
 
 export const library_items = record({
   id: string(),
@@ -36,4 +36,3 @@ export const library_items = record({
   script: string(),
   remediation_script: string(),
 });
-export type LibraryItem = Static<typeof library_items>;

@@ -1,6 +1,6 @@
 /**
  * Record normalisation driven by the stream's schema: the schema says what a field is, and this walker makes the
- * API's value that, wherever the API is inconsistent (kandji-api.md §5, §7):
+ * API's value that, wherever the API is inconsistent (docs/kandji-api.md §5, §7):
  *
  * - `date-time` fields: any of the API's timestamp formats → ISO-8601 UTC; `""` → null;
  * - booleans: `"True"`/`"False"`, `"Yes"`/`"No"` → true/false; `""` → null;
@@ -92,7 +92,7 @@ function compile(schema: Schema): Convert {
     case 'object': {
       const normalize = schema.properties ? objectNormalizer(schema) : undefined;
       return (value, parent, key, changes) => {
-        // "no value" spellings of a section: "" and {} (kandji-api.md §7, quirk 6).
+        // "no value" spellings of a section: "" and {} (docs/kandji-api.md §7, quirk 6).
         if (value === null || value === undefined || value === '') return null;
         if (typeof value !== 'object' || Array.isArray(value)) return nulled(changes, parent, key);
         if (!hasOwnKeys(value)) return null;

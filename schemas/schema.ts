@@ -2,7 +2,7 @@
  * Builders for record schemas. A stream's schema is written once with these; the catalog's `json_schema`, the
  * record's TypeScript type and the record normaliser (schemas/normalize.ts) all come from it.
  *
- * They follow the protocol's rules for stream schemas (airbyte-protocol.md §2.3): every type is `[T, "null"]`,
+ * They follow the protocol's rules for stream schemas (docs/airbyte-protocol.md §2.3): every type is `[T, "null"]`,
  * every object has `additionalProperties: true` (unknown fields from the API pass through), nothing is
  * `required`, no `$ref`/`anyOf`/`allOf`. Timestamps carry `format: date-time` and
  * `airbyte_type: timestamp_with_timezone`; the normaliser turns the API's ten formats into ISO-8601 UTC.
@@ -47,8 +47,6 @@ function optional<P extends TProperties>(properties: P): Optionalize<P> {
   for (const [key, schema] of Object.entries(properties)) out[key] = Type.Optional(schema);
   return out as Optionalize<P>;
 }
-
-export type { Static };
 
 /** The part of a JSON Schema the normaliser and the DuckDB column mapping read. */
 export interface SchemaNode {

@@ -1,5 +1,4 @@
-/** `tags`: device tags from `GET /tags` (kandji-api.md §6.11). Key: id. */
-import { record, string, type Static } from './schema.ts';
+/** `tags`: device tags from `GET /tags` (docs/kandji-api.md §6.11). Key: id. */
+import { record, string } from './schema.ts';
 
 export const tags = record({ id: string(), name: string() });
-export type Tag = Static<typeof tags>;

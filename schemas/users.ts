@@ -1,5 +1,5 @@
-/** `users`: directory-integration users from `GET /users` (kandji-api.md §6.8). Key: id. */
-import { boolean, integer, object, record, string, timestamp, type Static } from './schema.ts';
+/** `users`: directory-integration users from `GET /users` (docs/kandji-api.md §6.8). Key: id. */
+import { boolean, integer, object, record, string, timestamp } from './schema.ts';
 
 export const users = record({
   id: string(),
@@ -15,4 +15,3 @@ export const users = record({
   created_at: timestamp(),
   updated_at: timestamp(),
 });
-export type User = Static<typeof users>;

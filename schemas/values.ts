@@ -1,5 +1,5 @@
 /**
- * Value converters for the API's inconsistent spellings (kandji-api.md §5, §7): timestamps in ten formats,
+ * Value converters for the API's inconsistent spellings (docs/kandji-api.md §5, §7): timestamps in ten formats,
  * booleans as bools, `"True"`/`"False"` or `"Yes"`/`"No"`, numbers as strings with units, and `""` or `{}` for
  * "no value". Pure functions; schemas/normalize.ts applies them where a stream's schema asks for them.
  */
@@ -16,7 +16,7 @@ export type ParsedTimestamp =
   /** Not a timestamp this parser reads; `reason` says why, for the caller's warning. */
   | { ok: false; reason: string };
 
-// T1–T8 and T10 (kandji-api.md §5): a date, then optionally `T` or a space, hh:mm:ss, a fraction of 1–9 digits,
+// T1–T8 and T10 (docs/kandji-api.md §5): a date, then optionally `T` or a space, hh:mm:ss, a fraction of 1–9 digits,
 // an optional space (T4 writes ` +0000`), and a zone: `Z`, `±HH:MM`, `±HHMM`, or none (read as UTC).
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?$/;
 
@@ -25,7 +25,7 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(
  * `2022-12-13 19:14:20.455640+00:00` → `2022-12-13T19:14:20.455640Z`, `2024-12-05` → `2024-12-05T00:00:00.000000Z`.
  *
  * - One fixed width makes the strings sort in time order (`…:19Z` would sort after `…:19.5Z`) and keeps the shape
- *   of state cursors stable, which Airbyte's future-state test compares (airbyte-protocol.md §2.6).
+ *   of state cursors stable, which Airbyte's future-state test compares (docs/airbyte-protocol.md §2.6).
  * - More than six fraction digits are truncated, not rounded: truncation never moves a value into the next
  *   second (or day, or year), so a value keeps its calendar date and its place relative to its neighbours.
  * - No zone (T7, T8) means UTC, as the API's other fields for the same data are UTC.
@@ -84,12 +84,6 @@ export function isCanonicalUtc(text: string): boolean {
 
 /** The fixed characters of the canonical form by position (`-`, `T`, `:`, `.`); every other position is a digit. */
 const SEPARATORS: (number | undefined)[] = [...'0000-00-00T00:00:00.000000'].map((c) => (c === '0' ? undefined : c.charCodeAt(0)));
-
-/** `parseTimestamp` for callers that need only the value: ISO-8601 UTC, or null when empty or unparseable. */
-export function toIsoUtc(value: unknown): string | null {
-  const parsed = parseTimestamp(value);
-  return parsed.ok ? parsed.value : null;
-}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
@@ -164,20 +158,4 @@ export function toNumber(value: unknown): number | null {
   const unit = m[2]?.toLowerCase();
   if (unit === undefined || unit === '%') return n;
   return Math.round(n * (UNIT_BYTES[unit] as number));
-}
-
-/**
- * The API's "no value" spellings of a field or section (kandji-api.md §7, quirk 6) → null: `""`, `{}`, `null`,
- * `undefined`. Everything else, `[]` included (an empty list is a value), is returned unchanged.
- */
-export function emptyToNull<T>(value: T | null | undefined): T | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Object.prototype &&
-    Object.keys(value).length === 0
-  )
-    return null;
-  return value;
 }

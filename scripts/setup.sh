@@ -3,6 +3,7 @@
 #  - Debian's chromium, for the report test: with apt-get when run as root; otherwise the command is printed.
 #  - The real clients of test/clients/, one project-local virtual environment per tool from its pinned file in
 #    python/ (scripts/python-env.sh): PyAirbyte, Meltano, Dagster, Airflow.
+#  - sqlfluff, the SQL linter `npm test` runs (it would create its environment on first use anyway).
 #  - Meltano's loader target-jsonl, installed by Meltano itself from examples/meltano.yml into .venv/meltano-project,
 #    with python/target-jsonl.txt as pip constraints so its dependencies are pinned too.
 # Running it again redoes only what changed (a requirements file, the Meltano example).
@@ -22,7 +23,7 @@ fi
 
 # The tools pin conflicting versions of the same libraries, hence one environment each; built side by side.
 pids=()
-for tool in pyairbyte meltano dagster airflow; do
+for tool in sqlfluff pyairbyte meltano dagster airflow; do
   scripts/python-env.sh "$tool" >/dev/null &
   pids+=("$!")
 done

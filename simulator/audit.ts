@@ -1,5 +1,5 @@
 /**
- * The audit log (`GET /audit/events`, kandji-api.md §6.9). Background events are derived per hour from the seed, so a
+ * The audit log (`GET /audit/events`, docs/kandji-api.md §6.9). Background events are derived per hour from the seed, so a
  * year of history costs nothing until it is read; device enrollments and deletions made by advance() are merged in.
  * The log accrues as the tenant's clock moves: an hour's events exist once the clock has passed them.
  */

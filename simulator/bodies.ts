@@ -1,33 +1,18 @@
 /**
- * API bodies built from the tenant's state, field by field as kandji-api.md §6 documents them, quirks included:
+ * API bodies built from the tenant's state, field by field as docs/kandji-api.md §6 documents them, quirks included:
  * `user: ""` when unassigned, `"True"`/`"False"` strings in /details, sizes as strings, ten timestamp formats, legacy
  * payloads missing keys, and the odd unknown key.
  */
 import { between, hash, pick, unit, uuid } from './random.ts';
 import { DAY, HOUR, t1, t2, t3, t4, t5, t6, timeAgo } from './timestamps.ts';
 import type { Device, Tenant } from './tenant.ts';
-import type { Platform } from './vocabulary.ts';
-import {
-  APPS,
-  BLUEPRINTS,
-  CERTIFICATES,
-  CUSTOM_APP_NAMES,
-  IPA_APP_NAMES,
-  LAUNCH_AGENTS,
-  OS_RELEASES,
-  PRISM_FAMILY,
-  PROFILE_NAMES,
-  SCRIPT_NAMES,
-  SYSTEM_EXTENSIONS,
-  TAGS,
-  TCC_ENTRIES,
-} from './vocabulary.ts';
+import { APPS, BLUEPRINTS, CUSTOM_APP_NAMES, IPA_APP_NAMES, OS_RELEASES, PROFILE_NAMES, SCRIPT_NAMES, TAGS } from './vocabulary.ts';
 
 type Json = Record<string, unknown>;
 
-const MARKETING: Record<string, string> = { '13': 'Ventura', '14': 'Sonoma', '15': 'Sequoia' };
+export const MARKETING: Record<string, string> = { '13': 'Ventura', '14': 'Sonoma', '15': 'Sequoia' };
 
-function os(d: Device) {
+export function os(d: Device) {
   return OS_RELEASES[d.platform][d.osIndex] as { version: string; build: string };
 }
 
@@ -73,7 +58,7 @@ export function deviceRecord(t: Tenant, d: Device): Json {
     delete record.tags;
   }
   // With Windows/Android management on, the list is polymorphic: every record carries their keys, blank where they
-  // do not apply (kandji-api.md §6.1, [GO]).
+  // do not apply (docs/kandji-api.md §6.1, [GO]).
   if (t.windowsAndAndroid) {
     record.api_level = d.platform === 'Android' ? '34' : '';
     record.security_patch_level = d.platform === 'Android' ? '2026-01-05' : '';
@@ -118,7 +103,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
     os_version: release.version,
     supplemental_build_version: release.build,
     supplemental_os_version_extra: '',
-    // iPhone, iPad and Apple TV report none of these four: the examples carry "" (kandji-api.md §6.3, [PM]).
+    // iPhone, iPad and Apple TV report none of these four: the examples carry "" (docs/kandji-api.md §6.3, [PM]).
     system_version: isMac ? `${release.version} (${release.build})` : '',
     boot_volume: isMac ? 'Macintosh HD' : '',
     time_since_boot: isMac ? timeAgo(between(s, 1, 40 * 24, 'boot', d.index) * HOUR) : '',
@@ -355,7 +340,7 @@ function macAddress(t: Tenant, index: number): string {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-function localUser(t: Tenant, d: Device, k: number) {
+export function localUser(t: Tenant, d: Device, k: number) {
   const owner = d.user >= 0 ? t.user(d.user).email.split('@')[0] : 'kiosk';
   return {
     username: k === 0 ? owner : `localadmin${k}`,
@@ -366,14 +351,14 @@ function localUser(t: Tenant, d: Device, k: number) {
   };
 }
 
-function appVersion(t: Tenant, appIndex: number, device: Device): string {
+export function appVersion(t: Tenant, appIndex: number, device: Device): string {
   const spec = APPS[appIndex];
   const updates = device.apps.get(appIndex) ?? 0;
   const minor = hash(t.seed, 'app-minor', appIndex) % 5;
   return `${spec?.major ?? 1}.${minor + updates}.${hash(t.seed, 'app-patch', appIndex, updates) % 10}`;
 }
 
-function appSize(t: Tenant, appIndex: number): number {
+export function appSize(t: Tenant, appIndex: number): number {
   return 2_000_000 + (hash(t.seed, 'app-size', appIndex) % 900_000_000);
 }
 
@@ -431,468 +416,6 @@ export function deviceLibraryItems(t: Tenant, d: Device): Json {
     };
   });
   return { device_id: d.id, library_items: items };
-}
-
-// -------------------------------------------------------------------------------------------------------------------
-// Prism (§6.10)
-
-export const PRISM_CATEGORIES = [
-  'device_information',
-  'apps',
-  'filevault',
-  'gatekeeper_and_xprotect',
-  'startup_settings',
-  'application_firewall',
-  'installed_profiles',
-  'local_users',
-  'activation_lock',
-  'cellular',
-  'certificates',
-  'desktop_and_screensaver',
-  'kernel_extensions',
-  'launch_agents_and_daemons',
-  'system_extensions',
-  'transparency_database',
-] as const;
-export type PrismCategory = (typeof PRISM_CATEGORIES)[number];
-
-/** Categories only Macs report. */
-const MAC_ONLY: ReadonlySet<PrismCategory> = new Set([
-  'filevault',
-  'gatekeeper_and_xprotect',
-  'startup_settings',
-  'application_firewall',
-  'local_users',
-  'desktop_and_screensaver',
-  'kernel_extensions',
-  'launch_agents_and_daemons',
-  'system_extensions',
-  'transparency_database',
-]);
-
-/**
- * Whether devices of a platform have rows in a category at all: Prism covers Apple platforms only, `cellular` iPhones
- * only, and no device has kernel extensions (the saved example is empty). Cheap, so scans skip a device before
- * building it.
- */
-export function platformInPrism(platform: Platform, category: PrismCategory): boolean {
-  if (platform === 'Windows' || platform === 'Android' || category === 'kernel_extensions') return false;
-  if (category === 'cellular') return platform === 'iPhone';
-  return !MAC_ONLY.has(category) || platform === 'Mac';
-}
-
-export function inPrism(d: Device, category: PrismCategory): boolean {
-  return platformInPrism(d.platform, category);
-}
-
-/** The latest `updated_at` among a device's rows in a category: lets a filtered scan skip devices without rows. */
-export function prismChangedAt(d: Device, category: PrismCategory): number {
-  const c = d.changedAt;
-  switch (category) {
-    case 'device_information':
-    case 'activation_lock':
-    case 'desktop_and_screensaver':
-      return Math.max(c.base, c.os, c.blueprint);
-    case 'apps':
-      return Math.max(c.base, c.app, c.blueprint);
-    case 'filevault':
-      return Math.max(c.base, c.filevault, c.blueprint);
-    case 'gatekeeper_and_xprotect':
-      return Math.max(c.base, c.gatekeeper, c.blueprint);
-    case 'application_firewall':
-      return Math.max(c.base, c.firewall, c.blueprint);
-    case 'startup_settings':
-      return Math.max(c.base, c.blueprint);
-    case 'installed_profiles':
-      return Math.max(c.base, c.profile, c.blueprint);
-    case 'local_users':
-      return Math.max(c.base, c.local_user, c.blueprint);
-    // No change advance() makes touches these but a blueprint move (their common columns).
-    case 'cellular':
-    case 'certificates':
-    case 'kernel_extensions':
-    case 'launch_agents_and_daemons':
-    case 'system_extensions':
-    case 'transparency_database':
-      return Math.max(c.base, c.blueprint);
-  }
-}
-
-/** The columns every Prism row of a device shares, but for its times; built once per device, not once per row. */
-function prismDeviceColumns(t: Tenant, d: Device): Json {
-  const u = d.user >= 0 ? t.user(d.user) : undefined;
-  return {
-    device_id: d.id,
-    device__name: d.name,
-    device__family: PRISM_FAMILY[d.platform],
-    device__user_id: u ? u.legacyId : '',
-    device__user_name: u ? u.name : '',
-    device__user_email: u ? u.email : '',
-    blueprint_id: blueprintId(t, d.blueprint),
-    blueprint_name: BLUEPRINTS[d.blueprint]?.name,
-    tags: d.tags.length ? d.tags : null,
-    asset_tag: d.assetTag,
-    serial_number: d.serial,
-    model_id: d.model.identifier,
-    count: null,
-    created_at: t6(d.enrolledAt),
-  };
-}
-
-/** The common columns of one row (kandji-api.md §6.10), given the device's shared ones and the row's change time. */
-function prismCommon(device: Json, d: Device, updatedAt: number): Json {
-  return {
-    ...device,
-    updated_at: t6(updatedAt),
-    last_changed_at: updatedAt > d.enrolledAt ? t6(updatedAt) : null,
-    last_collected_at: t6(Math.max(updatedAt, d.lastCheckIn)),
-  };
-}
-
-/** A device's rows in a Prism category, in row order. */
-export function prismRows(t: Tenant, d: Device, category: PrismCategory): Json[] {
-  if (!inPrism(d, category)) return [];
-  const release = os(d);
-  const s = t.seed;
-  const updated = prismChangedAt(d, category);
-  const device = prismDeviceColumns(t, d);
-  const common = () => prismCommon(device, d, updated);
-  switch (category) {
-    // Their saved examples show device_information's columns; the real ones are unconfirmed (kandji-api.md §6.10).
-    case 'activation_lock':
-    case 'desktop_and_screensaver':
-    case 'device_information': {
-      const major = release.version.split('.')[0] as string;
-      return [
-        {
-          ...common(),
-          device_capacity: Number((d.model.capacityGb * 0.93).toFixed(1)),
-          host_name: d.platform === 'Mac' ? `${d.name.replace(/[^A-Za-z0-9]+/g, '-')}.local` : null,
-          local_hostname: d.platform === 'Mac' ? d.name.replace(/[^A-Za-z0-9]+/g, '-') : null,
-          apple_silicon: d.platform === 'Mac' ? d.model.appleSilicon === true : null,
-          model: d.platform,
-          model_name: d.model.name,
-          shared_ipad: d.platform === 'iPad' && BLUEPRINTS[d.blueprint]?.name === 'Shared iPads',
-          cellular_technology: d.platform === 'iPhone' ? 'GSM' : '',
-          data_roaming: false,
-          hotspot: false,
-          first_enrollment_date: t6(d.enrolledAt),
-          last_enrollment_date: t6(d.lastEnrolledAt),
-          agent_version: d.platform === 'Mac' ? d.agentVersion : null,
-          mdm_enabled: d.mdmEnabled,
-          agent_installed: d.platform === 'Mac' ? d.agentInstalled : null,
-          os_version: release.version,
-          os_build: release.build,
-          marketing_name: d.platform === 'Mac' ? (MARKETING[major] ?? null) : null,
-          supplemental_build_version: release.build,
-          supplemental_os_version_extra: null,
-          display_os_version: release.version,
-          last_checkin: t6(d.lastCheckIn),
-          last_checkin_agent: d.agentInstalled ? t6(d.lastCheckIn) : null,
-          last_checkin_mdm: t6(d.lastCheckIn),
-          battery_health:
-            d.platform === 'Mac' && !d.model.name.startsWith('Mac mini') && !d.model.name.startsWith('iMac')
-              ? pick(s, ['Normal', 'Normal', 'Normal', 'Service Recommended'], 'battery', d.index)
-              : null,
-          lost_mode_status: d.lostMode ? 'ENABLED' : null,
-        },
-      ];
-    }
-    case 'apps':
-      return [...d.apps.keys()].map((a) => {
-        const spec = APPS[a];
-        const rowUpdated = Math.max(d.appChangedAt.get(a) ?? d.changedAt.base, d.changedAt.blueprint);
-        const version = appVersion(t, a, d);
-        return {
-          ...prismCommon(device, d, rowUpdated),
-          path: d.platform === 'Mac' ? `/Applications/${spec?.name}.app` : null,
-          obtained_from: spec?.source === 'App Store' ? 'Mac App Store' : spec?.source,
-          bundle_size: appSize(t, a),
-          bundle_id: spec?.bundleId,
-          name: spec?.name,
-          short_version: version,
-          signature:
-            spec?.source === 'Apple'
-              ? 'Software Signing'
-              : `Developer ID Application: ${spec?.developer} (${spec?.teamId}), Developer ID Certification Authority, Apple Root CA`,
-          ad_hoc_code_signed: null,
-          app_store_vendable: spec?.source === 'App Store' ? true : null,
-          beta_app: null,
-          device_based_vpp: null,
-          download_canceled: null,
-          download_failed: null,
-          download_paused: null,
-          download_waiting: null,
-          dynamic_size: null,
-          external_version_identifier: null,
-          has_update_available: null,
-          installing: null,
-          version,
-          app_clip: null,
-          validated: null,
-          executable: spec?.name,
-          bundle_name: spec?.name,
-          bundle_type: 'APPL',
-          environment_variables: null,
-          compiler: d.platform === 'Mac' ? 'com.apple.compilers.llvm.clang.1_0' : null,
-          bundle_region: 'en',
-          bundle_display_name: null,
-          info: null,
-          minimum_system_version: d.platform === 'Mac' ? '12.0' : '16.0',
-          category: 'public.app-category.productivity',
-          apple_scriptable: null,
-          copyright: `Copyright © ${spec?.developer}`,
-          developer_name: spec?.developer,
-          team_id: spec?.teamId,
-        };
-      });
-    case 'filevault':
-      return [
-        {
-          ...common(),
-          status: d.filevault,
-          key_type: d.filevault ? 'personal' : null,
-          key_escrowed: d.filevault && d.filevaultEscrowed,
-          regeneration_needed: d.filevault ? false : null,
-          scheduled_key_rotation: null,
-        },
-      ];
-    case 'gatekeeper_and_xprotect':
-      return [
-        {
-          ...common(),
-          gatekeeper_status: d.gatekeeper,
-          trusted_developers: d.gatekeeper,
-          gatekeeper_version: '8.0',
-          gatekeeper_opaque_version: '94',
-          xprotect_version: String(5280 + d.osIndex),
-          malware_removal_tool_version: '1.93',
-        },
-      ];
-    case 'startup_settings':
-      return [
-        {
-          ...common(),
-          sip: d.sip,
-          ssv: d.sip,
-          bootstrap_token_auth: false,
-          kext_requires_bst: true,
-          software_update_requires_bst: true,
-          bootstrap_token_escrowed: unit(s, 'bst', d.index) < 0.9,
-          external_boot_level: 'allowed',
-          secure_boot_level: d.model.appleSilicon ? 'full' : 'medium',
-          any_signed_os: null,
-          mdm_manages_kext: null,
-          user_manages_kext: null,
-        },
-      ];
-    case 'application_firewall':
-      return [
-        {
-          ...common(),
-          status: d.firewall,
-          block_all_incoming: false,
-          logging: true,
-          logging_option: 'throttled',
-          stealth_mode: d.firewall && unit(s, 'stealth', d.index) < 0.5,
-          version: '1.7',
-          allow_signed_applications: true,
-          unloading: false,
-        },
-      ];
-    case 'installed_profiles':
-      return d.profiles.map((p) => ({
-        ...common(),
-        profile_display_name: PROFILE_NAMES[p],
-        payload_identifier: `com.kandji.profile.custom.${uuid(s, 'profile', p)}`,
-        payload_uuid: uuid(s, 'profile-payload', p),
-        removal_passcode: false,
-        encrypted: false,
-        managed: true,
-        profile_description: null,
-        organization: 'Kandji, Inc.',
-        removable: false,
-        signed: true,
-        profile_data: [
-          {
-            type: 'com.apple.ManagedClient.preferences',
-            uuid: uuid(s, 'payload', p),
-            version: 1,
-            identifier: `com.kandji.payload.${p}`,
-            display_name: PROFILE_NAMES[p],
-            organization: 'Kandji, Inc.',
-          },
-        ],
-      }));
-    case 'local_users':
-      return Array.from({ length: d.localUsers }, (_, k) => {
-        const u = localUser(t, d, k);
-        return {
-          ...common(),
-          uid: Number(u.uid),
-          user_created_at: t6(d.enrolledAt + k * HOUR),
-          failed_logins: 0,
-          failed_login_time: null,
-          password_last_set: t6(d.enrolledAt + DAY),
-          generated_uid: uuid(s, 'guid', d.index, k).toUpperCase(),
-          directory: '/Local/Default',
-          home_directory: u.path,
-          shell: '/bin/zsh',
-          type: u.admin === 'Yes' ? 'Admin' : 'Standard',
-          hidden_user: false,
-          secure_token: true,
-          filevault_user: d.filevault,
-          volume_owner: k === 0,
-          full_name: u.name,
-          username: u.username,
-          logged_in: k === 0,
-          logged_in_time: k === 0 ? t6(d.lastCheckIn) : null,
-          mobile_account: false,
-          home_folder_secure: true,
-        };
-      });
-    default:
-      return otherPrismRows(t, d, category, common);
-  }
-}
-
-/** How many rows a device has in a category, without building them. */
-export function prismRowCount(t: Tenant, d: Device, category: PrismCategory): number {
-  if (!inPrism(d, category)) return 0;
-  switch (category) {
-    case 'apps':
-      return d.apps.size;
-    case 'installed_profiles':
-      return d.profiles.length;
-    case 'local_users':
-      return d.localUsers;
-    case 'certificates':
-      return certificateCount(t, d);
-    case 'kernel_extensions':
-      return 0;
-    case 'launch_agents_and_daemons':
-      return between(t.seed, 2, 6, 'launch-count', d.index);
-    case 'system_extensions':
-      return d.agentInstalled ? 1 + (hash(t.seed, 'sysext-count', d.index) % SYSTEM_EXTENSIONS.length) : 0;
-    case 'transparency_database':
-      return between(t.seed, 3, TCC_ENTRIES.length, 'tcc-count', d.index);
-    default:
-      return 1;
-  }
-}
-
-function certificateCount(t: Tenant, d: Device): number {
-  return d.platform === 'Mac'
-    ? between(t.seed, 4, CERTIFICATES.length, 'cert-count', d.index)
-    : between(t.seed, 2, 4, 'cert-count', d.index);
-}
-
-/** The last Prism categories: columns from their saved examples (kandji-api.md §6.10). */
-function otherPrismRows(t: Tenant, d: Device, category: PrismCategory, common: () => Json): Json[] {
-  const s = t.seed;
-  const count = prismRowCount(t, d, category);
-  const owner = d.localUsers > 0 ? localUser(t, d, 0) : undefined;
-  switch (category) {
-    case 'cellular': {
-      const slot = (key: string, value: unknown) => ({ [`${key}_slot_1`]: value, [`${key}_slot_2`]: null });
-      const imei = String(35_000_000_000_000 + (hash(s, 'imei', d.index) % 999_999_999_999)).padStart(15, '0');
-      return [
-        {
-          ...common(),
-          cellular_technology: 'GSM and CDMA',
-          data_roaming_enabled: false,
-          voice_roaming_enabled: false,
-          personal_hotspot_enabled: unit(s, 'hotspot', d.index) < 0.2,
-          modem_firmware_version: '6.21.01',
-          meid: imei.slice(0, 14),
-          ...slot('carrier_settings_version', '60.0'),
-          ...slot('current_carrier_network', 'AT&T'),
-          ...slot('current_mcc', '310'),
-          ...slot('current_mnc', '410'),
-          ...slot('eid', null),
-          ...slot('iccid', `8901410${String(hash(s, 'iccid', d.index)).padStart(12, '0')}`),
-          ...slot('imei', `${imei.slice(0, 2)} ${imei.slice(2, 8)} ${imei.slice(8, 14)} ${imei.slice(14)}`),
-          ...slot('is_data_preferred', true),
-          ...slot('is_roaming', false),
-          ...slot('is_voice_preferred', true),
-          ...slot('label', 'Primary'),
-          ...slot('label_id', uuid(s, 'cell-label', d.index).toUpperCase()),
-          ...slot('phone_number', `+1 555 01${String(d.index % 100).padStart(2, '0')}`),
-          slot_1: 'CTSubscriptionSlotOne',
-          slot_2: null,
-          ...slot('subscriber_carrier_network', 'AT&T'),
-        },
-      ];
-    }
-    case 'certificates':
-      return CERTIFICATES.slice(0, count).map((c) => ({ ...common(), common_name: c.name, identity_certificate: c.identity }));
-    case 'kernel_extensions':
-      return [];
-    case 'launch_agents_and_daemons': {
-      const start = hash(s, 'launch-start', d.index) % LAUNCH_AGENTS.length;
-      return Array.from({ length: count }, (_, k) => {
-        const agent = LAUNCH_AGENTS[(start + k) % LAUNCH_AGENTS.length] as (typeof LAUNCH_AGENTS)[number];
-        return {
-          ...common(),
-          path: `/Library/LaunchAgents/${agent.label}.plist`,
-          file_name: `${agent.label}.plist`,
-          label: agent.label,
-          program: null,
-          run_at_load: true,
-          keep_alive: agent.interval === 0,
-          disabled: false,
-          is_disabled: false,
-          is_loaded: owner !== undefined,
-          group_name: null,
-          user_name: null,
-          standard_out_path: null,
-          standard_error_path: null,
-          start_interval: agent.interval,
-          program_arguments: agent.program,
-          watch_paths: null,
-          queue_directories: null,
-          start_on_mount: null,
-          root_directory: null,
-          working_directory: null,
-          process_type: null,
-          domain: {
-            system_agent: { disabled_users: [], loaded_users: owner ? [{ uid: Number(owner.uid), username: owner.username }] : [] },
-          },
-          service_domain: 'System Agent',
-          pid: null,
-          user_agent_local_user: null,
-          user_agent_local_user_id: null,
-        };
-      });
-    }
-    case 'system_extensions':
-      return SYSTEM_EXTENSIONS.slice(0, count).map((x, k) => ({
-        ...common(),
-        path: x.bundle,
-        identifier: x.identifier,
-        state: k === 0 || unit(s, 'sysext-state', d.index, k) < 0.9 ? 'activated_enabled' : 'activated_waiting_for_user',
-        name: x.name,
-        short_version: x.version,
-        bundle_version: String(700 + (hash(s, 'sysext-build', k) % 100)),
-        categories: x.category,
-        bundle_path: x.bundle,
-        team_id: x.teamId,
-        is_mdm_managed: k === 0,
-      }));
-    case 'transparency_database':
-      return TCC_ENTRIES.slice(0, count).map((e, k) => ({
-        ...common(),
-        service: e.service,
-        application: e.application,
-        client_type: 'Bundle Identifier',
-        status: 'Allowed',
-        status_reason: e.reason,
-        last_modified: t6(d.enrolledAt + (k + 1) * HOUR),
-        local_user: e.reason === 'MDM Policy' ? '' : (owner?.username ?? ''),
-      }));
-    default:
-      return [];
-  }
 }
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -1030,6 +553,358 @@ export function libraryItem(t: Tenant, kind: LibraryKind, i: number): Json {
 }
 
 /** `GET /tags` (§6.11). */
+/** Which devices a library item of a kind is scoped to: apps, scripts and profiles by platform. */
+export function libraryItemApplies(kind: LibraryKind, platform: string): boolean {
+  if (kind === 'ipa-apps') return platform === 'iPhone' || platform === 'iPad';
+  if (kind === 'custom-profiles') return platform !== 'Windows' && platform !== 'Android';
+  return platform === 'Mac';
+}
+
+/**
+ * One row of `GET /library/library-items/{id}/status` (§6.7): the item's status on one device. Upper-case statuses,
+ * but profiles report lower-case `success`, `failed`, `pending` (§6.5); WARNING is an alert muted on the tenant,
+ * EXCLUDED a device left out by an assignment rule; a device not yet reporting has no `reported_at`.
+ */
+export function libraryItemStatus(t: Tenant, kind: LibraryKind, item: number, d: Device, rowId: number): Json {
+  const s = t.seed;
+  const roll = unit(s, 'lib-status', kind, item, d.index, d.changedAt.base);
+  const upper =
+    roll < 0.8
+      ? 'PASS'
+      : roll < 0.88
+        ? 'PENDING'
+        : roll < 0.93
+          ? 'ERROR'
+          : roll < 0.96
+            ? 'EXCLUDED'
+            : roll < 0.98
+              ? 'WARNING'
+              : 'INCOMPATIBLE';
+  const status =
+    kind === 'custom-profiles'
+      ? (({ PASS: 'success', ERROR: 'failed', PENDING: 'pending' } as Record<string, string>)[upper] ?? upper)
+      : upper;
+  const reported = upper === 'PENDING' ? null : t1(Math.max(d.enrolledAt, d.lastCheckIn - HOUR));
+  return {
+    id: rowId,
+    blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
+    computer: { id: d.id, name: d.name },
+    status,
+    reported_at: reported,
+    log: upper === 'ERROR' ? 'Installer exited with code 1' : '',
+    last_audit_run: kind === 'custom-scripts' && reported ? reported : null,
+    last_audit_log: kind === 'custom-scripts' ? '' : null,
+    control_log: null,
+    control_reported_at: null,
+    type: kind === 'custom-profiles' ? 'profile' : kind === 'custom-scripts' ? 'custom-script' : 'custom-app',
+  };
+}
+
+/**
+ * A Mac's vulnerability detections (§6.11): about a third of Macs run an app version with one to four CVEs. A
+ * detection belongs to an app version, so updating the app patches it and it disappears; it is re-detected at every
+ * check-in (`latest_detection_date`). A third of devices report the older spelling: `description`, `severity` and
+ * one `detection_datetime` instead of `cve_description`, `cvss_severity` and the two detection dates.
+ */
+export function vulnerabilityDetections(t: Tenant, d: Device): { at: number; row: Json }[] {
+  if (d.platform !== 'Mac') return [];
+  const s = t.seed;
+  const apps = [...d.apps.keys()].filter((a) => hash(s, 'vuln-app', a, d.apps.get(a) ?? 0) % 3 === 0).slice(0, 3);
+  const older = hash(s, 'vuln-spelling', d.index) % 3 === 0;
+  // An app version carries one to four CVEs.
+  const found = apps.flatMap((a) =>
+    Array.from({ length: 1 + (hash(s, 'vuln-cves', a, d.apps.get(a) ?? 0) % 4) }, (_, k) => ({
+      a,
+      cve: hash(s, 'vuln-cve', a, d.apps.get(a) ?? 0, k) % 400,
+    })).filter((x, k, all) => all.findIndex((y) => y.cve === x.cve) === k),
+  );
+  return found.map(({ a, cve }) => {
+    const spec = APPS[a];
+    const score = Math.round((4 + (hash(s, 'vuln-score', cve) % 60) / 10) * 10) / 10;
+    const severity = score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : 'Low';
+    const first = Math.max(d.enrolledAt, d.appChangedAt.get(a) ?? d.enrolledAt);
+    const latest = Math.max(first, d.lastCheckIn);
+    const cveId = `CVE-2025-${String(21000 + cve * 37).padStart(5, '0')}`;
+    const description = `${spec?.name} before the fixed version allows a crafted file to execute code.`;
+    return {
+      at: latest,
+      row: {
+        device_id: d.id,
+        device_name: d.name,
+        device_serial_number: d.serial,
+        device_model: d.model.name,
+        device_os_version: os(d).version,
+        blueprint_id: blueprintId(t, d.blueprint),
+        blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+        name: spec?.name,
+        version: appVersion(t, a, d),
+        path: `/Applications/${spec?.name}.app`,
+        bundle_id: spec?.bundleId,
+        cve_id: cveId,
+        cve_link: `https://nvd.nist.gov/vuln/detail/${cveId}`,
+        cvss_score: score,
+        ...(older
+          ? { description, severity, detection_datetime: t1(latest) }
+          : { cve_description: description, cvss_severity: severity, first_detection_date: t1(first), latest_detection_date: t1(latest) }),
+      },
+    };
+  });
+}
+
+/**
+ * The MDM history of a device, one entry per command the device ran: its enrolment, then one command every few days
+ * (every half day for one device in a hundred, so its history spans several pages) up to its last check-in. Backs
+ * `/devices/{id}/activity` and `/devices/{id}/commands` (§6.5), which page it by `limit` ≤ 300 and `offset`.
+ */
+function deviceHistory(t: Tenant, d: Device): number[] {
+  const s = t.seed;
+  const period = hash(s, 'history-chatty', d.index) % 100 === 0 ? DAY / 2 : between(s, 4, 12, 'history-period', d.index) * DAY;
+  const times = [d.enrolledAt];
+  for (let at = d.enrolledAt + period; at <= d.lastCheckIn; at += period) times.push(at);
+  return times;
+}
+
+const COMMANDS = ['DeviceInformation', 'InstalledApplicationList', 'ProfileList', 'CertificateList', 'SecurityInfo'];
+
+/** `GET /devices/{id}/activity` rows, in the API's order, which is not time order (§6.5). */
+export function deviceActivity(t: Tenant, d: Device): Json[] {
+  const times = deviceHistory(t, d);
+  const rows = times.map((at, k) => ({
+    id: 1_000_000 + d.index * 10_000 + k,
+    created_at: t1(at),
+    action_type: k === 0 ? 'enrollment' : 'mdm_command_completed',
+    details: k === 0 ? { enrollment_type: 'ADE' } : { command_type: COMMANDS[hash(t.seed, 'history-cmd', d.index, k) % COMMANDS.length] },
+    computer: { id: d.id, name: d.name, is_removed: false },
+    blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name, is_removed: false },
+    user: null,
+    external_token: null,
+  }));
+  // Newest page first, oldest last within it: not in time order.
+  return rows.sort((a, b) => (hash(t.seed, 'history-order', a.id) % 7) - (hash(t.seed, 'history-order', b.id) % 7) || b.id - a.id);
+}
+
+/** `GET /devices/{id}/commands` rows (§6.5): status 3 completed, the newest one 1 pending when the device is stale. */
+export function deviceCommands(t: Tenant, d: Device): Json[] {
+  const times = deviceHistory(t, d);
+  return times.map((at, k) => {
+    const pending = k === times.length - 1 && d.lastCheckIn < t.now - 2 * DAY;
+    const type = k === 0 ? 'InstallProfile' : (COMMANDS[hash(t.seed, 'history-cmd', d.index, k) % COMMANDS.length] as string);
+    return {
+      uuid: uuid(t.seed, 'command', d.index, k),
+      command_type: type,
+      request_type: type,
+      status: pending ? 1 : 3,
+      attempts: pending ? 0 : 1,
+      date_requested: t1(at - 60_000),
+      date_completed: pending ? null : t1(at),
+      last_pushed: t1(at - 60_000),
+      error_chain: [],
+      metadata: {},
+      request_requires_network_tether: false,
+      user: null,
+      priority: 50,
+    };
+  });
+}
+
+/** The tenant's Automated Device Enrollment tokens (§6.11): one per Apple Business Manager server, one near expiry. */
+export function adeTokens(t: Tenant, counts: Record<string, number>): Json[] {
+  const s = t.seed;
+  return [0, 1].map((k) => {
+    const daysLeft = k === 0 ? between(s, 120, 360, 'ade-days', k) : between(s, 3, 25, 'ade-days', k);
+    return {
+      id: uuid(s, 'ade-token', k),
+      blueprint: { id: blueprintId(t, k), name: BLUEPRINTS[k]?.name, icon: 'ss-laptop', color: 'aqua-800' },
+      access_token_expiry: t1(t.now + daysLeft * DAY),
+      server_name: k === 0 ? 'Accuhive ABM' : 'Accuhive Education ABM',
+      server_uuid: uuid(s, 'ade-server', k).toUpperCase(),
+      admin_id: `abm-admin${k}@accuhive.io`,
+      org_name: 'Accuhive',
+      org_email: 'it@accuhive.io',
+      org_phone: '+1 555 0100',
+      org_address: '1 Main St, Springfield',
+      org_type: k === 0 ? 'Business' : 'Education',
+      stoken_file_name: `accuhive_${k}.p7m`,
+      last_device_sync: t1(t.now - between(s, 1, 20, 'ade-sync', k) * HOUR),
+      defaults: { email: 'it@accuhive.io', phone: '+1 555 0100' },
+      days_left: daysLeft,
+      status: k === 0 ? 'SUCCESS' : 'BROKEN',
+      status_reason: k === 0 ? '' : 'The server token has expired or been revoked.',
+      status_received_at: t1(t.now - HOUR),
+      device_counts: k === 0 ? counts : { Mac: 0, iPad: 0, iPhone: 0, AppleTV: 0, total: 0 },
+    };
+  });
+}
+
+/**
+ * An ADE device (§6.11): every enrolled Apple device came through the first token; `mdm_device` is null for a device
+ * bought but not yet enrolled (`enrolled` false), which has only its serial, model and assignment.
+ */
+export function adeDevice(t: Tenant, d: Device | undefined, k: number): Json {
+  const s = t.seed;
+  const family = d ? (d.platform === 'AppleTV' ? 'AppleTV' : d.platform) : pick(s, ['Mac', 'iPad', 'iPhone'], 'ade-family', k);
+  const token = { id: uuid(s, 'ade-token', 0), server_name: 'Accuhive ABM' };
+  return {
+    id: uuid(s, 'ade-device', d ? d.index : -1 - k),
+    serial_number: d
+      ? d.serial
+      : `ADE${String(hash(s, 'ade-serial', k))
+          .padStart(9, '0')
+          .slice(0, 9)}`,
+    model: d ? d.model.name : family === 'Mac' ? 'MacBook Air' : family,
+    description: d ? d.model.name : `${family} (awaiting enrollment)`,
+    color: 'SILVER',
+    asset_tag: d ? d.assetTag : null,
+    device_family: family,
+    os: family === 'Mac' ? 'OSX' : family === 'AppleTV' ? 'tvOS' : family === 'iPad' ? 'iPadOS' : 'iOS',
+    device_assigned_by: 'abm-admin0@accuhive.io',
+    device_assigned_date: t1((d ? d.enrolledAt : t.now) - 3 * DAY),
+    profile_status: d ? 'pushed' : 'assigned',
+    profile_assign_time: t1((d ? d.enrolledAt : t.now) - 2 * DAY),
+    profile_push_time: d ? t1(d.enrolledAt) : null,
+    last_assignment_status: 'SUCCESS',
+    failed_assignment_attempts: 0,
+    assignment_status_received_at: t1((d ? d.enrolledAt : t.now) - 2 * DAY),
+    dep_account: token,
+    blueprint_id: d ? blueprintId(t, d.blueprint) : blueprintId(t, 0),
+    blueprint: { id: d ? blueprintId(t, d.blueprint) : blueprintId(t, 0), name: BLUEPRINTS[d ? d.blueprint : 0]?.name },
+    user_id: null,
+    user: null,
+    mdm_device: d
+      ? {
+          id: d.id,
+          enrolled_at: t1(d.enrolledAt),
+          name: d.name,
+          enrollment_status: 1,
+          deferred_install: false,
+          is_missing: false,
+          is_removed: d.removedFlag,
+        }
+      : null,
+  };
+}
+
+const THREATS = [
+  { name: 'OSX.Adload', classification: 'malware', family: 'Adload' },
+  { name: 'OSX.Genieo', classification: 'pup', family: 'Genieo' },
+  { name: 'OSX.MacKeeper', classification: 'pup', family: 'MacKeeper' },
+  { name: 'OSX.AtomicStealer', classification: 'malware', family: 'AMOS' },
+] as const;
+
+/** T7 (§5): ISO without a zone, as v1 threat-details sends its dates. */
+const t7 = (ms: number) => t1(ms).replace(/Z$/, '');
+
+/**
+ * A Mac's EDR threat detections (§6.11, the EDR add-on): one Mac in fifty had one since enrolment, and an app change
+ * brings one in twenty of the changed Macs a new one, detected at that change. Malware is quarantined; a PUP is
+ * left in place or released.
+ */
+export function threats(t: Tenant, d: Device): { at: number; threat: Json; behavioral: Json }[] {
+  if (d.platform !== 'Mac') return [];
+  const s = t.seed;
+  const found: number[] = [];
+  if (hash(s, 'threat', d.index) % 50 === 0) found.push(d.enrolledAt + between(s, 1, 60, 'threat-day', d.index) * DAY);
+  if (d.changedAt.app > d.enrolledAt && hash(s, 'threat-app', d.index, d.changedAt.app) % 20 === 0) found.push(d.changedAt.app);
+  return found.map((at, k) => {
+    const kind = THREATS[hash(s, 'threat-kind', d.index, k) % THREATS.length] as (typeof THREATS)[number];
+    const malware = kind.classification === 'malware';
+    const hashHex = uuid(s, 'threat-hash', d.index, k).replace(/-/g, '') + uuid(s, 'threat-hash2', d.index, k).replace(/-/g, '');
+    return {
+      at,
+      threat: {
+        threat_name: kind.name,
+        classification: kind.classification,
+        status: malware ? 'quarantined' : k % 2 ? 'released' : 'not_quarantined',
+        process_name: kind.family.toLowerCase(),
+        process_owner: 'root',
+        device_name: d.name,
+        device_id: d.id,
+        detection_date: t7(at),
+        date_of_quarantine: malware ? t7(at + 2_000) : null,
+        date_of_release: null,
+        released_by: null,
+        release_note: null,
+        file_path: `/Library/Application Support/${kind.family}/${kind.family.toLowerCase()}`,
+        file_hash: hashHex,
+        bundle_path: null,
+        device_serial_number: d.serial,
+        blueprint_id: blueprintId(t, d.blueprint),
+        blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+        library_item_name: 'Avert',
+        library_item_id: uuid(s, 'edr-item'),
+        pup_posture: 'protect',
+        malware_posture: 'protect',
+      },
+      behavioral: {
+        id: uuid(s, 'behavioral', d.index, k),
+        threat_id: uuid(s, 'behavioral-threat', d.index, k),
+        rule_version: '1.4',
+        description: `${kind.family} persistence through a launch agent`,
+        classification: malware ? 'malicious' : 'suspicious',
+        informational_tags: ['persistence'],
+        malware_family: [kind.family],
+        detection_date: t6(at),
+        threat_status: malware ? 'blocked' : 'detected',
+        device_info: { id: d.id, name: d.name, serial_number: d.serial },
+        parent_process: {
+          name: 'launchd',
+          command_line: '/sbin/launchd',
+          image_path: '/sbin/launchd',
+          pid: 1,
+          owner: 'root',
+          sha256: null,
+        },
+        target_process: {
+          name: kind.family.toLowerCase(),
+          command_line: null,
+          image_path: null,
+          pid: 4000 + k,
+          owner: 'root',
+          sha256: hashHex,
+        },
+        library_item: { id: uuid(s, 'edr-item'), name: 'Avert', mal_posture_mode: 'protect' },
+        blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
+      },
+    };
+  });
+}
+
+const PARAMETERS = [
+  { name: 'Require FileVault', category: 'Security', subcategory: 'Encryption', posture: 'filevault' },
+  { name: 'Enable firewall', category: 'Security', subcategory: 'Firewall', posture: 'firewall' },
+  { name: 'Require Gatekeeper', category: 'Security', subcategory: 'Gatekeeper', posture: 'gatekeeper' },
+  { name: 'Require System Integrity Protection', category: 'Security', subcategory: 'System Integrity', posture: 'sip' },
+  { name: 'Disable guest account', category: 'Users', subcategory: 'Accounts', posture: undefined },
+  { name: 'Set screen saver idle time', category: 'Security', subcategory: 'Screen Saver', posture: undefined },
+] as const;
+
+/**
+ * `GET /devices/{id}/parameters` (§6.5, macOS only): the blueprint's parameters and their status on the Mac. The
+ * security ones follow its posture (PASS when on, ERROR when off, REMEDIATED after an agent fixed it); the others
+ * PASS, some WARNING (an alert muted on the tenant) or PENDING.
+ */
+export function deviceParameters(t: Tenant, d: Device): Json {
+  if (d.platform !== 'Mac') return { device_id: d.id, parameters: [] };
+  const s = t.seed;
+  const parameters = PARAMETERS.map((p, k) => {
+    const on = p.posture === undefined ? true : d[p.posture];
+    const roll = unit(s, 'parameter', d.index, k, d.changedAt.base);
+    const status = !on
+      ? 'ERROR'
+      : p.posture === undefined
+        ? roll < 0.1
+          ? 'WARNING'
+          : roll < 0.15
+            ? 'PENDING'
+            : 'PASS'
+        : roll < 0.05
+          ? 'REMEDIATED'
+          : 'PASS';
+    return { item_id: uuid(s, 'parameter', k), name: p.name, category: p.category, subcategory: p.subcategory, status };
+  });
+  return { device_id: d.id, parameters };
+}
+
 export function tagRecord(t: Tenant, i: number): Json {
   return { id: uuid(t.seed, 'tag', i), name: TAGS[i] };
 }

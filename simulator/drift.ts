@@ -1,7 +1,7 @@
 /**
  * Seeded data drift (opt-in): the API's records as they look when the API changes under a connector — a key nobody
  * has heard of, a key that went missing, `null` or `""` where a value was, a timestamp in no known format
- * (kandji-api.md §7, quirks 6, 8 and 11, pushed further than the examples go).
+ * (docs/kandji-api.md §7, quirks 6, 8 and 11, pushed further than the examples go).
  *
  * A share of the records in each 200 response is mutated. Which records, and how, is a pure function of the seed,
  * the request path and the record's identity (its key fields), so a retried or resumed request sees the same
@@ -39,7 +39,7 @@ export const KEY_FIELDS: readonly string[] = ['device_id', 'id', 'bundle_id', 'p
 
 const GARBAGE_TIMESTAMPS = ['not a date', '2026-13-45T99:99:99Z', '0000-00-00 00:00:00', 'yesterday, probably', '31/12/2025 25:61'];
 
-/** A value in one of the API's timestamp spellings (kandji-api.md §5): what `bad-timestamp` replaces. */
+/** A value in one of the API's timestamp spellings (docs/kandji-api.md §5): what `bad-timestamp` replaces. */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}|$)/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

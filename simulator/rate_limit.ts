@@ -1,5 +1,5 @@
 /**
- * The gateway's rate limiting, as Kong's rate-limiting plugin does it for Kandji (kandji-api.md §2): fixed windows per
+ * The gateway's rate limiting, as Kong's rate-limiting plugin does it for Kandji (docs/kandji-api.md §2): fixed windows per
  * second and per hour, shared by every token of the tenant. A rejected request is not counted against the budget.
  *
  * The hour windows follow the tenant's clock: the server passes the wall clock plus however far the tenant's clock

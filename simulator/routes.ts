@@ -1,6 +1,6 @@
 /**
  * The simulated API's endpoints: one row per route, with the permission a token needs for it and a handler that
- * builds the real body shape and pagination style (kandji-api.md §4, §6).
+ * builds the real body shape and pagination style (docs/kandji-api.md §4, §6).
  */
 import { auditPage, type AuditPosition } from './audit.ts';
 import {
@@ -10,39 +10,39 @@ import {
   deviceDetails,
   deviceLibraryItems,
   deviceRecord,
+  libraryItem,
+  libraryItemApplies,
+  libraryItemId,
+  libraryItemStatus,
+  vulnerabilityDetections,
+  deviceActivity,
+  adeDevice,
+  adeTokens,
+  deviceParameters,
+  threats,
+  deviceCommands,
+  LIBRARY_SIZES,
+  tagRecord,
+  userRecord,
+  type LibraryKind,
+} from './bodies.ts';
+import {
   inPrism,
   platformInPrism,
-  libraryItem,
-  LIBRARY_SIZES,
   PRISM_CATEGORIES,
   prismChangedAt,
   prismRowCount,
   prismRows,
-  tagRecord,
-  userRecord,
-  type LibraryKind,
+  prismTotalKnown,
   type PrismCategory,
-} from './bodies.ts';
+} from './prism.ts';
 import type { Device, Tenant } from './tenant.ts';
 import { HOUR } from './timestamps.ts';
 import { BLUEPRINTS, PRISM_FAMILY, TAGS } from './vocabulary.ts';
 
-/** The permission names of Kandji's API token screen that the simulator enforces. */
-export const PERMISSIONS = [
-  'Device list',
-  'Device details',
-  'Device apps',
-  'Device library items',
-  'Device secrets',
-  'Blueprints',
-  'Library items',
-  'Users',
-  'Audit log',
-  'Prism',
-  'Tags',
-  'Licensing',
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+/** The permission names of Kandji's API token screen that the simulator enforces: the connector's own table. */
+export { PERMISSION_NAMES, type Permission } from '../core/permissions.ts';
+import type { Permission } from '../core/permissions.ts';
 
 export interface Reply {
   status: number;
@@ -73,7 +73,7 @@ const UUID = '([0-9a-fA-F-]{36})';
 const ANY = '([^/]+)';
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Error bodies: the several shapes the real API uses (kandji-api.md §3)
+// Error bodies: the several shapes the real API uses (docs/kandji-api.md §3)
 
 export const notFoundDetail: Reply = { status: 404, body: { detail: 'Not found.' } };
 export const notFoundHtml: Reply = {
@@ -214,7 +214,7 @@ function deviceFilters(url: URL): DeviceFilter[] {
 
 function listDevices(ctx: RouteContext): Reply {
   const { tenant, url } = ctx;
-  // `limit` is capped at 300, silently, and is 300 when absent (kandji-api.md §6.1, quirk 3).
+  // `limit` is capped at 300, silently, and is 300 when absent (docs/kandji-api.md §6.1, quirk 3).
   const limit = intParam(url, 'limit', 300);
   if (isReply(limit)) return limit;
   const offset = intParam(url, 'offset', 0);
@@ -224,7 +224,7 @@ function listDevices(ctx: RouteContext): Reply {
   const ordering = (url.searchParams.get('ordering') ?? '').split(',').filter((f) => ORDERING_KEYS[f.replace(/^-/, '')]);
   let order = liveOrder(ctx);
   if (ordering[0] === 'device_id' || ordering[0] === '-device_id') {
-    // The order the reference's sync mapping asks for (kandji-api.md §8): Prism's id order, already kept, no records built.
+    // The order the reference's sync mapping asks for (docs/kandji-api.md §8): Prism's id order, already kept, no records built.
     order = ordering[0] === 'device_id' ? byId(ctx) : ctx.memo('byId-desc', () => byId(ctx).slice().reverse());
   } else if (ordering.length > 0) {
     const field = (ordering[0] as string).replace(/^-/, '');
@@ -332,13 +332,227 @@ function listLibrary(kind: LibraryKind) {
   };
 }
 
+/** The library item a status request names: its kind and index, or undefined. */
+function findLibraryItem(ctx: RouteContext, id: string): { kind: LibraryKind; index: number } | undefined {
+  const all = ctx.memo('library-ids', () => {
+    const found = new Map<string, { kind: LibraryKind; index: number }>();
+    for (const kind of Object.keys(LIBRARY_SIZES) as LibraryKind[])
+      for (let i = 0; i < LIBRARY_SIZES[kind]; i++) found.set(libraryItemId(ctx.tenant, kind, i), { kind, index: i });
+    return found;
+  });
+  return all.get(id.toLowerCase());
+}
+
+/** `GET /library/library-items/{id}/status`: the item's status per device in scope, `limit` ≤ 300 and `offset` (style B). */
+function libraryItemStatuses(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  const item = findLibraryItem(ctx, ctx.params[0] as string);
+  if (!item) return notFoundDetail;
+  const limit = intParam(url, 'limit', 300);
+  if (isReply(limit)) return limit;
+  const offset = intParam(url, 'offset', 0);
+  if (isReply(offset)) return offset;
+  const size = Math.min(Math.max(limit, 1), 300);
+  const computer = url.searchParams.get('computer_id')?.toLowerCase();
+  const scoped = ctx.memo(`library-status:${item.kind}:${item.index}`, () =>
+    Int32Array.from([...byId(ctx)].filter((i) => libraryItemApplies(item.kind, tenant.platformOf(i)))),
+  );
+  const rows = computer ? [...scoped].filter((i) => tenant.deviceId(i) === computer) : scoped;
+  const results = Array.from(rows.slice(offset, offset + size), (i) =>
+    libraryItemStatus(tenant, item.kind, item.index, tenant.device(i), item.index * 1_000_000 + i),
+  );
+  const link = (o: number) => withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(o) });
+  const next = offset + size < rows.length ? link(offset + size) : null;
+  return { status: 200, body: drfPage(results, rows.length, next, offset > 0 ? link(Math.max(0, offset - size)) : null) };
+}
+
+/** An add-on module's endpoints answer 403 when the tenant lacks it, whatever the token. */
+const withoutAddOn = (name: string): Reply => ({ status: 403, body: { detail: `${name} is not enabled for this tenant.` } });
+
+/**
+ * `/vulnerability-management/detections` (§6.11): `size` ≤ 300, paged by `after`, whose `next` is the bare cursor,
+ * not a link; `filter` on `detection_datetime` (`gte`, `gt`, `lt`, `lte`) compares the latest detection.
+ */
+function listDetections(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  if (!tenant.addOns.vulnerabilityManagement) return withoutAddOn('Vulnerability Management');
+  const size = intParam(url, 'size', 50);
+  if (isReply(size)) return size;
+  if (size > 300) return fieldError('size', 'Ensure this value is less than or equal to 300.');
+  const rawFilter = url.searchParams.get('filter');
+  let bounds: { op: string; at: number }[] = [];
+  if (rawFilter) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawFilter);
+    } catch {
+      return { status: 400, body: { detail: 'Invalid filter: not valid JSON' } };
+    }
+    const ops = (parsed as Record<string, unknown> | null)?.detection_datetime;
+    if (typeof ops !== 'object' || ops === null) return { status: 400, body: { detail: 'Invalid filter' } };
+    bounds = Object.entries(ops as Record<string, unknown>).map(([op, v]) => ({ op, at: parseWhen(String(v)) ?? Number.NaN }));
+    if (bounds.some((b) => Number.isNaN(b.at) || !['gte', 'gt', 'lte', 'lt'].includes(b.op)))
+      return { status: 400, body: { detail: 'Invalid filter on detection_datetime' } };
+  }
+  const all = ctx.memo(`detections:${rawFilter ?? ''}`, () => {
+    const rows: Record<string, unknown>[] = [];
+    for (const i of byId(ctx))
+      for (const { at, row } of vulnerabilityDetections(tenant, tenant.device(i)))
+        if (bounds.every((b) => (b.op === 'gte' ? at >= b.at : b.op === 'gt' ? at > b.at : b.op === 'lte' ? at <= b.at : at < b.at)))
+          rows.push(row);
+    return rows;
+  });
+  const after = url.searchParams.get('after');
+  const start = after ? Number(unbase64(after)?.replace(/^pos:/, '') ?? Number.NaN) : 0;
+  if (!Number.isInteger(start) || start < 0) return { status: 400, body: { detail: 'Invalid cursor' } };
+  const results = all.slice(start, start + Math.max(1, size));
+  const next = start + results.length < all.length ? base64(`pos:${start + results.length}`) : null;
+  return { status: 200, body: { next, previous: null, results } };
+}
+
+/** A device's history list under `key` (`activity`, `commands`): `{device_id, <key>: {count, next, previous, results}}`, `limit` ≤ 300, `offset`. */
+function deviceHistoryPage(key: string, rowsOf: (t: Tenant, d: Device) => Record<string, unknown>[]) {
+  return (ctx: RouteContext): Reply => {
+    const { url } = ctx;
+    const limit = intParam(url, 'limit', 300);
+    if (isReply(limit)) return limit;
+    const offset = intParam(url, 'offset', 0);
+    if (isReply(offset)) return offset;
+    const size = Math.min(Math.max(limit, 1), 300);
+    return withDevice(ctx, (d) => {
+      const rows = ctx.memo(`${key}:${d.id}`, () => rowsOf(ctx.tenant, d));
+      const link = (o: number) => withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(o) });
+      const next = offset + size < rows.length ? link(offset + size) : null;
+      const page = drfPage(rows.slice(offset, offset + size), rows.length, next, offset > 0 ? link(Math.max(0, offset - size)) : null);
+      return { device_id: d.id, [key]: page };
+    });
+  };
+}
+
+/** Apple devices bought but not yet enrolled: one for every fifty enrolled, at least one. */
+const awaitingEnrollment = (ctx: RouteContext) => Math.max(1, Math.floor(appleDevices(ctx).length / 50));
+
+function appleDevices(ctx: RouteContext): Int32Array {
+  return ctx.memo('ade-apple', () =>
+    Int32Array.from([...byId(ctx)].filter((i) => !['Windows', 'Android'].includes(ctx.tenant.platformOf(i)))),
+  );
+}
+
+/** `/integrations/apple/ade`: the tokens, style C (one page). */
+function listAdeTokens(ctx: RouteContext): Reply {
+  const counts = { Mac: 0, iPad: 0, iPhone: 0, AppleTV: 0, total: 0 };
+  for (const i of appleDevices(ctx)) {
+    counts[ctx.tenant.platformOf(i) as 'Mac' | 'iPad' | 'iPhone' | 'AppleTV']++;
+    counts.total++;
+  }
+  const results = adeTokens(ctx.tenant, counts);
+  return { status: 200, body: drfPage(results, results.length, null, null) };
+}
+
+/** `/integrations/apple/ade/devices`: enrolled Apple devices, then the ones awaiting enrollment; `page`, 300 a page (style C). */
+function listAdeDevices(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  const page = intParam(url, 'page', 1);
+  if (isReply(page)) return page;
+  const enrolled = appleDevices(ctx);
+  const total = enrolled.length + awaitingEnrollment(ctx);
+  const pages = Math.max(1, Math.ceil(total / 300));
+  if (page < 1 || page > pages) return { status: 404, body: { detail: 'Invalid page.' } };
+  const results = [];
+  for (let k = (page - 1) * 300; k < Math.min(total, page * 300); k++)
+    results.push(
+      k < enrolled.length ? adeDevice(tenant, tenant.device(enrolled[k] as number), k) : adeDevice(tenant, undefined, k - enrolled.length),
+    );
+  const link = (p: number) => withParams(ctx.origin, url.pathname, url, { page: String(p) });
+  return { status: 200, body: drfPage(results, total, page < pages ? link(page + 1) : null, page > 1 ? link(page - 1) : null) };
+}
+
+/** Every EDR detection of the fleet, newest first (the endpoints' default order). */
+function fleetThreats(ctx: RouteContext) {
+  return ctx.memo('threats', () => [...byId(ctx)].flatMap((i) => threats(ctx.tenant, ctx.tenant.device(i))).sort((a, b) => b.at - a.at));
+}
+
+/** `/threat-details` and `/behavioral-detections` (§6.11, EDR): `limit` ≤ 1000, `offset`, counts beside `results`. */
+function listThreats(kind: 'threat' | 'behavioral') {
+  return (ctx: RouteContext): Reply => {
+    const { url } = ctx;
+    if (!ctx.tenant.addOns.edr) return withoutAddOn('EDR');
+    const limit = intParam(url, 'limit', 100);
+    if (isReply(limit)) return limit;
+    const offset = intParam(url, 'offset', 0);
+    if (isReply(offset)) return offset;
+    const size = Math.min(Math.max(limit, 1), 1000);
+    const all = fleetThreats(ctx);
+    const results = all.slice(offset, offset + size).map((x) => x[kind]);
+    const link = (o: number) => withParams(ctx.origin, url.pathname, url, { limit: String(size), offset: String(o) });
+    const next = offset + size < all.length ? link(offset + size) : null;
+    const previous = offset > 0 ? link(Math.max(0, offset - size)) : null;
+    const malicious = all.filter((x) => x.threat.classification === 'malware').length;
+    return {
+      status: 200,
+      body:
+        kind === 'threat'
+          ? { count: all.length, next, previous, malware_count: malicious, pup_count: all.length - malicious, results }
+          : { total_count: all.length, next, previous, malicious_count: malicious, suspicious_count: all.length - malicious, results },
+    };
+  };
+}
+
+/**
+ * `/vulnerability-management/vulnerabilities` (§6.11): one row per CVE detected in the fleet, `page` and `size` ≤ 50,
+ * `{total, page, size, results}` with no next link. A `filter` on `status` is accepted and ignored, as the real one is.
+ */
+function listVulnerabilities(ctx: RouteContext): Reply {
+  const { url, tenant } = ctx;
+  if (!tenant.addOns.vulnerabilityManagement) return withoutAddOn('Vulnerability Management');
+  const page = intParam(url, 'page', 1);
+  if (isReply(page)) return page;
+  const size = intParam(url, 'size', 50);
+  if (isReply(size)) return size;
+  if (size > 50) return fieldError('size', 'Ensure this value is less than or equal to 50.');
+  const all = ctx.memo('vulnerabilities', () => {
+    const byCve = new Map<
+      string,
+      { row: Record<string, unknown>; devices: Set<string>; software: Set<string>; first: number; latest: number }
+    >();
+    for (const i of byId(ctx))
+      for (const { at, row } of vulnerabilityDetections(tenant, tenant.device(i))) {
+        const id = String(row.cve_id);
+        const entry = byCve.get(id) ?? { row, devices: new Set(), software: new Set(), first: at, latest: at };
+        entry.devices.add(String(row.device_id));
+        entry.software.add(String(row.name));
+        entry.first = Math.min(entry.first, at);
+        entry.latest = Math.max(entry.latest, at);
+        byCve.set(id, entry);
+      }
+    return [...byCve.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id, e]) => ({
+        cve_id: id,
+        severity: e.row.cvss_severity ?? e.row.severity,
+        cvss_score: e.row.cvss_score,
+        kev_score: hashOf(id) % 2,
+        cve_link: e.row.cve_link,
+        first_detection_date: new Date(e.first).toISOString(),
+        latest_detection_date: new Date(e.latest).toISOString(),
+        device_count: e.devices.size,
+        software: [...e.software].sort(),
+        status: 'open',
+      }));
+  });
+  const results = all.slice((page - 1) * size, page * size);
+  return { status: 200, body: { total: all.length, page, size, results } };
+}
+
+const hashOf = (text: string) => [...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+
 function getLibraryItem(kind: LibraryKind) {
   return (ctx: RouteContext): Reply => {
     for (let i = 0; i < LIBRARY_SIZES[kind]; i++) {
       const item = libraryItem(ctx.tenant, kind, i);
       if (item.id === ctx.params[0]) return { status: 200, body: item };
     }
-    // Library items answer an unknown id with Django's HTML page (kandji-api.md §3).
+    // Library items answer an unknown id with Django's HTML page (docs/kandji-api.md §3).
     return notFoundHtml;
   };
 }
@@ -553,15 +767,6 @@ function deviceInScope(ctx: RouteContext, d: Device, scope: PrismScope): boolean
   return true;
 }
 
-/** Categories whose saved examples show `total: null` (kandji-api.md §6.10). */
-const TOTAL_UNKNOWN: ReadonlySet<PrismCategory> = new Set([
-  'application_firewall',
-  'cellular',
-  'certificates',
-  'filevault',
-  'gatekeeper_and_xprotect',
-]);
-
 function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
   return ctx.memo(`prism-total:${key}`, () => {
     let total = 0;
@@ -577,7 +782,7 @@ function prismTotal(ctx: RouteContext, scope: PrismScope, key: string): number {
   });
 }
 
-/** `/prism/{category}`: rows under `data`, cursor paging, `offset` rejected (kandji-api.md §6.10, quirk 5). */
+/** `/prism/{category}`: rows under `data`, cursor paging, `offset` rejected (docs/kandji-api.md §6.10, quirk 5). */
 function listPrism(ctx: RouteContext): Reply {
   const { url, tenant } = ctx;
   const scope = prismScope(ctx, ctx.params[0] as string);
@@ -605,6 +810,7 @@ function listPrism(ctx: RouteContext): Reply {
   }
   const data: Record<string, unknown>[] = [];
   let nextCursor: string | null = null;
+  const visibleUntil = tenant.prismLagMs > 0 ? tenant.now - tenant.prismLagMs : undefined;
   scan: for (; position < order.length; position++, row = 0) {
     if (!platformInPrism(tenant.platformOf(order[position] as number), scope.category)) continue;
     const d = tenant.device(order[position] as number);
@@ -613,6 +819,8 @@ function listPrism(ctx: RouteContext): Reply {
     for (; row < rows.length; row++) {
       const r = rows[row] as Record<string, unknown>;
       if (!scope.filter.predicate(r)) continue;
+      // Ingestion lag: a row changed in the last prismLagMs is not visible yet.
+      if (visibleUntil !== undefined && (parseWhen(String(r.updated_at)) ?? 0) > visibleUntil) continue;
       if (data.length === size) {
         nextCursor = base64(`${d.id}|${row}`);
         break scan;
@@ -621,7 +829,7 @@ function listPrism(ctx: RouteContext): Reply {
     }
   }
   const key = `${scope.category}|${url.searchParams.get('filter') ?? ''}|${url.searchParams.get('device_families') ?? ''}|${url.searchParams.get('blueprint_ids') ?? ''}`;
-  const total = TOTAL_UNKNOWN.has(scope.category) ? null : prismTotal(ctx, scope, key);
+  const total = prismTotalKnown(scope.category) ? prismTotal(ctx, scope, key) : null;
   return { status: 200, body: { offset: null, limit: size, total, data, cursor: nextCursor } };
 }
 
@@ -699,6 +907,24 @@ export const ROUTES: readonly Route[] = [
     handle: (ctx) => withDevice(ctx, (d) => deviceApps(ctx.tenant, d)),
   },
   {
+    name: 'GET /devices/{id}/activity',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/activity/?$`),
+    permission: 'Device activity',
+    handle: deviceHistoryPage('activity', deviceActivity),
+  },
+  {
+    name: 'GET /devices/{id}/commands',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/commands/?$`),
+    permission: 'Device commands',
+    handle: deviceHistoryPage('commands', deviceCommands),
+  },
+  {
+    name: 'GET /devices/{id}/parameters',
+    pattern: new RegExp(`^/api/v1/devices/${ANY}/parameters/?$`),
+    permission: 'Device parameters',
+    handle: (ctx) => withDevice(ctx, (d) => deviceParameters(ctx.tenant, d)),
+  },
+  {
     name: 'GET /devices/{id}/library-items',
     pattern: new RegExp(`^/api/v1/devices/${ANY}/library-items/?$`),
     permission: 'Device library items',
@@ -735,6 +961,43 @@ export const ROUTES: readonly Route[] = [
       handle: getLibraryItem(kind),
     },
   ]),
+  {
+    name: 'GET /library/library-items/{id}/status',
+    pattern: new RegExp(`^/api/v1/library/library-items/${ANY}/status/?$`),
+    permission: 'Library items',
+    handle: libraryItemStatuses,
+  },
+  {
+    name: 'GET /vulnerability-management/detections',
+    pattern: /^\/api\/v1\/vulnerability-management\/detections\/?$/,
+    permission: 'Vulnerability management',
+    handle: listDetections,
+  },
+  {
+    name: 'GET /integrations/apple/ade',
+    pattern: /^\/api\/v1\/integrations\/apple\/ade\/?$/,
+    permission: 'Automated Device Enrollment',
+    handle: listAdeTokens,
+  },
+  {
+    name: 'GET /integrations/apple/ade/devices',
+    pattern: /^\/api\/v1\/integrations\/apple\/ade\/devices\/?$/,
+    permission: 'Automated Device Enrollment',
+    handle: listAdeDevices,
+  },
+  { name: 'GET /threat-details', pattern: /^\/api\/v1\/threat-details\/?$/, permission: 'Threats', handle: listThreats('threat') },
+  {
+    name: 'GET /behavioral-detections',
+    pattern: /^\/api\/v1\/behavioral-detections\/?$/,
+    permission: 'Threats',
+    handle: listThreats('behavioral'),
+  },
+  {
+    name: 'GET /vulnerability-management/vulnerabilities',
+    pattern: /^\/api\/v1\/vulnerability-management\/vulnerabilities\/?$/,
+    permission: 'Vulnerability management',
+    handle: listVulnerabilities,
+  },
   { name: 'GET /users', pattern: /^\/api\/v1\/users\/?$/, permission: 'Users', handle: listUsers },
   { name: 'GET /users/{id}', pattern: new RegExp(`^/api/v1/users/${ANY}/?$`), permission: 'Users', handle: getUser },
   { name: 'GET /audit/events', pattern: /^\/api\/v1\/audit\/events\/?$/, permission: 'Audit log', handle: listAuditEvents },

@@ -13,7 +13,8 @@ import { driftBody, type DriftedRecord, type DriftOptions } from './drift.ts';
 import { drawFault, type Fault, type FaultOptions } from './faults.ts';
 import { uuid } from './random.ts';
 import { RateLimiter, type RateLimitOptions } from './rate_limit.ts';
-import { matchRoute, PERMISSIONS, type Permission, type Reply, type RouteContext } from './routes.ts';
+import { matchRoute, type Reply, type RouteContext } from './routes.ts';
+import { PERMISSION_NAMES, type Permission } from '../core/permissions.ts';
 import { Tenant, type AdvanceSummary, type TenantOptions } from './tenant.ts';
 
 export interface SimulatorOptions extends TenantOptions {
@@ -99,7 +100,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const limiter = new RateLimiter(options.rateLimit);
   const tokens = new Map<string, ReadonlySet<Permission>>();
   const mainToken = uuid(tenant.seed, 'api-token');
-  tokens.set(mainToken, new Set(PERMISSIONS));
+  tokens.set(mainToken, new Set(PERMISSION_NAMES));
   let faults: FaultOptions = options.faults ?? {};
   let latencyMs = options.latencyMs ?? 0;
   const keepLog = options.keepLog ?? true;

@@ -34,13 +34,24 @@ export interface TenantOptions {
   windowsAndAndroid?: boolean;
   /** Share of devices whose inventory changes per simulated day. Default 0.05. */
   dailyChangeRate?: number;
+  /**
+   * Prism's ingestion lag, in minutes: a row shows in /prism only this long after its `updated_at`, so a sync can
+   * miss a row whose time lies a little before the sync's start. Default 0. Settable later as `prismLagMs`.
+   */
+  prismLagMinutes?: number;
+  /**
+   * The add-on modules the tenant has bought; default both. Without one, its endpoints answer 403 to every token,
+   * as for a token without the permission.
+   */
+  addOns?: { vulnerabilityManagement?: boolean; edr?: boolean };
 }
 
 export { DEFAULT_EPOCH } from './epoch.ts';
 import { DEFAULT_EPOCH } from './epoch.ts';
 
 /** What a change event touches; `device` touches every Prism category (name, blueprint and user columns). */
-export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper';
+/** `user` (reassignment: value is the user index, -1 unassigned) is never random: only scheduleChange() makes one. */
+export type ChangeKind = 'os' | 'app' | 'filevault' | 'firewall' | 'blueprint' | 'profile' | 'local_user' | 'gatekeeper' | 'user';
 
 export interface DeviceChange {
   at: number;
@@ -78,7 +89,7 @@ export interface Device {
   lostMode: boolean;
   assetTag: string;
   tags: string[];
-  /** Pre-2023 payloads lack `tags` and `lost_mode_status` (kandji-api.md §6.1). */
+  /** Pre-2023 payloads lack `tags` and `lost_mode_status` (docs/kandji-api.md §6.1). */
   legacyShape: boolean;
   /** Carries a key the connector's schema has never heard of (quirk 11). */
   extraField: boolean;
@@ -125,7 +136,7 @@ const CHANGE_MIX: readonly (readonly [ChangeKind, number])[] = [
   ['local_user', 4],
 ];
 
-/** Apple's own apps are not reported on iPhone and iPad (kandji-api.md §6.4). */
+/** Apple's own apps are not reported on iPhone and iPad (docs/kandji-api.md §6.4). */
 const MAC_APPS = APPS.flatMap((a, i) => (a.on === 'mac' || a.on === 'both' ? [i] : []));
 const IOS_APPS = APPS.flatMap((a, i) => ((a.on === 'ios' || a.on === 'both') && a.source !== 'Apple' ? [i] : []));
 const TV_APPS = APPS.flatMap((a, i) => (a.on === 'tv' ? [i] : []));
@@ -147,6 +158,10 @@ export class Tenant {
 
   /** The tenant's clock, ms since epoch. Moves only with advance(). */
   now: number;
+  /** The add-on modules the tenant has: their endpoints answer 403 without them. */
+  readonly addOns: { vulnerabilityManagement: boolean; edr: boolean };
+  /** Prism rows show only this long after their `updated_at` (ms): ingestion lag. */
+  prismLagMs: number;
   /** Bumped on every advance(); caches key on it. */
   version = 0;
   /** Devices ever enrolled: indices 0..deviceCount-1 exist unless removed. */
@@ -168,6 +183,8 @@ export class Tenant {
     this.deviceCount = options.devices;
     this.epoch = options.epoch ?? DEFAULT_EPOCH;
     this.now = this.epoch;
+    this.prismLagMs = (options.prismLagMinutes ?? 0) * 60_000;
+    this.addOns = { vulnerabilityManagement: options.addOns?.vulnerabilityManagement ?? true, edr: options.addOns?.edr ?? true };
     this.subdomain = options.subdomain ?? 'accuhive';
     this.userCount = Math.max(1, Math.round(options.devices * 0.8));
     this.dailyChangeRate = options.dailyChangeRate ?? 0.05;
@@ -281,6 +298,7 @@ export class Tenant {
         profile: baseChangedAt,
         local_user: baseChangedAt,
         gatekeeper: baseChangedAt,
+        user: baseChangedAt,
       },
       appChangedAt: new Map(),
     };
@@ -489,6 +507,18 @@ export class Tenant {
     return summary;
   }
 
+  /**
+   * A scripted change for tests that tell a story (the marts' acceptance test): applied to device `index` as of one
+   * millisecond before the tenant's clock, so the next sync sees it and an incremental read picks it up.
+   */
+  scheduleChange(index: number, kind: ChangeKind, value: number): void {
+    if (!this.exists(index)) throw new RangeError(`device ${index} is not enrolled`);
+    const list = this.changes.get(index) ?? [];
+    list.push({ at: this.now - 1, kind, value });
+    this.changes.set(index, list);
+    this.version++;
+  }
+
   /** When device `index` was deleted, if it was. */
   removedAt(index: number): number | undefined {
     return this.removed.get(index);
@@ -591,6 +621,8 @@ function pickChange(tenant: Tenant, d: Device, kind: ChangeKind, key: number): D
       return d.profiles.length ? { at: 0, kind, value: hash(s, 'profile-new', d.index, key) % PROFILE_NAMES.length } : undefined;
     case 'local_user':
       return isMac ? { at: 0, kind, value: d.localUsers < 4 ? d.localUsers + 1 : d.localUsers - 1 } : undefined;
+    case 'user':
+      return undefined;
   }
 }
 
@@ -630,6 +662,9 @@ export function applyChange(_tenant: Tenant, d: Device, c: DeviceChange): void {
       break;
     case 'local_user':
       d.localUsers = c.value;
+      break;
+    case 'user':
+      d.user = c.value;
       break;
   }
   d.changedAt[c.kind] = Math.max(d.changedAt[c.kind], c.at);

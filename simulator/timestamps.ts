@@ -1,5 +1,5 @@
 /**
- * The timestamp formats the real API mixes (shared/reference/kandji-api.md §5). The simulator writes each field in
+ * The timestamp formats the real API mixes (docs/kandji-api.md §5). The simulator writes each field in
  * the format the reference names for it, so the connector meets the same mess it meets on a real tenant.
  */
 
@@ -68,11 +68,6 @@ export const t6 = remembered((ms) => {
   const { date, time, micros } = parts(ms);
   return `${date}T${time}.${micros}+00:00`;
 });
-
-/** T10 `2024-12-05`: dates only. */
-export function t10(ms: number): string {
-  return parts(ms).date;
-}
 
 /** T9 human text: details `general.time_since_boot` ("1 month ago"). */
 export function timeAgo(ms: number): string {

@@ -164,7 +164,7 @@ export const OS_RELEASES: Record<Platform, readonly OsRelease[]> = {
   ],
 };
 
-/** Prism spells AppleTV as tvOS (kandji-api.md §7.10). */
+/** Prism spells AppleTV as tvOS (docs/kandji-api.md §7.10). */
 export const PRISM_FAMILY: Record<Platform, string> = {
   Mac: 'Mac',
   iPhone: 'iPhone',

@@ -9,15 +9,17 @@ import type { AirbyteStream } from '../core/protocol.ts';
 
 export type SyncMode = 'full_refresh' | 'incremental';
 
-export function airbyteStream(spec: StreamDeclaration): AirbyteStream {
-  const incremental = spec.cursorField !== undefined;
+export function airbyteStream(declaration: StreamDeclaration): AirbyteStream {
+  const incremental = declaration.cursor?.field !== undefined;
   return {
-    name: spec.name,
-    json_schema: spec.schema as unknown as Record<string, unknown>,
+    name: declaration.name,
+    json_schema: declaration.schema as unknown as Record<string, unknown>,
     // full_refresh first: Airbyte's acceptance tests configure supported_sync_modes[0] by default.
     supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
-    source_defined_primary_key: spec.primaryKey,
-    ...(incremental ? { source_defined_cursor: true, default_cursor_field: [spec.cursorField as string], is_resumable: true } : {}),
+    source_defined_primary_key: declaration.primaryKey,
+    ...(incremental
+      ? { source_defined_cursor: true, default_cursor_field: [declaration.cursor?.field as string], is_resumable: true }
+      : {}),
   };
 }
 
@@ -25,8 +27,24 @@ export function discoverCatalog(): { streams: AirbyteStream[] } {
   return { streams: STREAMS.map(airbyteStream) };
 }
 
+/**
+ * A ConfiguredAirbyteCatalog as a `--catalog` file holds it: every stream (or those in `names`), incremental where the
+ * stream has a cursor unless `mode` is full_refresh, destination append.
+ */
+export function configuredCatalogJson(mode: SyncMode = 'incremental', names?: readonly string[]) {
+  return {
+    streams: discoverCatalog()
+      .streams.filter((stream) => !names || names.includes(stream.name))
+      .map((stream) => ({
+        stream,
+        sync_mode: mode === 'incremental' && stream.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
+        destination_sync_mode: 'append',
+      })),
+  };
+}
+
 export interface ConfiguredStream {
-  spec: StreamDeclaration;
+  declaration: StreamDeclaration;
   syncMode: SyncMode;
 }
 
@@ -56,8 +74,8 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     const name = (e?.stream as Record<string, unknown> | undefined)?.name;
     if (!e || typeof e !== 'object' || typeof name !== 'string')
       throw new ConfigError(`${source}: streams[${i}] has no stream.name. ${EXAMPLE}`);
-    const spec = streamByName(name);
-    if (!spec) {
+    const declaration = streamByName(name);
+    if (!declaration) {
       out.rejected.push({
         name,
         reason: `The catalog names a stream "${name}" that this connector does not have. Run discover for the list of streams.`,
@@ -68,7 +86,7 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     if (mode !== 'full_refresh' && mode !== 'incremental') {
       out.rejected.push({
         name,
-        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${spec.cursorField ? ' or incremental' : ''}.`,
+        reason: `Stream ${name} has sync_mode ${JSON.stringify(mode)}; use full_refresh${declaration.cursor?.field ? ' or incremental' : ''}.`,
       });
       return;
     }
@@ -76,15 +94,24 @@ export function parseCatalog(parsed: unknown, source = 'The catalog'): Configure
     seen.add(name);
     // The cursor is source-defined: another cursor_field cannot be honoured, but it should not pass unnoticed.
     const cursorField = e.cursor_field;
-    if (mode === 'incremental' && Array.isArray(cursorField) && cursorField.length > 0 && cursorField[0] !== spec.cursorField)
+    if (mode === 'incremental' && Array.isArray(cursorField) && cursorField.length > 0 && cursorField[0] !== declaration.cursor?.field)
       out.warnings?.push(
-        `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${spec.cursorField}"], and that is used.`,
+        `Stream ${name} has cursor_field ${JSON.stringify(cursorField)}, which it does not have: its cursor is source-defined, ["${declaration.cursor?.field}"], and that is used.`,
       );
     // `incremental` on a stream without a cursor reads it in full, as Airbyte's Python CDK does: PyAirbyte asks every
     // stream for `incremental` whatever its supported_sync_modes say, and refusing would fail every one of its reads.
-    out.streams.push({ spec, syncMode: mode === 'incremental' && !spec.cursorField ? 'full_refresh' : mode });
+    out.streams.push({ declaration, syncMode: mode === 'incremental' && !declaration.cursor ? 'full_refresh' : mode });
   });
   // Keep the connector's own order (fleet-wide first, per-device last), whatever order the catalog lists.
-  out.streams.sort((a, b) => STREAMS.indexOf(a.spec) - STREAMS.indexOf(b.spec));
+  out.streams.sort((a, b) => STREAMS.indexOf(a.declaration) - STREAMS.indexOf(b.declaration));
   return out;
+}
+
+/**
+ * Every stream (or those `include` keeps), incremental where it can be: what `sync` and a Singer read without
+ * `--catalog` read.
+ */
+export function defaultCatalog(include: (name: string) => boolean = () => true): ConfiguredCatalog {
+  const all = configuredCatalogJson();
+  return parseCatalog({ streams: all.streams.filter((s) => include(s.stream.name)) });
 }

@@ -8,25 +8,26 @@ import { STREAMS } from '../streams/index.ts';
 import { ConfigError, TransientError, type FailureType } from '../core/errors.ts';
 import { KandjiClient, type ClientOptions } from '../core/http/client.ts';
 import { NotFoundError, PermissionError } from '../core/http/errors.ts';
+import { PERMISSIONS, type Permission, type PermissionInfo } from '../core/permissions.ts';
 
-interface Probe {
-  endpoint: string;
-  path: (deviceId: string | undefined) => string | undefined;
-  query: Record<string, string | number>;
+/** The permissions the streams need, main plan and fallback, in the order of the streams. */
+function neededPermissions(): Permission[] {
+  const needed = new Set<Permission>();
+  for (const s of STREAMS) {
+    needed.add(s.permission);
+    if (s.fallback) needed.add(s.fallback.permission);
+  }
+  return [...needed];
 }
 
-/** The smallest request that proves each permission. Filters that match nothing keep the answers tiny. */
-const PROBES: Record<string, Probe> = {
-  'Device list': { endpoint: 'GET /devices', path: () => '/devices', query: { limit: 1 } },
-  'Device details': { endpoint: 'GET /devices/{id}/details', path: (id) => (id ? `/devices/${id}/details` : undefined), query: {} },
-  'Device apps': { endpoint: 'GET /devices/{id}/apps', path: (id) => (id ? `/devices/${id}/apps` : undefined), query: {} },
-  Prism: { endpoint: 'GET /prism/device_information', path: () => '/prism/device_information', query: { limit: 1 } },
-  Blueprints: { endpoint: 'GET /blueprints', path: () => '/blueprints', query: { limit: 1 } },
-  'Library items': { endpoint: 'GET /library/custom-scripts', path: () => '/library/custom-scripts', query: {} },
-  Users: { endpoint: 'GET /users', path: () => '/users', query: { id: '00000000-0000-4000-8000-000000000000' } },
-  'Audit log': { endpoint: 'GET /audit/events', path: () => '/audit/events', query: { limit: 1 } },
-  Tags: { endpoint: 'GET /tags', path: () => '/tags', query: { search: 'source-kandji-connection-check' } },
-};
+/** Why a stream cannot be read, and the fix: for an add-on module's endpoints, the module too. */
+export function notReadable(stream: string, permission: Permission): string {
+  const addOn = (PERMISSIONS[permission] as PermissionInfo).addOn;
+  const what = stream.replaceAll('_', ' ');
+  return addOn
+    ? `this token cannot read ${what}: the tenant has no ${addOn}, or the token lacks its "${permission}" permission; enable it or deselect the stream`
+    : `this token cannot read ${what}: it lacks the "${permission}" permission; enable it on the token in Kandji under Settings → Access, or deselect the stream`;
+}
 
 export interface CheckResult {
   status: 'SUCCEEDED' | 'FAILED';
@@ -41,7 +42,7 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
   // A check should answer within seconds: few retries.
   const client = new KandjiClient({ ...options, maxAttempts: 3 });
   try {
-    const allowed = new Map<string, boolean>();
+    const allowed = new Map<Permission, boolean>();
     let firstDevice: string | undefined;
     try {
       const devices = await client.get<Record<string, unknown>[]>(
@@ -63,8 +64,10 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
       }
       throw error;
     }
-    for (const [permission, probe] of Object.entries(PROBES)) {
+    for (const permission of neededPermissions()) {
       if (allowed.has(permission)) continue;
+      const probe = (PERMISSIONS[permission] as PermissionInfo).probe;
+      if (!probe) throw new Error(`No check probe for the permission "${permission}" a stream needs`);
       const path = probe.path(firstDevice);
       if (path === undefined) continue; // no device to try a per-device permission on
       try {
@@ -90,9 +93,13 @@ export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & 
     if (missing.length > 0) {
       const byPermission = new Map<string, string[]>();
       for (const m of missing) byPermission.set(m.permission, [...(byPermission.get(m.permission) ?? []), m.stream]);
-      lines.push(
-        `Not readable: ${[...byPermission].map(([p, s]) => `${s.join(', ')} (needs "${p}")`).join('; ')}. Enable those permissions on the token in Kandji under Settings → Access, or leave the streams out of the catalog.`,
-      );
+      const plain = [...byPermission].filter(([p]) => !(PERMISSIONS[p as Permission] as PermissionInfo).addOn);
+      if (plain.length > 0)
+        lines.push(
+          `Not readable: ${plain.map(([p, s]) => `${s.join(', ')} (needs "${p}")`).join('; ')}. Enable those permissions on the token in Kandji under Settings → Access, or leave the streams out of the catalog.`,
+        );
+      for (const m of missing.filter((x) => (PERMISSIONS[x.permission as Permission] as PermissionInfo).addOn))
+        lines.push(`${m.stream}: ${notReadable(m.stream, m.permission as Permission)}.`);
     }
     if (allowed.get('Prism') === false && allowed.get('Device apps') === true)
       lines.push('device_apps will be read per device (one request each) because the token lacks "Prism".');

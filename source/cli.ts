@@ -10,6 +10,7 @@ import { simulateCommand } from '../simulator/cli.ts';
 import { type InputState, loadState } from '../state/input.ts';
 import { type ConfiguredCatalog, discoverCatalog, loadCatalog } from './catalog.ts';
 import { checkConnection } from './check.ts';
+import { describeRequest, type RequestInfo } from '../core/http/client.ts';
 import { loadConfig, type ResolvedConfig } from './config.ts';
 import { ConnectorError, failureTypeOf } from '../core/errors.ts';
 import { Logger, LOG_FORMATS, LOG_LEVELS, mirrorLogs, type Level, type LogFormat } from './log.ts';
@@ -223,7 +224,11 @@ withLogging(program.command('check'))
         return;
       }
       for (const warning of config.warnings) log.warn(warning);
-      const result = await checkConnection({ ...config, host: config.host });
+      const result = await checkConnection({
+        ...config,
+        host: config.host,
+        ...(log.enabled('debug') ? { onRequest: (r: RequestInfo) => log.debug(describeRequest(r)) } : {}),
+      });
       await stdout.write({ type: 'CONNECTION_STATUS', connectionStatus: { status: result.status, message: redact(result.message) } });
     }),
   );
@@ -309,31 +314,41 @@ withLogging(program.command('transform'))
   .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
   .option('--no-report', 'do not write the HTML report')
-  .action(async (opts: { data: string; db?: string; format?: InputFormat; report?: string | boolean; fullRebuild?: boolean }) => {
-    try {
-      const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
-        import('../transforms/run.ts'),
-        import('../transforms/report.ts'),
-      ]);
-      const { dbPath } = await runTransform({
-        dataDir: opts.data,
-        ...(opts.db ? { dbPath: opts.db } : {}),
-        ...(opts.format ? { format: opts.format } : {}),
-        full: opts.fullRebuild === true,
-        say,
-      });
-      process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
-      if (opts.report !== false) {
-        const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
-        await writeReport({ dbPath, outFile });
-        process.stdout.write(`report: ${outFile}\n`);
+  .option('--tenant <name>', "the tenant's name in the report's title (default: the database's folder name)")
+  .action(
+    async (opts: {
+      data: string;
+      db?: string;
+      format?: InputFormat;
+      report?: string | boolean;
+      fullRebuild?: boolean;
+      tenant?: string;
+    }) => {
+      try {
+        const [{ fleetSummary, formatFleetSummary, runTransform }, { writeReport }] = await Promise.all([
+          import('../transforms/run.ts'),
+          import('../transforms/report.ts'),
+        ]);
+        const { dbPath } = await runTransform({
+          dataDir: opts.data,
+          ...(opts.db ? { dbPath: opts.db } : {}),
+          ...(opts.format ? { format: opts.format } : {}),
+          full: opts.fullRebuild === true,
+          say,
+        });
+        process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
+        if (opts.report !== false) {
+          const outFile = typeof opts.report === 'string' ? opts.report : join(opts.data, 'report.html');
+          await writeReport({ dbPath, outFile, ...(opts.tenant ? { tenant: opts.tenant } : {}) });
+          process.stdout.write(`report: ${outFile}\n`);
+        }
+        process.stdout.write(`database: ${dbPath}\n`);
+      } catch (error) {
+        log.error((error as Error)?.message ?? String(error));
+        process.exitCode = 1;
       }
-      process.stdout.write(`database: ${dbPath}\n`);
-    } catch (error) {
-      log.error((error as Error)?.message ?? String(error));
-      process.exitCode = 1;
-    }
-  });
+    },
+  );
 
 // The simulated tenant is not part of the connector: its command is the simulator's own (simulator/cli.ts).
 program.addCommand(simulateCommand());

@@ -1,7 +1,7 @@
 /**
  * The user's configuration file → what the connector runs with. Validates against the schema in source/spec.ts,
  * applies its defaults, registers the token as a secret, and turns whatever the user pasted as the tenant's
- * address into one API origin (kandji-api.md §1). Every mistake is a ConfigError that names the field and the fix;
+ * address into one API origin (docs/kandji-api.md §1). Every mistake is a ConfigError that names the field and the fix;
  * no message ever contains the token.
  */
 import Value from 'typebox/value';
@@ -32,8 +32,14 @@ export interface ResolvedConfig {
   requestTimeoutMs: number;
   /** Most `/devices/{id}/details` calls per sync, 0–100,000. Default 2000. */
   deviceDetailsMaxPerSync: number;
+  /** Most devices per sync for each of device_activity, device_commands and device_parameters, 0–100,000. Default 500. */
+  deviceHistoryMaxPerSync: number;
   /** How device_apps is read. Default `prism`. */
   deviceAppsSource: 'prism' | 'per_device';
+  /** Time-filtered reads start this much before their bookmark, ms. Default 15 minutes. */
+  lookbackMs: number;
+  /** Incremental Prism streams re-read their category in full every this many days; 0 never. Default 7. */
+  fullReadEveryDays: number;
   /** Things the user should know but that do not stop the sync (a legacy host, a start date in the future). */
   warnings: string[];
 }
@@ -76,8 +82,16 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
       registerSecret(cleanToken(value));
     }
   }
-  const config = validate(given);
   const warnings: string[] = unknownKeys(given);
+  let config: Defaulted;
+  try {
+    config = validate(given);
+  } catch (error) {
+    // `api_tokn` given, api_token missing: the typo is the fix, so say it in the error itself.
+    const typos = warnings.filter((w) => w.includes('did you mean'));
+    if (!(error instanceof ConfigError) || typos.length === 0) throw error;
+    throw new ConfigError(`${error.message} (${typos.join(' ')})`);
+  }
   const token = resolveToken(config.api_token, warnings);
   const { baseUrl, host } = resolveHost(config, warnings);
   return {
@@ -90,6 +104,9 @@ export function resolveConfig(raw: unknown, now: number = Date.now()): ResolvedC
     requestTimeoutMs: config.request_timeout_seconds * 1000,
     deviceDetailsMaxPerSync: config.device_details_max_per_sync,
     deviceAppsSource: config.device_apps_source,
+    deviceHistoryMaxPerSync: config.device_history_max_per_sync,
+    lookbackMs: config.lookback_minutes * 60_000,
+    fullReadEveryDays: config.prism_full_read_every_days,
     warnings,
   };
 }
@@ -108,6 +125,9 @@ type Defaulted = Config &
       | 'request_timeout_seconds'
       | 'device_details_max_per_sync'
       | 'device_apps_source'
+      | 'lookback_minutes'
+      | 'device_history_max_per_sync'
+      | 'prism_full_read_every_days'
     >
   >;
 
@@ -217,7 +237,7 @@ function kindOf(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Token
 
-// Kandji's tokens are UUIDs and its own CLI accepts nothing else (kandji-api.md §1, [IRUCTL] validate_token), but the
+// Kandji's tokens are UUIDs and its own CLI accepts nothing else (docs/kandji-api.md §1, [IRUCTL] validate_token), but the
 // public OpenAPI describes a bearer token of another format: a token of another shape is sent, with a warning.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -260,7 +280,7 @@ interface Host extends Pick<ResolvedConfig, 'baseUrl' | 'host'> {
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const SUBDOMAIN = new RegExp(`^${LABEL}$`);
 
-/** The API host names (kandji-api.md §1); the first group is the tenant's subdomain. */
+/** The API host names (docs/kandji-api.md §1); the first group is the tenant's subdomain. */
 const API_HOSTS: { pattern: RegExp; region: Exclude<Region, 'loopback'> }[] = [
   { pattern: new RegExp(`^(${LABEL})\\.api\\.kandji\\.io$`), region: 'us' },
   { pattern: new RegExp(`^(${LABEL})\\.api\\.eu\\.kandji\\.io$`), region: 'eu' },

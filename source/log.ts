@@ -5,7 +5,7 @@
  * - json: `{"time":"2026-01-05T12:00:00.000Z","level":"info","message":"retry 1 of …"}` plus any fields
  *
  * In Airbyte mode warnings and errors are also sent as LOG messages on stdout, where the platform shows them in the
- * sync's log (airbyte-protocol.md §1.6); in Singer mode stdout takes SCHEMA/RECORD/STATE only, so they stay on stderr.
+ * sync's log (docs/airbyte-protocol.md §1.6); in Singer mode stdout takes SCHEMA/RECORD/STATE only, so they stay on stderr.
  * Every line passes through `redact`. A status line (the progress bar on a TTY) is cleared before each log line and
  * drawn again after it, so the two never interleave.
  */

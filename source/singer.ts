@@ -1,6 +1,6 @@
 /**
  * Singer mode (`--protocol singer`), for Meltano and other Singer runners: the same read engine, with its Airbyte
- * messages translated on the way out (airbyte-protocol.md §4; singer-io/getting-started docs/SPEC.md 0.3.0).
+ * messages translated on the way out (docs/airbyte-protocol.md §4; singer-io/getting-started docs/SPEC.md 0.3.0).
  *
  * | engine emits                    | Singer gets                                                                  |
  * |---------------------------------|------------------------------------------------------------------------------|
@@ -20,7 +20,7 @@
  */
 import { STREAMS, streamByName, type StreamDeclaration } from '../streams/index.ts';
 import { parseState, type InputState } from '../state/input.ts';
-import { parseCatalog, type ConfiguredCatalog } from './catalog.ts';
+import { parseCatalog, type ConfiguredCatalog, defaultCatalog } from './catalog.ts';
 import { ConfigError } from '../core/errors.ts';
 import { readJsonFile } from '../core/json_file.ts';
 import { levelOf, type Logger } from './log.ts';
@@ -45,9 +45,10 @@ export interface JsonLines {
 }
 
 /** Top-level field names of a primary key: Singer's key_properties cannot name nested fields, and ours never do. */
-export function keyProperties(spec: StreamDeclaration): string[] {
-  return spec.primaryKey.map((path) => {
-    if (path.length !== 1) throw new Error(`${spec.name}: primary key ${path.join('.')} is nested; Singer key_properties are top-level`);
+export function keyProperties(declaration: StreamDeclaration): string[] {
+  return declaration.primaryKey.map((path) => {
+    if (path.length !== 1)
+      throw new Error(`${declaration.name}: primary key ${path.join('.')} is nested; Singer key_properties are top-level`);
     return path[0] as string;
   });
 }
@@ -72,14 +73,14 @@ export interface SingerCatalogEntry {
  */
 export function singerCatalog(): { streams: SingerCatalogEntry[] } {
   return {
-    streams: STREAMS.map((spec) => {
-      const keys = keyProperties(spec);
-      const cursor = spec.cursorField;
-      const schema = spec.schema as unknown as Record<string, unknown>;
+    streams: STREAMS.map((declaration) => {
+      const keys = keyProperties(declaration);
+      const cursor = declaration.cursor?.field;
+      const schema = declaration.schema as unknown as Record<string, unknown>;
       const fields = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
       return {
-        tap_stream_id: spec.name,
-        stream: spec.name,
+        tap_stream_id: declaration.name,
+        stream: declaration.name,
         schema,
         key_properties: keys,
         replication_method: cursor ? 'INCREMENTAL' : 'FULL_TABLE',
@@ -121,9 +122,7 @@ export interface SingerSelection {
 /** Every stream, incremental where it can be: what a Singer read without `--catalog` does. */
 export function defaultSelection(): SingerSelection {
   return {
-    catalog: parseCatalog({
-      streams: STREAMS.map((s) => ({ stream: { name: s.name }, sync_mode: s.cursorField ? 'incremental' : 'full_refresh' })),
-    }),
+    catalog: defaultCatalog(),
     deselected: new Map(),
   };
 }
@@ -165,10 +164,10 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
     // `selected` wins; then the legacy top-level `selected`; then `selected-by-default` (true in our discovery).
     const selected = top.selected ?? entry.selected ?? top['selected-by-default'] ?? metadata.length === 0;
     if (selected !== true) return;
-    const spec = streamByName(name);
+    const declaration = streamByName(name);
     const method = top['replication-method'] ?? entry.replication_method;
     // A stream without a cursor is read in full whatever the catalog asks; Meltano users often set INCREMENTAL for `*`.
-    const incremental = spec?.cursorField !== undefined && method !== 'FULL_TABLE';
+    const incremental = declaration?.cursor?.field !== undefined && method !== 'FULL_TABLE';
     configured.push({ stream: { name }, sync_mode: incremental ? 'incremental' : 'full_refresh' });
     const off = new Set<string>();
     for (const m of metadata) {
@@ -177,7 +176,8 @@ export function parseSingerCatalog(parsed: unknown, source = 'The catalog'): Sin
         continue;
       const field = crumb[1];
       const automatic =
-        m.metadata.inclusion === 'automatic' || (spec && (keyProperties(spec).includes(field) || spec.cursorField === field));
+        m.metadata.inclusion === 'automatic' ||
+        (declaration && (keyProperties(declaration).includes(field) || declaration.cursor?.field === field));
       if (!automatic && (m.metadata.selected ?? m.metadata['selected-by-default'] ?? true) === false) off.add(field);
     }
     if (off.size > 0) deselected.set(name, off);
@@ -243,7 +243,7 @@ export class SingerSink implements MessageSink {
     this.out = out;
     this.options = options;
     this.bookmarks = { ...options.bookmarks };
-    this.modes = new Map(options.selection.catalog.streams.map((s) => [s.spec.name, s.syncMode]));
+    this.modes = new Map(options.selection.catalog.streams.map((s) => [s.declaration.name, s.syncMode]));
   }
 
   write(msg: AirbyteMessage): void | Promise<void> {
@@ -305,10 +305,10 @@ export class SingerSink implements MessageSink {
 
   /** The SCHEMA message of a stream of the configured catalog, marked as sent; undefined for any other name. */
   private schema(stream: string): SingerMessage | undefined {
-    const spec = streamByName(stream);
-    if (!spec || !this.modes.has(stream)) return undefined;
+    const declaration = streamByName(stream);
+    if (!declaration || !this.modes.has(stream)) return undefined;
     this.schemaSent.add(stream);
-    const schema = spec.schema as unknown as Record<string, unknown>;
+    const schema = declaration.schema as unknown as Record<string, unknown>;
     const off = this.options.selection.deselected.get(stream);
     const properties = off
       ? Object.fromEntries(Object.entries(schema.properties as Record<string, unknown>).filter(([k]) => !off.has(k)))
@@ -317,8 +317,8 @@ export class SingerSink implements MessageSink {
       type: 'SCHEMA',
       stream,
       schema: { ...schema, properties },
-      key_properties: keyProperties(spec),
-      bookmark_properties: spec.cursorField && this.modes.get(stream) === 'incremental' ? [spec.cursorField] : [],
+      key_properties: keyProperties(declaration),
+      bookmark_properties: declaration.cursor?.field && this.modes.get(stream) === 'incremental' ? [declaration.cursor?.field] : [],
     };
   }
 

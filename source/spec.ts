@@ -3,7 +3,7 @@
  * and `spec.json` holds (scripts/generate_spec.ts), the defaults, and which fields are secret all come from
  * `configSchema` below. source/config.ts validates a user's file against it and resolves it for the connector.
  *
- * The schema keeps to what Airbyte's spec checks allow (airbyte-protocol.md §2.1): no `$ref`, no
+ * The schema keeps to what Airbyte's spec checks allow (docs/airbyte-protocol.md §2.1): no `$ref`, no
  * anyOf/allOf/not/patternProperties, `additionalProperties: true`, unique `order`. "api_url or subdomain" is a
  * choice between two fields that a schema could only say with anyOf, so source/config.ts enforces it.
  */
@@ -117,6 +117,20 @@ export const configSchema = Type.Object(
         order: 8,
       }),
     ),
+    device_history_max_per_sync: Type.Optional(
+      Type.Integer({
+        title: 'Device histories per sync',
+        description:
+          'At most this many devices per sync for each of device_activity, device_commands and device_parameters ' +
+          '(one request or more per device), from 0 to 100,000; 0 reads none. The devices that changed since the ' +
+          'last sync are read in rolling slices, so a first read of a large fleet is spread over several syncs. ' +
+          'Default: 500.',
+        default: 500,
+        minimum: 0,
+        maximum: 100_000,
+        order: 9,
+      }),
+    ),
     device_apps_source: Type.Optional(
       Type.Enum(['prism', 'per_device'], {
         type: 'string',
@@ -126,7 +140,35 @@ export const configSchema = Type.Object(
           'GET /devices/{id}/apps, one request per device. With prism, the connector falls back to per_device when ' +
           'the token lacks the Prism permission. Default: prism.',
         default: 'prism',
-        order: 9,
+        order: 10,
+      }),
+    ),
+    lookback_minutes: Type.Optional(
+      Type.Integer({
+        title: 'Lookback (minutes)',
+        description:
+          'Time-filtered incremental reads (Prism, audit_events) start this many minutes before their bookmark, so ' +
+          'that a row the API shows only after a sync with a time a little before that sync (ingestion lag) is still ' +
+          'read by the next one; from 0 to 1440. The rows read twice are removed by primary key in the marts. ' +
+          'Default: 15.',
+        default: 15,
+        minimum: 0,
+        maximum: 1440,
+        order: 11,
+      }),
+    ),
+    prism_full_read_every_days: Type.Optional(
+      Type.Integer({
+        title: 'Prism full re-read (days)',
+        description:
+          'Each incremental Prism stream re-reads its whole category once every this many days, so that rows deleted ' +
+          'on the tenant (an uninstalled app, a removed profile) drop out of the latest data; the categories take ' +
+          'turns, each on its own day of the cycle, so no single sync pays for all of them. From 0 to 90; 0 never ' +
+          're-reads in full. Default: 7.',
+        default: 7,
+        minimum: 0,
+        maximum: 90,
+        order: 12,
       }),
     ),
   },
@@ -146,7 +188,7 @@ export const SECRET_FIELDS: readonly string[] = Object.entries(configSchema.prop
   .filter(([, schema]) => (schema as { airbyte_secret?: unknown }).airbyte_secret === true)
   .map(([name]) => name);
 
-/** The payload of the SPEC message (airbyte-protocol.md §1.7), as `spec` prints it and `spec.json` holds it. */
+/** The payload of the SPEC message (docs/airbyte-protocol.md §1.7), as `spec` prints it and `spec.json` holds it. */
 export interface ConnectorSpecification {
   documentationUrl: string;
   connectionSpecification: Record<string, unknown>;
@@ -160,5 +202,5 @@ export const connectorSpecification: ConnectorSpecification = {
   documentationUrl: 'https://github.com/source-kandji/source-kandji#readme',
   connectionSpecification: { $schema, title, ...schemaBody },
   // protocol_version is left out, as the reference CDK does: it defaults to 0.2.0 and nothing requires more
-  // (airbyte-protocol.md §1.1).
+  // (docs/airbyte-protocol.md §1.1).
 };

@@ -10,9 +10,14 @@
  *
  * `run_id` starts with the sync's anchor (the server's clock at its first response), so runs sort by tenant time and
  * history accumulates. Records are written to DIR/_inflight/<id>/ while the read runs and moved into place at the
- * end. The state file is replaced atomically (write, fsync, rename) and only when the run leaves a resumable state:
- * a complete run, or one stopped cleanly by the request budget. A failed run leaves the previous good state in
- * place and its files marked partial; a crashed run's leftovers are finalised as failed by the next sync.
+ * end. One sync at a time holds the folder (DIR/.sync.lock, source/out_dir.ts), and a folder holds one API host: the
+ * state and manifests record it, and a sync configured for another is refused before any request.
+ *
+ * The state file is replaced atomically (write, fsync, rename) with the last STATE of every stream that did not
+ * fail; a failed stream keeps its previous state, and the run's files are marked partial. A sync interrupted by
+ * SIGTERM or SIGINT keeps what it has the same way: files, and each stream's state up to its last checkpoint. A
+ * crashed run's leftovers are finalised as failed by the next sync, which holds the lock, so they are never a live
+ * run's.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -23,7 +28,7 @@ import { streamByName, STREAMS } from '../streams/index.ts';
 import { loadState, type InputState } from '../state/input.ts';
 import { ownerMismatch, ownerOf, type StateOwner } from '../state/owner.ts';
 import { ConfigError, TransientError } from '../core/errors.ts';
-import { parseCatalog, type ConfiguredCatalog } from './catalog.ts';
+import { type ConfiguredCatalog, defaultCatalog } from './catalog.ts';
 import { checkConnection, type CheckResult } from './check.ts';
 import { lockOutputDir, prepareOutputDir } from './out_dir.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -49,22 +54,13 @@ export interface SyncOptions {
 
 export interface SyncLog {
   info(text: string): void;
+  /** Each request, at `--log-level debug`; optional for callers that want no such lines. */
+  debug?(text: string): void;
   warn(text: string): void;
   error(text: string): void;
 }
 
 const silent: SyncLog = { info: () => {}, warn: () => {}, error: () => {} };
-
-/** A catalog of every stream (or those `include` keeps), incremental where the stream supports it. */
-export function defaultCatalog(include: (name: string) => boolean = () => true): ConfiguredCatalog {
-  return parseCatalog({
-    streams: STREAMS.filter((s) => include(s.name)).map((s) => ({
-      stream: { name: s.name },
-      sync_mode: s.cursorField ? 'incremental' : 'full_refresh',
-      destination_sync_mode: 'append',
-    })),
-  });
-}
 
 /**
  * The column of a Parquet file that carries a record's top-level fields its stream's schema does not declare, as one
@@ -222,11 +218,11 @@ function converter(): Promise<DuckDBInstance> {
  * them (catalog/duckdb.ts), plus `_extra` (the record's undeclared fields as JSON) when the input carries it.
  */
 async function toParquet(db: DuckDBInstance, stream: string, jsonl: string, parquet: string, withExtra: boolean): Promise<void> {
-  const spec = streamByName(stream);
-  if (!spec) throw new Error(`unknown stream ${stream}`);
+  const declaration = streamByName(stream);
+  if (!declaration) throw new Error(`unknown stream ${stream}`);
   const connection = await db.connect();
   try {
-    const declared = duckdbColumnsLiteral(spec.schema as never);
+    const declared = duckdbColumnsLiteral(declaration.schema as never);
     const columns = withExtra ? `${declared.slice(0, -1)}${declared === '{}' ? '' : ', '}'${EXTRA_COLUMN}': 'JSON'}` : declared;
     const quoted = (p: string) => `'${p.replace(/'/g, "''")}'`;
     await connection.run(
@@ -287,7 +283,8 @@ async function recoverCrashedRuns(outDir: string, format: OutputFormat, log: Syn
     const runId = `${compact(Number.isFinite(started) ? started : Date.now())}_crashed`;
     const placed = await placeFiles(outDir, inflight, runId, true, format);
     const streams: Record<string, StreamManifest> = {};
-    for (const [stream, files] of placed) streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, files };
+    for (const [stream, files] of placed)
+      streams[stream] = { sync_mode: 'full_refresh', status: 'failed', records: -1, full_read: false, files };
     const manifest: RunManifest = {
       run_id: runId,
       synced_at: new Date(started).toISOString(),
@@ -405,6 +402,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
     sink,
     say: (line) => log.info(line),
     report: (result) => logSummary(result, log),
+    debug: log.debug ? (line) => log.debug?.(line) : undefined,
     onRequests: (count) => (requests = count),
     onAnchor: (live) => (anchor = live),
   });
@@ -438,12 +436,13 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
   await rm(join(outDir, '_inflight'), { recursive: true, force: true }).catch(() => {});
   const streams: Record<string, StreamManifest> = {};
   for (const configured of catalog.streams) {
-    const name = configured.spec.name;
+    const name = configured.declaration.name;
     const outcome = result?.outcomes.find((o) => o.name === name);
     streams[name] = {
       sync_mode: configured.syncMode,
       status: outcome?.status ?? (interrupted ? (sink.completed.has(name) ? 'complete' : 'interrupted') : 'failed'),
       records: sink.counts.get(name) ?? 0,
+      full_read: outcome?.fullRead ?? false,
       files: placed.get(name) ?? [],
     };
   }

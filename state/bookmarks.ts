@@ -2,7 +2,7 @@
  * The state each kind of stream keeps, and the rules it follows (STYLE.md §5): a bookmark moves only behind data
  * already emitted, and never past the sync's anchor (the server's clock at the sync's first response). Cursor
  * values are stored under a key named like the cursor field, in the records' own ISO format, so that Airbyte's
- * acceptance tests can find and compare them (airbyte-protocol.md §2.6, I3).
+ * acceptance tests can find and compare them (docs/airbyte-protocol.md §2.6, I3).
  */
 import { ConfigError } from '../core/errors.ts';
 
@@ -28,25 +28,37 @@ function text(stream: string, field: string, value: unknown): string | undefined
   return value;
 }
 
-/** Prism streams: rows updated since `updated_at`; mid-stream, the Prism cursor to resume from. */
+/**
+ * Prism streams: rows updated since the cursor; when the category was last read in full (a full read is how the
+ * stream learns of deleted rows); mid-stream, the Prism cursor to resume from.
+ */
 export interface PrismBookmark {
   /** Rows updated at or after this were not yet read. Absent on a first sync. */
   since: number | undefined;
-  /** An interrupted read: its Prism cursor, and the anchor it would have moved `since` to. */
-  resume: { cursor: string; anchor: number } | undefined;
+  /** The anchor of the last complete read of the whole category. */
+  fullReadAt: number | undefined;
+  /** An interrupted read: its Prism cursor, the anchor it would have moved `since` to, and whether it read in full. */
+  resume: { cursor: string; anchor: number; full: boolean } | undefined;
 }
 
-export function readPrismBookmark(stream: string, state: Record<string, unknown> | undefined): PrismBookmark {
+export function readPrismBookmark(stream: string, field: string, state: Record<string, unknown> | undefined): PrismBookmark {
   const resume = state?.resume as Record<string, unknown> | undefined;
   const cursor = text(stream, 'resume.cursor', resume?.cursor);
   const anchor = when(stream, 'resume.anchor', resume?.anchor);
-  return { since: when(stream, 'updated_at', state?.updated_at), resume: cursor && anchor !== undefined ? { cursor, anchor } : undefined };
+  return {
+    since: when(stream, field, state?.[field]),
+    fullReadAt: when(stream, 'full_read_at', state?.full_read_at),
+    resume: cursor && anchor !== undefined ? { cursor, anchor, full: resume?.full === true } : undefined,
+  };
 }
 
-export function writePrismBookmark(b: PrismBookmark): Record<string, unknown> {
+export function writePrismBookmark(field: string, b: PrismBookmark): Record<string, unknown> {
   return {
-    updated_at: b.since === undefined ? null : isoMicros(b.since),
-    ...(b.resume ? { resume: { cursor: b.resume.cursor, anchor: isoMicros(b.resume.anchor) } } : {}),
+    [field]: b.since === undefined ? null : isoMicros(b.since),
+    ...(b.fullReadAt === undefined ? {} : { full_read_at: isoMicros(b.fullReadAt) }),
+    ...(b.resume
+      ? { resume: { cursor: b.resume.cursor, anchor: isoMicros(b.resume.anchor), ...(b.resume.full ? { full: true } : {}) } }
+      : {}),
   };
 }
 
@@ -57,12 +69,12 @@ export interface AuditBookmark {
   idsAtCursor: string[];
 }
 
-export function readAuditBookmark(stream: string, state: Record<string, unknown> | undefined): AuditBookmark {
+export function readAuditBookmark(stream: string, field: string, state: Record<string, unknown> | undefined): AuditBookmark {
   const ids = state?.ids_at_cursor;
   if (ids !== undefined && (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string'))) {
     throw new ConfigError(`The state of ${stream} has ids_at_cursor = ${JSON.stringify(ids)}; expected a list of strings.`);
   }
-  return { since: when(stream, 'occurred_at', state?.occurred_at), idsAtCursor: (ids as string[] | undefined) ?? [] };
+  return { since: when(stream, field, state?.[field]), idsAtCursor: (ids as string[] | undefined) ?? [] };
 }
 
 /**
@@ -73,32 +85,34 @@ export function pullBackAudit(b: AuditBookmark, anchor: number): AuditBookmark {
   return b.since !== undefined && b.since > anchor ? { since: anchor, idsAtCursor: [] } : b;
 }
 
-export function writeAuditBookmark(b: AuditBookmark): Record<string, unknown> {
-  return { occurred_at: b.since === undefined ? null : isoMicros(b.since), ids_at_cursor: b.idsAtCursor };
+export function writeAuditBookmark(field: string, b: AuditBookmark): Record<string, unknown> {
+  return { [field]: b.since === undefined ? null : isoMicros(b.since), ids_at_cursor: b.idsAtCursor };
 }
 
 /**
- * device_details: which devices' details are current up to when. Devices are refreshed in device_id order; when
- * the per-sync cap cuts a sync short, the devices up to `pendingAfter` are current up to `pendingSince` and the
- * rest up to `refreshedAt`. Each sync starts with the older part, so every device is eventually refreshed.
+ * Per-device streams that refresh only changed devices (device_details, device_activity, …): which devices are
+ * current up to when. Devices are refreshed in device_id order; when the per-sync cap cuts a sync short, the devices
+ * up to `pendingAfter` are current up to `pendingSince` and the rest up to `refreshedAt`. Each sync starts with the
+ * older part, so every device is eventually refreshed (state/rolling.ts). `refreshedAt` is stored under the stream's
+ * cursor field.
  */
-export interface DetailsBookmark {
+export interface RollingBookmark {
   refreshedAt: number | undefined;
   pendingAfter: string | undefined;
   pendingSince: number | undefined;
 }
 
-export function readDetailsBookmark(stream: string, state: Record<string, unknown> | undefined): DetailsBookmark {
+export function readRollingBookmark(stream: string, field: string, state: Record<string, unknown> | undefined): RollingBookmark {
   const pendingAfter = text(stream, 'pending_after', state?.pending_after);
   const pendingSince = when(stream, 'pending_since', state?.pending_since);
   if ((pendingAfter === undefined) !== (pendingSince === undefined))
     throw new ConfigError(`The state of ${stream} has only one of pending_after and pending_since; remove that stream's state.`);
-  return { refreshedAt: when(stream, 'refreshed_at', state?.refreshed_at), pendingAfter, pendingSince };
+  return { refreshedAt: when(stream, field, state?.[field]), pendingAfter, pendingSince };
 }
 
-export function writeDetailsBookmark(b: DetailsBookmark): Record<string, unknown> {
+export function writeRollingBookmark(field: string, b: RollingBookmark): Record<string, unknown> {
   return {
-    refreshed_at: b.refreshedAt === undefined ? null : isoMicros(b.refreshedAt),
+    [field]: b.refreshedAt === undefined ? null : isoMicros(b.refreshedAt),
     ...(b.pendingAfter !== undefined && b.pendingSince !== undefined
       ? { pending_after: b.pendingAfter, pending_since: isoMicros(b.pendingSince) }
       : {}),
@@ -108,9 +122,13 @@ export function writeDetailsBookmark(b: DetailsBookmark): Record<string, unknown
 /** Full-refresh streams keep no cursor; their final state says the stream was read to the end. */
 export const FULL_REFRESH_DONE = { __ab_no_cursor_state_message: true };
 
-/** Every key a bookmark above writes: a state key outside these (and state/owner.ts's) is a typo or another connector's. */
+/**
+ * Every key a bookmark above writes besides the stream's cursor field (the key its cursor value is stored under): a
+ * state key outside these, that field and state/owner.ts's is a typo or another connector's.
+ */
 export const BOOKMARK_KEYS: ReadonlySet<string> = new Set([
   'updated_at',
+  'full_read_at',
   'resume',
   'occurred_at',
   'ids_at_cursor',

@@ -1,6 +1,6 @@
 /**
  * Reading the `--state` file. Airbyte passes a JSON array of STATE messages of type STREAM
- * (airbyte-protocol.md §1.5); `[]`, `{}` and an absent file mean "no state". Everything else the file can be is
+ * (docs/airbyte-protocol.md §1.5); `[]`, `{}` and an absent file mean "no state". Everything else the file can be is
  * refused with a config error that says what was expected, never a stack trace.
  */
 import { ConfigError } from '../core/errors.ts';

@@ -1,7 +1,7 @@
 /**
  * Which tenant a state belongs to. Every stream's state blob carries the API host it was read from (`api_host`) and,
  * when the configuration names one, the tenant's label (`tenant`), beside the stream's own cursor keys: the Airbyte
- * state stays a plain per-stream STATE (airbyte-protocol.md §1.5), and an orchestrator that stores any one stream's
+ * state stays a plain per-stream STATE (docs/airbyte-protocol.md §1.5), and an orchestrator that stores any one stream's
  * state also stores where it came from. A state read from another host is refused before any request: its cursors
  * would make the incremental streams read nothing and call that complete. States written before these keys
  * existed carry no owner and are taken as they are.
@@ -58,6 +58,6 @@ export function checkStateOwner(state: InputState, configured: StateOwner): void
   const mismatch = ownerMismatch(recorded, configured);
   if (mismatch)
     throw new ConfigError(
-      `The state ${mismatch}. Its cursors would make this read skip data, so it is refused. Pass the state saved for ${configured.api_host}, or no --state for a first read of it.`,
+      `The state ${mismatch}. Its cursors would make this read skip data, so it is refused. Pass the state saved for ${configured.api_host}, or no --state for a first read of it (in Airbyte, clear the connection's data to reset its state).`,
     );
 }

@@ -6,7 +6,7 @@ export const auditEventsStream = {
   description: 'The audit log (GET /audit/events), incremental on occurred_at from start_date.',
   schema: audit_events,
   primaryKey: [['id']],
-  cursorField: 'occurred_at',
+  cursor: { field: 'occurred_at', filter: 'start_date' },
   permission: 'Audit log',
   plan: { kind: 'audit' },
 } satisfies StreamDeclaration;

@@ -13,7 +13,7 @@ export const deviceAppsStream = {
   description: 'Installed apps per device, fleet-wide from Prism apps; per device (GET /devices/{id}/apps) when the token lacks Prism.',
   schema: device_apps,
   primaryKey: [['device_id'], ['bundle_id'], ['path']],
-  cursorField: 'updated_at',
+  cursor: { field: 'updated_at', filter: 'prism' },
   permission: 'Prism',
   plan: { kind: 'prism', category: 'apps' },
   fallback: {
@@ -21,9 +21,9 @@ export const deviceAppsStream = {
     permission: 'Device apps',
     plan: {
       kind: 'per-device',
+      parent: 'devices',
       path: (id) => `/devices/${encodeURIComponent(id)}/apps`,
       endpoint: 'GET /devices/{id}/apps',
-      select: 'all',
       rows: (body, deviceId) => {
         const apps = (body as { apps?: unknown[] }).apps ?? [];
         return apps.map((app) => ({ device_id: deviceId, ...(app as Record<string, unknown>) }));

@@ -7,13 +7,16 @@ export const deviceDetailsStream = {
     'Per-device details (GET /devices/{id}/details) for devices whose Prism data changed since the last sync, at most device_details_max_per_sync a sync.',
   schema: device_details,
   primaryKey: [['device_id']],
-  cursorField: 'refreshed_at',
+  cursor: { field: 'refreshed_at', filter: 'refresh' },
   permission: 'Device details',
   plan: {
     kind: 'per-device',
+    parent: 'devices',
     path: (id) => `/devices/${encodeURIComponent(id)}/details`,
     endpoint: 'GET /devices/{id}/details',
-    select: 'changed',
+    // The Prism categories whose changes show in /details: a device is refetched when one of them moved.
+    changedBy: { prism: ['device_information', 'filevault', 'installed_profiles', 'local_users'] },
+    maxPerSync: (config) => config.deviceDetailsMaxPerSync,
     rows: (body) => [body],
   },
   map: (row) => ({ device_id: (row.general as Record<string, unknown> | undefined)?.device_id, ...row }),

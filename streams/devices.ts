@@ -10,7 +10,9 @@ export const devicesStream = {
   permission: 'Device list',
   plan: {
     kind: 'list',
-    // 300 is the hard maximum per page (kandji-api.md §6.1).
+    // The per-device streams fan out over these rows; a device changed when it last checked in.
+    children: { id: 'device_id', changedAt: 'last_check_in', kind: 'platform' },
+    // 300 is the hard maximum per page (docs/kandji-api.md §6.1).
     requests: [{ path: '/devices', endpoint: 'GET /devices', paginator: () => stableOffset({ limit: 300, key: 'device_id', overlap: 5 }) }],
   },
 } satisfies StreamDeclaration;

@@ -6,7 +6,20 @@ import { auditEventsStream } from './audit_events.ts';
 import { deviceAppsStream } from './device_apps.ts';
 import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
-import { blueprintsStream, libraryItemsStream, tagsStream, usersStream } from './lists.ts';
+import { deviceParametersStream } from './device_parameters.ts';
+import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
+import { libraryItemStatusesStream } from './library_item_statuses.ts';
+import { behavioralDetectionsStream, threatsStream } from './threats.ts';
+import { vulnerabilitiesStream, vulnerabilityDetectionsStream } from './vulnerability_detections.ts';
+import {
+  adeDevicesStream,
+  adeTokensStream,
+  blueprintsStream,
+  libraryItemsStream,
+  licensingStream,
+  tagsStream,
+  usersStream,
+} from './lists.ts';
 import { prismStreams } from './prism.ts';
 import type { StreamDeclaration } from './declaration.ts';
 
@@ -18,8 +31,19 @@ export const STREAMS: readonly StreamDeclaration[] = [
   libraryItemsStream,
   usersStream,
   tagsStream,
+  licensingStream,
+  adeTokensStream,
+  adeDevicesStream,
   auditEventsStream,
+  vulnerabilityDetectionsStream,
+  vulnerabilitiesStream,
+  threatsStream,
+  behavioralDetectionsStream,
+  libraryItemStatusesStream,
   deviceDetailsStream,
+  deviceParametersStream,
+  deviceActivityStream,
+  deviceCommandsStream,
 ];
 
 export function streamByName(name: string): StreamDeclaration | undefined {

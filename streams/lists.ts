@@ -3,7 +3,9 @@ import { blueprints } from '../schemas/blueprints.ts';
 import { library_items } from '../schemas/library_items.ts';
 import { tags } from '../schemas/tags.ts';
 import { users } from '../schemas/users.ts';
-import { followNext } from '../core/http/paginators.ts';
+import { ade_devices, ade_tokens } from '../schemas/ade.ts';
+import { licensing } from '../schemas/licensing.ts';
+import { followNext, wholeObject } from '../core/http/paginators.ts';
 import type { StreamDeclaration } from './declaration.ts';
 
 export const blueprintsStream = {
@@ -14,7 +16,7 @@ export const blueprintsStream = {
   permission: 'Blueprints',
   plan: {
     kind: 'list',
-    // Up to 1000 a page (kandji-api.md §6.6): one request for almost every tenant.
+    // Up to 1000 a page (docs/kandji-api.md §6.6): one request for almost every tenant.
     requests: [
       {
         path: '/blueprints',
@@ -41,6 +43,8 @@ export const libraryItemsStream = {
   permission: 'Library items',
   plan: {
     kind: 'list',
+    // library_item_statuses reads each item's statuses; an item's status changes without its updated_at moving.
+    children: { id: 'id', changedAt: 'updated_at' },
     requests: [
       library('custom-apps', 'custom_app'),
       library('ipa-apps', 'ipa_app'),
@@ -72,5 +76,55 @@ export const tagsStream = {
   plan: {
     kind: 'list',
     requests: [{ path: '/tags', endpoint: 'GET /tags', paginator: () => followNext({ style: 'page envelope', first: {} }) }],
+  },
+} satisfies StreamDeclaration;
+
+export const licensingStream = {
+  name: 'licensing',
+  description: "The tenant's licence counts and limits (GET /settings/licensing), one row per sync.",
+  schema: licensing,
+  primaryKey: [['id']],
+  permission: 'Licensing',
+  plan: {
+    kind: 'list',
+    requests: [{ path: '/settings/licensing', endpoint: 'GET /settings/licensing', paginator: wholeObject, tag: { id: 'licensing' } }],
+  },
+} satisfies StreamDeclaration;
+
+export const adeTokensStream = {
+  name: 'ade_tokens',
+  description: 'Automated Device Enrollment tokens (GET /integrations/apple/ade): expiry (days_left) and status.',
+  schema: ade_tokens,
+  primaryKey: [['id']],
+  permission: 'Automated Device Enrollment',
+  plan: {
+    kind: 'list',
+    requests: [
+      {
+        path: '/integrations/apple/ade',
+        endpoint: 'GET /integrations/apple/ade',
+        paginator: () => followNext({ style: 'page envelope', first: {} }),
+      },
+    ],
+  },
+} satisfies StreamDeclaration;
+
+export const adeDevicesStream = {
+  name: 'ade_devices',
+  description:
+    'Devices assigned to the tenant in Apple Business Manager (GET /integrations/apple/ade/devices); mdm_device is null until one enrols.',
+  schema: ade_devices,
+  primaryKey: [['id']],
+  permission: 'Automated Device Enrollment',
+  plan: {
+    kind: 'list',
+    // 300 a page, by `page`.
+    requests: [
+      {
+        path: '/integrations/apple/ade/devices',
+        endpoint: 'GET /integrations/apple/ade/devices',
+        paginator: () => followNext({ style: 'page envelope', first: {} }),
+      },
+    ],
   },
 } satisfies StreamDeclaration;

@@ -10,13 +10,18 @@
  *   -- keys: a, b                  the grain's columns: unique together and, unless listed below, never null
  *   -- nullable keys: b            (optional) key columns that may be null (an iPhone app has no install path)
  *   -- materialized: view | table
+ *   -- requires: a, b              (optional) the streams whose rows it needs: when one has none (not selected, not
+ *                                  permitted, not synced yet) the model is built empty and the transform warns
  *
  * Models reference each other and the raw layer as `<schema>.<name>`; those references decide the build order.
- * Checks (`transforms/checks/*.sql`) are SELECTs that return the rows breaking a rule; none may return a row.
+ * Checks (`transforms/checks/*.sql`) are SELECTs that return the rows breaking a rule. A check whose header has a
+ * `-- severity: warn` line is reported and the marts are built anyway (a dangling reference to a blueprint is a
+ * fact about the tenant, not a broken build); any other check that returns a row fails the transform.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generatedModels, isOptionalModel } from './generated.ts';
 
 export const LAYERS = ['staging', 'intermediate', 'snapshots', 'marts'] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -34,14 +39,18 @@ export interface Model {
   materialized: 'view' | 'table';
   /** Models and raw tables it reads, as `schema.name`. */
   refs: string[];
+  /** The streams it needs rows of (the header's `requires`); empty for most. */
+  requires: string[];
 }
 
 export interface Check {
   name: string;
   file: string;
-  /** The header's first line: the rule in words. */
+  /** The header in words: the rule. */
   rule: string;
   sql: string;
+  /** error: a row fails the transform (the default). warn: rows are reported, the database is built. */
+  severity: 'error' | 'warn';
 }
 
 /**
@@ -102,13 +111,18 @@ function body(sql: string): string {
   return sql.trim().replace(/;\s*$/, '');
 }
 
+/** The SQL files' models and the models generated from the stream declarations (transforms/generated.ts). */
 export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
   const models: Model[] = [];
+  const generated = generatedModels();
+  const generatedIds = new Set(generated.map((m) => m.id));
   for (const schema of LAYERS) {
     for (const file of sqlFiles(join(dir, schema))) {
       const sql = readFileSync(file, 'utf8');
       const name = basename(file, '.sql');
       const where = relative(dir, file);
+      if (generatedIds.has(`${schema}.${name}`))
+        throw new Error(`${where}: ${schema}.${name} is generated from the stream declarations; remove the file`);
       const lines = headerLines(sql);
       if (!lines[0]?.startsWith(`${name}:`)) throw new Error(`${where}: the header must open with "-- ${name}: <what a row is>"`);
       const grain = directive(lines, 'grain');
@@ -136,13 +150,17 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
         nullableKeys: list(directive(lines, 'nullable keys')),
         materialized,
         refs,
+        requires: list(directive(lines, 'requires')),
       });
     }
   }
-  return models;
+  return [...generated, ...models];
 }
 
-/** Models in an order where each comes after everything it references; unknown references and cycles are errors. */
+/**
+ * Models in an order where each comes after everything it references; unknown references and cycles are errors.
+ * An optional (generated daily) model is built only when a model that is built reads it.
+ */
 export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Model[] {
   const byId = new Map(models.map((m) => [m.id, m]));
   const done = new Set<string>();
@@ -165,15 +183,23 @@ export function buildOrder(models: Model[], rawTables: ReadonlySet<string>): Mod
     done.add(model.id);
     order.push(model);
   };
-  for (const model of models) visit(model, []);
+  for (const model of models) if (!isOptionalModel(model)) visit(model, []);
   return order;
 }
 
 export function loadChecks(dir: string = TRANSFORMS_DIR): Check[] {
   return sqlFiles(join(dir, 'checks')).map((file) => {
     const sql = readFileSync(file, 'utf8');
-    const rule = headerLines(sql).join(' ').replace(/\s+/g, ' ').trim();
-    return { name: basename(file, '.sql'), file, rule, sql: body(sql) };
+    const lines = headerLines(sql);
+    const severity = directive(lines, 'severity') ?? 'error';
+    if (severity !== 'error' && severity !== 'warn')
+      throw new Error(`${relative(dir, file)}: severity must be error or warn, not ${severity}`);
+    const rule = lines
+      .filter((l) => !l.startsWith('severity:'))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    return { name: basename(file, '.sql'), file, rule, sql: body(sql), severity };
   });
 }
 
@@ -185,6 +211,7 @@ export function keyChecks(model: Model): Check[] {
       name: `${model.id} unique (${model.keys.join(', ')})`,
       file: model.file,
       rule: `${model.id}: one row per ${model.keys.join(', ')}`,
+      severity: 'error',
       sql: `select ${keys}, count(*) as rows from ${model.id} group by ${keys} having count(*) > 1`,
     },
   ];
@@ -194,6 +221,7 @@ export function keyChecks(model: Model): Check[] {
       name: `${model.id} not null (${notNull.join(', ')})`,
       file: model.file,
       rule: `${model.id}: ${notNull.join(', ')} never null`,
+      severity: 'error',
       sql: `select * from ${model.id} where ${notNull.map((k) => `"${k}" is null`).join(' or ')}`,
     });
   }

@@ -3,7 +3,8 @@
  *
  *   raw.runs          one row per run (DIR/_runs/<run_id>.json); run_seq orders runs by the tenant's clock at their
  *                     start (synced_at), then by when they finished: "latest wins" everywhere means highest run_seq
- *   raw.run_streams   one row per run and stream in its manifest: sync mode, status, records, the file loaded
+ *   raw.run_streams   one row per run and stream in its manifest: sync mode, status, records, the file loaded,
+ *                     full_read (the manifest's word that an incremental read was a complete full read)
  *   raw.<stream>      every record of every run, in the stream's typed columns (schemas/duckdb.ts, so JSONL and
  *                     Parquet load the same), plus _run_id, _run_seq, _synced_at, _synced_date and _row (the
  *                     record's position in its file)
@@ -156,7 +157,7 @@ export async function loadRaw(
     started_at timestamptz, finished_at timestamptz, status varchar not null, format varchar, requests bigint)`);
   await connection.run(`create or replace table raw.run_streams (
     run_id varchar not null, run_seq integer not null, stream varchar not null, sync_mode varchar, status varchar not null,
-    records bigint, file varchar, file_format varchar, is_partial boolean, primary key (run_id, stream))`);
+    records bigint, file varchar, file_format varchar, is_partial boolean, full_read boolean, primary key (run_id, stream))`);
 
   const tables = new Set(['raw.runs', 'raw.run_streams']);
   const columnsOf = new Map<string, StreamColumns>();
@@ -227,6 +228,7 @@ export async function loadRaw(
         picked?.file ?? null,
         picked?.format ?? null,
         picked ? picked.file.includes('.partial.') : null,
+        entry.full_read ?? null,
       ]);
       if (!picked) continue;
       if (!columnsOf.has(stream)) {

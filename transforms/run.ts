@@ -9,7 +9,7 @@
  * Layers (STYLE.md §10): raw (transforms/raw.ts) → staging → intermediate → snapshots → marts, each a schema of the
  * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
  */
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, readFileSync } from 'node:fs';
 import { copyFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -35,6 +35,8 @@ export interface TransformResult {
   dbPath: string;
   /** Rows of every raw table and model, by `schema.name`. */
   tables: Record<string, number>;
+  /** What the `severity: warn` checks found, one line each (the database was built regardless). */
+  warnings: string[];
 }
 
 /** Raised when a check fails; the message names each rule, its file and example rows. */
@@ -45,15 +47,16 @@ export class TransformCheckError extends Error {
     super(
       [
         `transform: ${failures.length} check${failures.length === 1 ? '' : 's'} failed; the previous database was kept.`,
-        ...failures.map(
-          (f) =>
-            `  - ${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`,
-        ),
+        ...failures.map((f) => `  - ${describeFailure(f)}`),
       ].join('\n'),
     );
     this.name = 'TransformCheckError';
     this.failures = failures;
   }
+}
+
+function describeFailure(f: TransformCheckError['failures'][number]): string {
+  return `${f.check.rule} (${relative(TRANSFORMS_DIR, f.check.file)}): ${f.rows} row${f.rows === 1 ? ' breaks' : 's break'} it, e.g. ${JSON.stringify(f.examples)}`;
 }
 
 async function count(connection: DuckDBConnection, sql: string): Promise<number> {
@@ -102,6 +105,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     if (existsSync(`${dbPath}.wal`)) await copyFile(`${dbPath}.wal`, `${building}.wal`, constants.COPYFILE_FICLONE);
   }
   const tables: Record<string, number> = {};
+  const warnings: string[] = [];
   const config = { memory_limit: options.memoryLimit ?? '2GB' };
   let db: DuckDBInstance;
   try {
@@ -120,7 +124,21 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     for (const schema of [...LAYERS].reverse()) await connection.run(`drop schema if exists ${schema} cascade`);
     const models = buildOrder(loadModels(), rawTables);
     for (const schema of LAYERS) await connection.run(`create schema if not exists ${schema}`);
+    // The shared macros (version comparison…) before the models that call them.
+    await connection.run(readFileSync(join(TRANSFORMS_DIR, 'macros.sql'), 'utf8'));
+    // A model whose streams have no rows is still built (empty, typed by its SQL), and says what it lacks.
+    const emptyStreams = new Set<string>();
+    for (const stream of new Set(models.flatMap((m) => m.requires))) {
+      if (!rawTables.has(`raw.${stream}`)) throw new Error(`a model requires ${stream}, which is not a stream this version reads`);
+      if ((await count(connection, `select 1 from raw."${stream}" limit 1`)) === 0) emptyStreams.add(stream);
+    }
     for (const model of models) {
+      const lacking = model.requires.filter((s) => emptyStreams.has(s));
+      if (lacking.length > 0) {
+        const line = `${model.id} is empty: no ${lacking.join(', ')} rows were synced (the stream${lacking.length === 1 ? ' is' : 's are'} not selected, not permitted for the token, or not read yet)`;
+        warnings.push(line);
+        say(`warning: ${line}`);
+      }
       try {
         await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);
       } catch (error) {
@@ -130,9 +148,14 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     say(`models: ${models.length} built (${LAYERS.map((l) => `${models.filter((m) => m.schema === l).length} ${l}`).join(', ')})`);
 
     const checks = [...models.flatMap(keyChecks), ...loadChecks()];
-    const failures = await runChecks(connection, checks);
+    const found = await runChecks(connection, checks);
+    const failures = found.filter((f) => f.check.severity === 'error');
     if (failures.length > 0) throw new TransformCheckError(failures);
-    say(`checks: ${checks.length} passed`);
+    for (const f of found) {
+      warnings.push(describeFailure(f));
+      say(`warning: ${describeFailure(f)}`);
+    }
+    say(`checks: ${checks.length - found.length} passed${found.length > 0 ? `, ${found.length} warned` : ''}`);
 
     for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(connection, `select * from ${id}`);
     await connection.run('checkpoint');
@@ -149,9 +172,12 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   await rename(building, dbPath);
   if (existsSync(`${building}.wal`)) await rename(`${building}.wal`, `${dbPath}.wal`);
   say(
-    `database: ${dbPath} (${['fleet_health', 'fleet_health_daily', 'compliance', 'compliance_daily', 'department'].map((m) => `${m} ${tables[`marts.${m}`] ?? 0}`).join(', ')})`,
+    `database: ${dbPath} (${Object.keys(tables)
+      .filter((id) => id.startsWith('marts.'))
+      .map((id) => `${id.slice('marts.'.length)} ${tables[id]}`)
+      .join(', ')})`,
   );
-  return { dbPath, tables };
+  return { dbPath, tables, warnings };
 }
 
 /**
@@ -193,6 +219,9 @@ export interface PlatformSummary {
   /** Healthy devices as a percentage of devices, one decimal. */
   healthyPct: number;
   compliant: number;
+  /** Devices whose compliance is unknown: a check that applies has no data yet. */
+  complianceUnknown: number;
+  /** Compliant devices as a percentage of those whose compliance is known (devices − complianceUnknown). */
   compliantPct: number;
 }
 
@@ -207,6 +236,7 @@ export interface FleetSummary {
   healthy: number;
   healthyPct: number;
   compliant: number;
+  complianceUnknown: number;
   compliantPct: number;
   /** Devices removed from the tenant so far. */
   removed: number;
@@ -227,7 +257,8 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
         h.platform,
         count(*) filter (where not h.is_removed)::integer as devices,
         count(*) filter (where h.is_healthy)::integer as healthy,
-        count(c.device_id) filter (where c.is_compliant)::integer as compliant
+        count(c.device_id) filter (where c.is_compliant)::integer as compliant,
+        count(c.device_id) filter (where c.compliance_status = 'unknown')::integer as compliance_unknown
       from marts.fleet_health as h
       left join marts.compliance as c on c.device_id = h.device_id
       group by h.platform
@@ -246,11 +277,13 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
       healthy: Number(p.healthy),
       healthyPct: pct(Number(p.healthy), Number(p.devices)),
       compliant: Number(p.compliant),
-      compliantPct: pct(Number(p.compliant), Number(p.devices)),
+      complianceUnknown: Number(p.compliance_unknown),
+      compliantPct: pct(Number(p.compliant), Number(p.devices) - Number(p.compliance_unknown)),
     }));
     const devices = rows.reduce((n, r) => n + r.devices, 0);
     const healthy = rows.reduce((n, r) => n + r.healthy, 0);
     const compliant = rows.reduce((n, r) => n + r.compliant, 0);
+    const complianceUnknown = rows.reduce((n, r) => n + r.complianceUnknown, 0);
     return {
       snapshotDate: String(head?.snapshot_date ?? ''),
       syncedAt: head?.synced_at_ms == null ? '' : new Date(Number(head.synced_at_ms)).toISOString(),
@@ -259,7 +292,8 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
       healthy,
       healthyPct: pct(healthy, devices),
       compliant,
-      compliantPct: pct(compliant, devices),
+      complianceUnknown,
+      compliantPct: pct(compliant, devices - complianceUnknown),
       removed: Number(head?.removed ?? 0),
       platforms: rows,
     };
@@ -271,12 +305,14 @@ export async function fleetSummary(dbPath: string): Promise<FleetSummary> {
 
 /** The fleet summary as a small text table for a terminal. */
 export function formatFleetSummary(summary: FleetSummary): string {
-  const header = ['platform', 'devices', 'healthy', 'compliant'];
-  const line = (p: { platform: string; devices: number; healthyPct: number; compliantPct: number }) => [
+  // compliant is a share of the devices whose compliance is known; unknown says how many it leaves out.
+  const header = ['platform', 'devices', 'healthy', 'compliant', 'unknown'];
+  const line = (p: { platform: string; devices: number; healthyPct: number; compliantPct: number; complianceUnknown: number }) => [
     p.platform,
     String(p.devices),
     `${p.healthyPct.toFixed(1)}%`,
     `${p.compliantPct.toFixed(1)}%`,
+    String(p.complianceUnknown),
   ];
   const rows = [header, ...summary.platforms.map(line), line({ ...summary, platform: 'all' })];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));

@@ -50,6 +50,11 @@ export interface RequestInfo {
   attempt: number;
 }
 
+/** One line for the debug log: `GET /api/v1/tags → 200 in 31 ms (tags, attempt 1)`. */
+export function describeRequest(r: RequestInfo): string {
+  return `${r.method} ${r.path} → ${r.status} in ${r.ms} ms (${r.stream}, attempt ${r.attempt})`;
+}
+
 export interface ClientOptions {
   /** API origin, e.g. `https://acme.api.kandji.io` (no path). */
   baseUrl: string;
@@ -79,15 +84,21 @@ export interface ClientOptions {
   onRequest?: (info: RequestInfo) => void;
 }
 
-/** What one attempt came to: the table's row, and what the row needs. */
-interface Attempt {
-  row: ErrorRow;
+/** What the server answered, or the network condition met instead. */
+interface Answer {
   condition: Condition;
-  situation: Situation;
-  /** The parsed body, for `return`. */
+  /** The response body as text ('' without a response). */
+  text: string;
+  /** The parsed body of a 2xx. */
   body?: unknown;
   /** The server's wait for a retry (`Retry-After`, or for a 429 `RateLimit-Reset`), ms. */
   serverWaitMs?: number | undefined;
+}
+
+/** What one attempt came to: the answer, the error table's row for it, and what the row's messages may name. */
+interface Attempt extends Answer {
+  row: ErrorRow;
+  situation: Situation;
 }
 
 /** A path of plain segments (letters, digits, `-`, `_`, `~`): no dot segments, escapes or query to normalise. */
@@ -125,6 +136,8 @@ export class KandjiClient {
   firstServerTime: number | undefined;
   /** Some request has been answered 2xx: a later 401 is about a permission, not the token. */
   private tokenProven = false;
+  /** After a 401 with nothing answered yet: whether `GET /devices` is (one request, shared by every such 401). */
+  private tokenCheck: Promise<boolean> | undefined;
   /**
    * The error of a condition that belongs to the connection (a refused token, a host that does not resolve, a
    * certificate; rows with `stopsRun`): once set, every request fails with it, unsent.
@@ -155,24 +168,56 @@ export class KandjiClient {
       const { row, situation, condition } = result;
       if (row.action === 'return') return result.body as T;
       if (row.action === 'fail' || row.action === 'skip') throw this.failure(row, situation, condition);
-      if (attempt >= this.options.maxAttempts) throw row.error?.({ ...situation, attempts: attempt }, condition);
+      if (attempt >= this.options.maxAttempts) throw this.failure(row, { ...situation, attempts: attempt }, condition);
       await this.waitToRetry(result, attempt, meta, counters);
     }
   }
 
-  /** One request: wait for a slot, send, read, and look the answer up in the error table. */
+  /** One attempt: wait for a slot, send, and look the answer up in the error table. */
   private async attempt(path: string, meta: RequestMeta, counters: EndpointCounters, attempt: number): Promise<Attempt> {
     if (this.stopped) throw this.stopped;
     counters.waitedMs += await this.pacer.acquire(meta.kind);
     const started = Date.now();
-    let condition: Condition;
-    let body: unknown;
-    let serverWaitMs: number | undefined;
-    let text = '';
+    let answer: Answer;
     try {
-      // A request that waited for its slot while another found the connection unusable is not sent.
-      if (this.stopped) throw this.stopped;
-      counters.requests++;
+      answer = await this.send(path, counters);
+    } finally {
+      this.pacer.release();
+    }
+    const { condition } = answer;
+    const status = 'status' in condition ? condition.status : condition.code;
+    this.options.onRequest?.({ stream: meta.stream, method: 'GET', path, status, ms: Date.now() - started, attempt });
+    const situation = await this.situation(meta, condition, answer.text);
+    if ('status' in condition && condition.status === 401 && !situation.tokenProven)
+      situation.tokenProven = await this.tokenReadsDevices(path, counters);
+    return { ...answer, row: classify(condition, situation), situation };
+  }
+
+  /**
+   * After a 401 while nothing has been answered yet: does the token read `GET /devices`? Kandji may answer a missing
+   * permission with 401 (docs/kandji-api.md §3), so a 401 from, say, Prism says nothing of the token until this says no.
+   * One request for every such 401 of the run; none when the 401 was the device list's own.
+   */
+  private tokenReadsDevices(path: string, counters: EndpointCounters): Promise<boolean> {
+    if (/^\/api\/v1\/devices(?:\?|$)/.test(path)) return Promise.resolve(false);
+    this.tokenCheck ??= (async () => {
+      await this.pacer.acquire('chain');
+      try {
+        const answer = await this.send('/api/v1/devices?limit=1', counters);
+        return 'status' in answer.condition && answer.condition.status >= 200 && answer.condition.status < 300;
+      } finally {
+        this.pacer.release();
+      }
+    })();
+    return this.tokenCheck;
+  }
+
+  /** Send the GET and read its answer, counting it; a network error is returned as its condition, not thrown. */
+  private async send(path: string, counters: EndpointCounters): Promise<Answer> {
+    // A request that waited for its slot while another found the connection unusable is not sent.
+    if (this.stopped) throw this.stopped;
+    counters.requests++;
+    try {
       const res = await this.dispatcher.request({
         origin: this.origin.origin,
         method: 'GET',
@@ -181,37 +226,23 @@ export class KandjiClient {
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
       });
-      text = await res.body.text();
+      const text = await res.body.text();
       counters.bytes += bodyBytes(res.headers['content-length'], text);
       this.pacer.observe(res.headers);
       this.noteServerTime(res.headers.date);
-      condition = { status: res.statusCode };
       if (res.statusCode === 429) counters.throttled++;
-      serverWaitMs = serverWait(res.headers, res.statusCode === 429);
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        try {
-          body = JSON.parse(text);
-          this.tokenProven = true;
-        } catch {
-          condition = { code: BAD_JSON };
-        }
+      const answer: Answer = { condition: { status: res.statusCode }, text, serverWaitMs: serverWait(res.headers, res.statusCode === 429) };
+      if (res.statusCode < 200 || res.statusCode >= 300) return answer;
+      try {
+        const body: unknown = JSON.parse(text);
+        this.tokenProven = true;
+        return { ...answer, body };
+      } catch {
+        return { ...answer, condition: { code: BAD_JSON } };
       }
     } catch (error) {
-      if (error instanceof BudgetExhaustedError || error === this.stopped) throw error;
-      condition = conditionOf(error);
-    } finally {
-      this.pacer.release();
+      return { condition: conditionOf(error), text: '' };
     }
-    this.options.onRequest?.({
-      stream: meta.stream,
-      method: 'GET',
-      path,
-      status: 'status' in condition ? condition.status : condition.code,
-      ms: Date.now() - started,
-      attempt,
-    });
-    const situation = await this.situation(meta, condition, text);
-    return { row: classify(condition, situation), condition, situation, body, serverWaitMs };
   }
 
   /** What the error table's rows may name about this attempt. */
@@ -233,7 +264,7 @@ export class KandjiClient {
     return situation;
   }
 
-  /** The error of a `fail` or `skip` row. A row that stops the run stops every later request of this client with the same error. */
+  /** The error of a `fail` or `skip` row, or of a `retry`/`wait` row out of attempts. A row that stops the run stops every later request of this client with the same error. */
   private failure(row: ErrorRow, situation: Situation, condition: Condition): ConnectorError {
     const error = row.error?.(situation, condition) ?? new SystemError(`No error for the row "${row.when}"`);
     if (!row.stopsRun) return error;

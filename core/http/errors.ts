@@ -4,6 +4,7 @@
  * read top to bottom and the first row that matches decides; `test/unit/error_table.test.ts` pins every row. The
  * client consults it once per attempt; nothing else in the connector decides whether to retry.
  */
+import { PERMISSIONS, type PermissionInfo } from '../permissions.ts';
 import { ConfigError, type ConnectorError, SystemError, TransientError, type FailureType } from '../errors.ts';
 
 /**
@@ -30,7 +31,11 @@ export interface Situation {
   body?: string;
   /** `request_timeout_seconds`. */
   timeoutSeconds: number;
-  /** Some request of this run has been answered 2xx: the token itself is good. */
+  /**
+   * The token reads something: a request of this run was answered 2xx, or, asked after a 401, `GET /devices` was.
+   * Kandji may answer a missing permission with 401 rather than 403 (docs/kandji-api.md §3), so a 401 alone does not
+   * condemn the token.
+   */
   tokenProven: boolean;
   /** For a failed DNS lookup: whether the other host (see `dnsProbeHost`) resolved, i.e. DNS itself works. */
   otherHostResolves?: boolean;
@@ -75,11 +80,15 @@ export class PermissionError extends ConfigError {
   readonly endpoint: string;
   readonly status: number;
   constructor(endpoint: string, status: number, permission: string | undefined, internal: string) {
+    // An add-on module's endpoints (Vulnerability Management, EDR) also refuse when the tenant lacks the module.
+    const addOn = permission ? (PERMISSIONS as Record<string, PermissionInfo>)[permission]?.addOn : undefined;
     super(
-      `The API token is not allowed to call ${endpoint} (HTTP ${status}).` +
-        (permission
-          ? ` In Kandji, open Settings → Access → API token → Manage permissions and enable "${permission}".`
-          : " Check the token's permissions in Kandji under Settings → Access."),
+      addOn
+        ? `The API token cannot call ${endpoint} (HTTP ${status}): the tenant has no ${addOn}, or the token lacks its "${permission}" permission. Enable ${addOn} for the tenant and "${permission}" on the token in Kandji under Settings → Access, or deselect the stream.`
+        : `The API token is not allowed to call ${endpoint} (HTTP ${status}).` +
+            (permission
+              ? ` In Kandji, open Settings → Access → API token → Manage permissions and enable "${permission}".`
+              : " Check the token's permissions in Kandji under Settings → Access."),
       { internal },
     );
     this.name = 'PermissionError';
@@ -88,12 +97,12 @@ export class PermissionError extends ConfigError {
   }
 }
 
-/** The token itself is refused: a 401 before any request of the run was answered (a row that stops the run). */
+/** The token itself is refused: a 401, and nothing it asked for, not even `GET /devices`, was answered (a row that stops the run). */
 export class TokenRejectedError extends ConfigError {
   constructor(internal: string) {
     super(
-      'Kandji rejected the API token (HTTP 401): it is wrong, revoked or expired, or belongs to another tenant. ' +
-        'Copy a current token from Settings → Access → API token in Kandji into api_token.',
+      'Kandji rejected the API token (HTTP 401): it is wrong, revoked or expired, or belongs to another tenant ' +
+        '(or lacks "Device list", which every sync needs). Copy a current token from Settings → Access → API token in Kandji into api_token.',
       { internal },
     );
     this.name = 'TokenRejectedError';
@@ -111,7 +120,7 @@ export class BudgetExhaustedError extends TransientError {
   }
 }
 
-/** Read the human part of an error body: `detail` → `error` → `message` → raw text (kandji-api.md §3). */
+/** Read the human part of an error body: `detail` → `error` → `message` → raw text (docs/kandji-api.md §3). */
 export function errorDetail(body: string): string {
   const text = body.trim();
   if (text === '') return '(empty body)';
@@ -198,7 +207,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
       ),
   },
   {
-    when: '401 before any request of the run was answered (the token)',
+    when: '401, and the token reads nothing, not even GET /devices (the token)',
     matches: (c, s) => status((n) => n === 401)(c) && !s.tokenProven,
     action: 'fail',
     failureType: 'config_error',
@@ -206,7 +215,7 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     error: (s, c) => new TokenRejectedError(internal(c, s)),
   },
   {
-    when: '401 after other requests were answered (a permission), 403',
+    when: '401 while the token reads other endpoints (a permission), 403',
     matches: status((n) => n === 401 || n === 403),
     action: 'fail',
     failureType: 'config_error',

@@ -1,5 +1,5 @@
 /**
- * Pacing: the connections and Kandji's two limits (kandji-api.md §2), both shared by every token of the tenant:
+ * Pacing: the connections and Kandji's two limits (docs/kandji-api.md §2), both shared by every token of the tenant:
  *
  * - connections: at most `concurrency` requests in flight; a freed connection goes to a waiting cursor chain first;
  *
@@ -169,7 +169,7 @@ export class Pacer {
    * When enough budget is back to resume: when the gateway's hour window resets, for then the tenant has its whole
    * limit again, and a new run its share. That reset is `RateLimit-Reset` when it last described the hour (the
    * tighter limit), else, once the gateway has shown its hourly headers, the next whole hour: Kong's rate-limiting
-   * plugin counts in fixed windows that start on the clock hour (kandji-api.md §2). Without any gateway headers, when
+   * plugin counts in fixed windows that start on the clock hour (docs/kandji-api.md §2). Without any gateway headers, when
    * our oldest minute leaves the sliding hour, at most an hour on.
    */
   resumeAt(): number {

@@ -1,5 +1,5 @@
 /**
- * Pagination, explicit per endpoint (STYLE.md §4; kandji-api.md §4). A paginator names the first request's query,
+ * Pagination, explicit per endpoint (STYLE.md §4; docs/kandji-api.md §4). A paginator names the first request's query,
  * where a page's rows are, and how to ask for the next page; `pages()` is the one loop that walks them, stops on
  * the end signal, and refuses to go round in circles on a repeated cursor or link.
  */
@@ -63,17 +63,63 @@ export function stableOffset(options: { limit: number; key: string; overlap: num
   };
 }
 
-/** `{count, next, previous, results}` envelopes that link to the next page (styles B, C and D). */
-export function followNext(options: { first: Query; style: string }): Paginator {
+/**
+ * `{count, next, previous, results}` envelopes that link to the next page (styles B, C and D). `under`: the envelope
+ * is itself under this key of the body (`/devices/{id}/activity` → `activity`, `/devices/{id}/commands` → `commands`).
+ */
+export function followNext(options: { first: Query; style: string; under?: string }): Paginator {
   return {
     style: options.style,
     first: () => options.first,
     read(body) {
-      const page = expectObject(body, options.style, 'results');
+      const envelope = options.under === undefined ? body : (body as Record<string, unknown> | null)?.[options.under];
+      const page = expectObject(envelope, options.style, 'results');
       const next = typeof page.next === 'string' && page.next !== '' ? { link: page.next } : undefined;
       return { rows: page.results as unknown[], next };
     },
   };
+}
+
+/**
+ * `/vulnerability-management/detections`: `{next, previous, results}` paged by `after` (docs/kandji-api.md §6.11), where
+ * `next` is sometimes a link and sometimes the bare cursor to send as `after`.
+ */
+export function afterCursor(options: { first: Query; style: string }): Paginator {
+  return {
+    style: options.style,
+    first: () => options.first,
+    read(body, query) {
+      const page = expectObject(body, options.style, 'results');
+      const next = typeof page.next === 'string' && page.next !== '' ? page.next : undefined;
+      if (next === undefined) return { rows: page.results as unknown[], next: undefined };
+      return { rows: page.results as unknown[], next: /^(https?:)?\//.test(next) ? { link: next } : { query: { ...query, after: next } } };
+    },
+  };
+}
+
+/**
+ * `{total, page?, size, results}` paged by `page` numbers with no link to the next one
+ * (`/vulnerability-management/vulnerabilities`, docs/kandji-api.md §6.11): the next page is asked for while the pages so
+ * far hold fewer rows than `total`, and never past a short or empty page.
+ */
+export function pageNumber(options: { size: number; style: string }): Paginator {
+  return {
+    style: options.style,
+    first: () => ({ page: 1, size: options.size }),
+    read(body, query) {
+      const page = expectObject(body, options.style, 'results');
+      const rows = page.results as unknown[];
+      const current = Number(query.page ?? 1);
+      const total = typeof page.total === 'number' ? page.total : undefined;
+      const more = rows.length >= options.size && (total === undefined || current * options.size < total);
+      return { rows, next: more ? { query: { ...query, page: current + 1 } } : undefined };
+    },
+  };
+}
+
+/** An unpaginated object (`/settings/licensing`): the whole body is the one row. */
+export function wholeObject(): Paginator {
+  return { style: 'single object', first: () => ({}), read: (body) => ({ rows: [body], next: undefined }) };
 }
 
 /** Prism: rows under `data`, the next page by `cursor` until it is null, empty or absent (style E; offset is refused). */

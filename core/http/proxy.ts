@@ -2,9 +2,11 @@
  * Which proxy a request to the API origin goes through, from the environment as curl and most tools read it:
  * `HTTPS_PROXY` for an https origin, `HTTP_PROXY` for http, either spelling (lower case wins, as in curl), and
  * `NO_PROXY` (a list of host names, domain suffixes, `host:port`, or `*`) to go direct. Loopback origins (the
- * simulator) never go through a proxy: a proxy's loopback is its own machine, not ours.
+ * simulator) never go through a proxy: a proxy's loopback is its own machine, not ours. The proxy's password is
+ * registered as a secret (core/redact.ts).
  */
 import { ConfigError } from '../errors.ts';
+import { registerSecret } from '../redact.ts';
 
 export interface ProxyChoice {
   /** The proxy URL as given, credentials included: for the dispatcher only, never for a message. */
@@ -29,6 +31,9 @@ export function proxyFor(origin: URL, env: Record<string, string | undefined>): 
       `${origin.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'} is not a URL; write it as http://proxy.example.com:3128`,
     );
   }
+  // The proxy's password is a secret like the token: no line the connector writes may carry it.
+  registerSecret(decodeURIComponent(proxy.password));
+  registerSecret(`${proxy.username}:${proxy.password}`);
   return { uri: proxy.href, host: proxy.host };
 }
 

@@ -9,7 +9,7 @@ import { streamByName } from '../../streams/index.ts';
 import type { StreamDeclaration } from '../../streams/declaration.ts';
 import type { ConfiguredCatalog, SyncMode } from '../catalog.ts';
 import { ConnectorError, failureTypeOf } from '../../core/errors.ts';
-import { KandjiClient, type ClientOptions, type EndpointCounters, type RequestInfo } from '../../core/http/client.ts';
+import { describeRequest, KandjiClient, type ClientOptions, type EndpointCounters, type RequestInfo } from '../../core/http/client.ts';
 import { BudgetExhaustedError, PermissionError } from '../../core/http/errors.ts';
 import { message, type MessageSink } from '../../core/protocol.ts';
 import { redact } from '../../core/redact.ts';
@@ -17,7 +17,7 @@ import type { LogFormat } from '../log.ts';
 import type { InputState } from '../../state/input.ts';
 import { BOOKMARK_KEYS } from '../../state/bookmarks.ts';
 import { checkStateOwner, OWNER_KEYS, stampOwner, type StateOwner } from '../../state/owner.ts';
-import { DETAIL_CATEGORIES, ReadContext, type ReadConfig } from './context.ts';
+import { ReadContext, type ReadConfig } from './context.ts';
 import { changesWantedFrom, readPlan } from './readers.ts';
 import { StreamRun } from './stream_run.ts';
 
@@ -26,6 +26,8 @@ export type ReadSettings = ReadConfig & Omit<ClientOptions, 'onRetry' | 'onReque
 export interface StreamOutcome {
   name: string;
   status: 'complete' | 'failed' | 'rate-limited';
+  /** The stream completed and emitted every row that exists: the marts may take its rows as the whole set. */
+  fullRead: boolean;
   records: number;
   warnings: number;
   nulledFields: number;
@@ -72,20 +74,21 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   const client = new KandjiClient({
     ...settings,
     onRetry: ({ endpoint, attempt, why, waitMs }) => say(`retry ${attempt} of ${endpoint} in ${(waitMs / 1000).toFixed(1)} s: ${why}`),
-    ...(debug
-      ? { onRequest: (r: RequestInfo) => debug(`${r.method} ${r.path} → ${r.status} in ${r.ms} ms (${r.stream}, attempt ${r.attempt})`) }
-      : {}),
+    ...(debug ? { onRequest: (r: RequestInfo) => debug(describeRequest(r)) } : {}),
   });
   options.onRequests?.(() => client.totalRequests);
   const ctx = new ReadContext(client, settings);
   options.onAnchor?.(() => ctx.anchor());
   const outcomes: StreamOutcome[] = [];
 
-  // State for a stream this connector does not have is ignored, as airbyte-protocol.md §1.5 recommends, but said:
+  // State for a stream this connector does not have is ignored, as docs/airbyte-protocol.md §1.5 recommends, but said:
   // it usually means the state file belongs to another connection. State of a known stream not in the catalog is
   // simply unused (a stream the user deselected).
   for (const [name, blob] of state) {
-    const unknown = Object.keys(blob).filter((key) => !BOOKMARK_KEYS.has(key) && !(OWNER_KEYS as readonly string[]).includes(key));
+    const cursor = streamByName(name)?.cursor?.field;
+    const unknown = Object.keys(blob).filter(
+      (key) => !BOOKMARK_KEYS.has(key) && key !== cursor && !(OWNER_KEYS as readonly string[]).includes(key),
+    );
     if (streamByName(name) && unknown.length > 0)
       await sink.write(
         message.log(
@@ -112,24 +115,25 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
   let budgetReported = false;
   /** Whether the error that stopped the client (client.stopped) has been reported: once per read, not per stream. */
   let connectionReported = false;
-  const planOf = (spec: StreamDeclaration) => (spec.fallback?.preferredWhen?.(settings) ? spec.fallback.plan : spec.plan);
+  const planOf = (declaration: StreamDeclaration) =>
+    declaration.fallback?.preferredWhen?.(settings) ? declaration.fallback.plan : declaration.plan;
 
-  const runStream = async (spec: StreamDeclaration, syncMode: SyncMode): Promise<void> => {
-    const run = new StreamRun(spec, sink);
+  const runStream = async (declaration: StreamDeclaration, syncMode: SyncMode): Promise<void> => {
+    const run = new StreamRun(declaration, sink);
     await run.start();
     let status: StreamOutcome['status'] = 'complete';
-    const preferred = planOf(spec);
+    const preferred = planOf(declaration);
     try {
-      const input = { ctx, run, syncMode, state: state.get(spec.name) };
+      const input = { ctx, run, syncMode, state: state.get(declaration.name) };
       try {
         await readPlan(preferred, input);
       } catch (error) {
         // The token lacks the permission of the main plan (device_apps without Prism): take the fallback.
-        if (!(error instanceof PermissionError && spec.fallback && preferred === spec.plan && run.records === 0)) throw error;
+        if (!(error instanceof PermissionError && declaration.fallback && preferred === declaration.plan && run.records === 0)) throw error;
         await run.warn(
-          `${error.message} Falling back to ${spec.fallback.plan.kind === 'per-device' ? spec.fallback.plan.endpoint : 'the fallback'} (one request per device).`,
+          `${error.message} Falling back to ${declaration.fallback.plan.kind === 'per-device' ? declaration.fallback.plan.endpoint : 'the fallback'} (one request per device).`,
         );
-        await readPlan(spec.fallback.plan, input);
+        await readPlan(declaration.fallback.plan, input);
       }
       await run.complete();
     } catch (error) {
@@ -155,11 +159,11 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
         const text =
           error instanceof ConnectorError
             ? error.message
-            : `Unexpected error in stream ${spec.name}: ${(error as Error)?.message ?? String(error)}`;
+            : `Unexpected error in stream ${declaration.name}: ${(error as Error)?.message ?? String(error)}`;
         const internal = error instanceof ConnectorError ? error.internal : undefined;
         await sink.write(
           message.error(redact(text), failureTypeOf(error), {
-            stream: spec.name,
+            stream: declaration.name,
             ...(internal ? { internal: redact(internal) } : {}),
             ...(error instanceof ConnectorError ? {} : { stack: redact((error as Error)?.stack ?? '') }),
           }),
@@ -168,36 +172,48 @@ export async function read(options: ReadOptions): Promise<ReadResult> {
       }
     }
     outcomes.push({
-      name: spec.name,
+      name: declaration.name,
       status,
+      fullRead: status === 'complete' && run.fullRead,
       records: run.records,
       warnings: run.warnings,
       nulledFields: run.nulledFields,
-      counters: sumCounters(client, spec.name),
+      counters: sumCounters(client, declaration.name),
     });
   };
 
-  const perDevice = (s: { spec: StreamDeclaration }) => planOf(s.spec).kind === 'per-device';
+  const perDevicePlan = (declaration: StreamDeclaration) => {
+    const plan = planOf(declaration);
+    return plan.kind === 'per-device' ? plan : undefined;
+  };
+  const perDevice = (s: { declaration: StreamDeclaration }) => perDevicePlan(s.declaration) !== undefined;
   // Which device changes the per-device streams will ask for, so the Prism reads keep only those.
-  for (const s of catalog.streams.filter(perDevice)) {
+  const parents = new Set<string>();
+  for (const s of catalog.streams) {
+    const plan = perDevicePlan(s.declaration);
+    if (!plan) continue;
+    parents.add(plan.parent);
+    if (plan.changedBy && plan.changedBy !== 'check_in') for (const c of plan.changedBy.prism) ctx.watchedCategories.add(c);
     let from: number | undefined;
     try {
-      from = changesWantedFrom(planOf(s.spec), s.spec.name, s.syncMode, state.get(s.spec.name));
+      from = changesWantedFrom(plan, s.declaration, s.syncMode, state.get(s.declaration.name));
     } catch {
       continue; // A bad state: that stream's own read reports it.
     }
     if (from !== undefined) ctx.changesFrom = Math.min(ctx.changesFrom ?? from, from);
   }
-  // Per-device streams need the fleet list, and when they pick changed devices the Prism changes of the detail
-  // categories; not the other fleet-wide reads. They start once those are done, beside the long Prism apps chain
-  // instead of after it.
-  const feedsPerDevice = (spec: StreamDeclaration) =>
-    spec.name === 'devices' ||
-    (ctx.changesFrom !== undefined && spec.plan.kind === 'prism' && (DETAIL_CATEGORIES as readonly string[]).includes(spec.plan.category));
-  const fleetWide = catalog.streams.filter((s) => !perDevice(s)).map((s) => ({ spec: s.spec, done: runStream(s.spec, s.syncMode) }));
+  // Per-device streams need their parent's rows (the fleet), and when they pick changed devices the Prism changes
+  // of the categories they watch; not the other fleet-wide reads. They start once those are done, beside the long
+  // Prism apps chain instead of after it.
+  const feedsPerDevice = (declaration: StreamDeclaration) =>
+    parents.has(declaration.name) ||
+    (ctx.changesFrom !== undefined && declaration.plan.kind === 'prism' && ctx.watchedCategories.has(declaration.plan.category));
+  const fleetWide = catalog.streams
+    .filter((s) => !perDevice(s))
+    .map((s) => ({ declaration: s.declaration, done: runStream(s.declaration, s.syncMode) }));
   const perDeviceReads = (async () => {
-    await Promise.all(fleetWide.filter((r) => feedsPerDevice(r.spec)).map((r) => r.done));
-    for (const s of catalog.streams.filter(perDevice)) await runStream(s.spec, s.syncMode);
+    await Promise.all(fleetWide.filter((r) => feedsPerDevice(r.declaration)).map((r) => r.done));
+    for (const s of catalog.streams.filter(perDevice)) await runStream(s.declaration, s.syncMode);
   })();
   await Promise.all([...fleetWide.map((r) => r.done), perDeviceReads]);
 

@@ -1,5 +1,5 @@
 /**
- * The request budget (kandji-api.md §2; core/http/pacer.ts): a read keeps to `request_budget_share` of the tenant's
+ * The request budget (docs/kandji-api.md §2; core/http/pacer.ts): a read keeps to `request_budget_share` of the tenant's
  * hourly limit, and when that is spent it stops cleanly — every unfinished stream checkpoints and ends INCOMPLETE
  * with a RATE_LIMITED reason and the time the quota resets, a WARN log says when to run again, and the exit code is
  * 0. Resuming from the emitted state once the budget has refilled completes the read without losing a record. The
@@ -91,8 +91,8 @@ describe('a read that runs out of its share of the hourly budget', () => {
     // Each unfinished stream left a state to resume from, or is a full refresh that starts over.
     const withState = new Set(out.finalState.map((s) => s.stream.stream_descriptor.name));
     for (const t of unfinished) {
-      const spec = STREAMS.find((s) => s.name === t.stream);
-      if (spec?.cursorField && (out.records.get(t.stream)?.length ?? 0) > 0) expect(withState.has(t.stream), t.stream).toBe(true);
+      const declaration = STREAMS.find((s) => s.name === t.stream);
+      if (declaration?.cursor?.field && (out.records.get(t.stream)?.length ?? 0) > 0) expect(withState.has(t.stream), t.stream).toBe(true);
     }
   });
 
@@ -180,15 +180,15 @@ describe('resuming after the budget refills', () => {
   });
 
   it('loses no record: the rounds together hold every record of an unlimited read', () => {
-    for (const spec of STREAMS) {
-      const expected = new Set((reference.records.get(spec.name) ?? []).map((r) => keyOf(spec.primaryKey, r)));
-      expect(expected.size, spec.name).toBeGreaterThan(0);
+    for (const declaration of STREAMS) {
+      const expected = new Set((reference.records.get(declaration.name) ?? []).map((r) => keyOf(declaration.primaryKey, r)));
+      expect(expected.size, declaration.name).toBeGreaterThan(0);
       // Incremental streams: the union over the rounds. Full-refresh streams: the round that completed them.
-      const sources = spec.cursorField ? rounds : [rounds[rounds.length - 1] as ReadOutput];
-      const got = new Set(sources.flatMap((out) => (out.records.get(spec.name) ?? []).map((r) => keyOf(spec.primaryKey, r))));
+      const sources = declaration.cursor?.field ? rounds : [rounds[rounds.length - 1] as ReadOutput];
+      const got = new Set(sources.flatMap((out) => (out.records.get(declaration.name) ?? []).map((r) => keyOf(declaration.primaryKey, r))));
       expect(
         [...expected].filter((key) => !got.has(key)),
-        spec.name,
+        declaration.name,
       ).toEqual([]);
     }
   });

@@ -4,7 +4,7 @@
  * `simulate` on a busy port and `read | head` end with one line or none, never a stack trace.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,5 +84,35 @@ describe('command-line edges', () => {
       'The state of audit_events has "ocurred_at", which this connector does not use; ignored. A typo, or the state of another connector?',
       'Stream audit_events has cursor_field ["created_at"], which it does not have: its cursor is source-defined, ["occurred_at"], and that is used.',
     ]);
+  });
+
+  it('Ctrl-C (SIGINT) stops a sync with exit 130, saying so, keeping its run and state; the next sync completes', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'kandji-sigint-'));
+    const config = configFile(sim());
+    const child = spawn(process.execPath, [CLI, 'sync', '--config', config, '--out', out, '--format', 'jsonl'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let [stdout, stderr] = ['', ''];
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while (!existsSync(join(out, '_inflight'))) await new Promise((r) => setTimeout(r, 20));
+    sim().setLatency(1000); // still reading when the signal lands
+    child.kill('SIGINT');
+    const code = await done;
+    sim().setLatency(0);
+    allOutputs.push(stdout, stderr);
+    expect(code, stderr).toBe(130);
+    expect(stdout).toMatch(
+      /^incomplete: run \S+, \d+ records, \d+ requests → .* \(interrupted by SIGINT; the next sync resumes from the saved state\)\n$/,
+    );
+    expect(stderr).toMatch(/WARN SIGINT: stopping the sync/);
+    expect(existsSync(join(out, '_inflight'))).toBe(false);
+    expect(existsSync(join(out, '.sync.lock'))).toBe(false);
+    const next = await runCli(['sync', '--config', config, '--out', out, '--format', 'jsonl'], { text: true });
+    allOutputs.push(next.stdout, next.stderr);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).not.toMatch(/did not finish/);
   });
 });

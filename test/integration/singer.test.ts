@@ -1,6 +1,6 @@
 /**
  * Singer mode against the simulated tenant, judged by the Singer spec (singer-io/getting-started docs/SPEC.md 0.3.0,
- * airbyte-protocol.md §4): stdout holds only SCHEMA, RECORD and STATE, one JSON object a line; each message has its
+ * docs/airbyte-protocol.md §4): stdout holds only SCHEMA, RECORD and STATE, one JSON object a line; each message has its
  * required fields; a stream's SCHEMA comes before its first RECORD and every record fits it; STATE is
  * `{bookmarks: {<stream>: …}}` and read back with `--state` resumes where the last read ended. Run both ways a
  * Singer user meets it: `read --protocol singer` and the bare `--config … [--discover]` form Meltano calls.
@@ -12,7 +12,7 @@ import { runCli, tempFile, type CliRun } from '../support/cli.ts';
 import { catalogFile, configFile, expectNoToken, forbidToken, keyOf, run } from '../support/connector.ts';
 import { useSimulator } from '../support/simulator.ts';
 
-const incremental = STREAMS.filter((s) => s.cursorField).map((s) => s.name);
+const incremental = STREAMS.filter((s) => s.cursor?.field).map((s) => s.name);
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -87,12 +87,12 @@ describe('Singer mode', () => {
     expect(Math.max(...out.stdout.split('\n').map((l) => l.length))).toBeLessThan(1024);
     expect(catalog.streams.map((s: any) => s.tap_stream_id)).toEqual(STREAMS.map((s) => s.name));
     for (const entry of catalog.streams) {
-      const spec = STREAMS.find((s) => s.name === entry.tap_stream_id)!;
+      const declaration = STREAMS.find((s) => s.name === entry.tap_stream_id)!;
       new Ajv({ strict: false, validateFormats: false }).compile(entry.schema);
       const top = entry.metadata.find((m: any) => m.breadcrumb.length === 0).metadata;
-      expect(top['table-key-properties']).toEqual(spec.primaryKey.map((p) => p[0]));
-      expect(top['valid-replication-keys']).toEqual(spec.cursorField ? [spec.cursorField] : []);
-      if (!spec.cursorField) expect(top['forced-replication-method']).toBe('FULL_TABLE');
+      expect(top['table-key-properties']).toEqual(declaration.primaryKey.map((p) => p[0]));
+      expect(top['valid-replication-keys']).toEqual(declaration.cursor?.field ? [declaration.cursor?.field] : []);
+      if (!declaration.cursor?.field) expect(top['forced-replication-method']).toBe('FULL_TABLE');
       const fields = entry.metadata.filter((m: any) => m.breadcrumb[0] === 'properties').map((m: any) => m.breadcrumb[1]);
       expect(fields).toEqual(Object.keys(entry.schema.properties));
     }
@@ -104,12 +104,12 @@ describe('Singer mode', () => {
   it('a read prints valid SCHEMA, RECORD and STATE messages, a SCHEMA for every stream before its records', () => {
     expect(first.code, first.stderr).toBe(0);
     expect([...first.schemas.keys()].sort()).toEqual(STREAMS.map((s) => s.name).sort());
-    for (const spec of STREAMS) {
-      const schema = first.schemas.get(spec.name)!;
-      expect(schema.key_properties).toEqual(spec.primaryKey.map((p) => p[0]));
-      expect(schema.bookmark_properties).toEqual(spec.cursorField ? [spec.cursorField] : []);
-      const keys = (first.records.get(spec.name) ?? []).map((r) => keyOf(spec.primaryKey, r));
-      expect(new Set(keys).size, spec.name).toBe(keys.length);
+    for (const declaration of STREAMS) {
+      const schema = first.schemas.get(declaration.name)!;
+      expect(schema.key_properties).toEqual(declaration.primaryKey.map((p) => p[0]));
+      expect(schema.bookmark_properties).toEqual(declaration.cursor?.field ? [declaration.cursor?.field] : []);
+      const keys = (first.records.get(declaration.name) ?? []).map((r) => keyOf(declaration.primaryKey, r));
+      expect(new Set(keys).size, declaration.name).toBe(keys.length);
     }
     expect(first.records.get('devices')).toHaveLength(300);
     expect(first.records.get('device_details')).toHaveLength(300);
@@ -120,9 +120,10 @@ describe('Singer mode', () => {
   it('reads exactly the records an Airbyte read of the same tenant returns', async () => {
     const airbyte = await run(['read', '--config', config, '--catalog', catalogFile('incremental')]);
     expect(airbyte.code).toBe(0);
-    for (const spec of STREAMS) {
-      const keys = (records: Record<string, unknown>[] | undefined) => new Set((records ?? []).map((r) => keyOf(spec.primaryKey, r)));
-      expect(keys(first.records.get(spec.name)), spec.name).toEqual(keys(airbyte.records.get(spec.name)));
+    for (const declaration of STREAMS) {
+      const keys = (records: Record<string, unknown>[] | undefined) =>
+        new Set((records ?? []).map((r) => keyOf(declaration.primaryKey, r)));
+      expect(keys(first.records.get(declaration.name)), declaration.name).toEqual(keys(airbyte.records.get(declaration.name)));
     }
   });
 
@@ -130,7 +131,7 @@ describe('Singer mode', () => {
     const last = first.states.at(-1)!;
     expect(Object.keys(last.bookmarks).sort()).toEqual(STREAMS.map((s) => s.name).sort());
     for (const name of incremental) {
-      const cursor = STREAMS.find((s) => s.name === name)!.cursorField!;
+      const cursor = STREAMS.find((s) => s.name === name)!.cursor!.field;
       expect(last.bookmarks[name][cursor], name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
     }
     // Each STATE holds the bookmarks of everything read so far: they only grow.

@@ -29,7 +29,6 @@ const manifests = (out: string) =>
 describe('sync: one run at a time per folder', () => {
   let sim: Simulator;
   beforeAll(async () => {
-    // Slow enough (latency per request) that the first sync is still reading when the second starts.
     sim = await startSimulator({ devices: 60, seed: 5, rateLimit: fast, keepLog: false, latencyMs: 40 });
   });
   afterAll(async () => {
@@ -49,7 +48,11 @@ describe('sync: one run at a time per folder', () => {
     const firstDone = new Promise<number | null>((resolve) => first.on('close', resolve));
     // Wait until the first run is reading: its in-flight folder exists.
     while (!existsSync(join(out, '_inflight'))) await new Promise((r) => setTimeout(r, 20));
+    // Hold the first run there (every answer now takes 3 s, under the 5 s request timeout) until the second is done:
+    // however slowly the second starts, the first is still reading.
+    sim.setLatency(3000);
     const second = await syncTo(config, out);
+    sim.setLatency(0);
     expect(second.code).toBe(75);
     const lines = second.stderr.trim().split('\n');
     expect(lines, second.stderr).toHaveLength(1);

@@ -6,7 +6,7 @@
  * array, a catalog without streams or that is a directory, a legacy or unparseable state); these are the rest.
  *
  * Decisions this suite pins down:
- * - a state file that is empty, `[]` or `{}` means "no state" (airbyte-protocol.md §1.5 recommends accepting them);
+ * - a state file that is empty, `[]` or `{}` means "no state" (docs/airbyte-protocol.md §1.5 recommends accepting them);
  * - state for a stream this connector does not have is ignored with a WARN (§1.5: "ignore entries for streams that
  *   are not in the catalog"), and the read goes on;
  * - a bookmark of the wrong type fails that stream alone with a config error naming the field.

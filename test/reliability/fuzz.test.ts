@@ -16,7 +16,7 @@ import { loadConfig, resolveConfig } from '../../source/config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { clearSecrets, redact } from '../../core/redact.ts';
 import { STREAMS } from '../../streams/index.ts';
-import { readAuditBookmark, readDetailsBookmark, readPrismBookmark } from '../../state/bookmarks.ts';
+import { readAuditBookmark, readRollingBookmark, readPrismBookmark } from '../../state/bookmarks.ts';
 import { loadState, parseState } from '../../state/input.ts';
 
 const SEED = 6_2026;
@@ -326,11 +326,11 @@ describe('catalog', () => {
         const error = await onlyConfigErrors(() => parseCatalog(raw));
         if (error) return;
         const catalog = parseCatalog(raw);
-        const names = catalog.streams.map((s) => s.spec.name);
+        const names = catalog.streams.map((s) => s.declaration.name);
         expect(new Set(names).size).toBe(names.length);
         for (const s of catalog.streams) {
-          expect(STREAMS).toContain(s.spec);
-          expect(s.syncMode === 'full_refresh' || (s.syncMode === 'incremental' && s.spec.cursorField !== undefined)).toBe(true);
+          expect(STREAMS).toContain(s.declaration);
+          expect(s.syncMode === 'full_refresh' || (s.syncMode === 'incremental' && s.declaration.cursor?.field !== undefined)).toBe(true);
         }
         for (const r of catalog.rejected) expect(r.reason.length).toBeGreaterThan(10);
       }),
@@ -354,9 +354,9 @@ describe('state', () => {
         if (error) return;
         for (const [name, value] of parseState(raw)) {
           expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
-          await onlyConfigErrors(() => readPrismBookmark(name, value));
-          await onlyConfigErrors(() => readAuditBookmark(name, value));
-          await onlyConfigErrors(() => readDetailsBookmark(name, value));
+          await onlyConfigErrors(() => readPrismBookmark(name, 'updated_at', value));
+          await onlyConfigErrors(() => readAuditBookmark(name, 'occurred_at', value));
+          await onlyConfigErrors(() => readRollingBookmark(name, 'refreshed_at', value));
         }
       }),
       params,

@@ -4,7 +4,7 @@
  * header.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRISM_CATEGORIES } from '../../simulator/bodies.ts';
+import { PRISM_CATEGORIES } from '../../simulator/prism.ts';
 import type { AdvanceSummary, ChangeKind } from '../../simulator/tenant.ts';
 import { HOUR } from '../../simulator/timestamps.ts';
 import { get, useSimulator } from '../support/simulator.ts';
@@ -12,16 +12,19 @@ import { allDevices, allPrism, followNext, ok, prismRowKey, UNLIMITED } from './
 
 /**
  * The Prism categories each kind of change shows in; a blueprint change shows in every category (common columns).
- * activation_lock and desktop_and_screensaver carry device_information's columns, so an OS update shows there too.
+ * activation_lock and desktop_and_screensaver carry device_information's columns, so an OS update shows there too, as it
+ * does in gatekeeper_and_xprotect (the XProtect version follows the OS); local_users.filevault_user follows FileVault.
  */
 const CATEGORIES_OF: Record<Exclude<ChangeKind, 'blueprint'>, readonly string[]> = {
-  os: ['device_information', 'activation_lock', 'desktop_and_screensaver'],
+  os: ['device_information', 'activation_lock', 'desktop_and_screensaver', 'gatekeeper_and_xprotect'],
   app: ['apps'],
-  filevault: ['filevault'],
+  filevault: ['filevault', 'local_users'],
   firewall: ['application_firewall'],
   gatekeeper: ['gatekeeper_and_xprotect'],
   profile: ['installed_profiles'],
   local_user: ['local_users'],
+  // Only scripted (Tenant.scheduleChange), never made by advance().
+  user: [],
 };
 const CATEGORIES: readonly string[] = PRISM_CATEGORIES;
 

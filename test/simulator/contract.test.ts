@@ -5,7 +5,8 @@
  * fix the simulator, or, when the reference documents the difference, add an allowance that cites it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LIBRARY_SIZES, PRISM_CATEGORIES } from '../../simulator/bodies.ts';
+import { LIBRARY_SIZES } from '../../simulator/bodies.ts';
+import { PRISM_CATEGORIES } from '../../simulator/prism.ts';
 import { ROUTES } from '../../simulator/routes.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { useSimulator } from '../support/simulator.ts';
@@ -14,7 +15,7 @@ import { compareShape, distinct, oasExample, postmanExample, type Allowance } fr
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Allowances, per endpoint. Each names the key path (dots for keys, `[]` for array elements, from the body's root)
-// and where kandji-api.md documents the difference. Nothing else may differ; an allowance no case needs fails the
+// and where docs/kandji-api.md documents the difference. Nothing else may differ; an allowance no case needs fails the
 // last test, so the table cannot go stale.
 
 const deviceRecord = (at: string): Allowance[] => [
@@ -272,7 +273,7 @@ describe('contract: simulator bodies against the saved examples', () => {
 
   it('covers every GET route the simulator serves, except the secrets', () => {
     const endpoints = new Set(CASES.map((c) => c.endpoint.replace(/^GET \/prism\/(?!count)\w+$/, 'GET /prism/{category}')));
-    // Secrets are not read by a sync (kandji-api.md §6.5); their examples are one-key objects.
+    // Secrets are not read by a sync (docs/kandji-api.md §6.5); their examples are one-key objects.
     const served = ROUTES.map((r) => r.name).filter((n) => !n.includes('/secrets/'));
     expect(served.filter((n) => !endpoints.has(n))).toEqual([]);
   });

@@ -1,9 +1,10 @@
 /**
- * The gateway and error bodies (kandji-api.md §3): Kong's 404 for unknown routes, 401 without a good token, 403 for a
+ * The gateway and error bodies (docs/kandji-api.md §3): Kong's 404 for unknown routes, 401 without a good token, 403 for a
  * token lacking the endpoint's permission, DRF and HTML 404s, 405, and 400 validation bodies.
  */
 import { describe, expect, it } from 'vitest';
-import { PERMISSIONS, ROUTES } from '../../simulator/routes.ts';
+import { ROUTES } from '../../simulator/routes.ts';
+import { PERMISSION_NAMES as PERMISSIONS } from '../../core/permissions.ts';
 import { get, useSimulator } from '../support/simulator.ts';
 import { ok, UNLIMITED } from './helpers.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Paging helpers for the simulator tests: each walks one pagination style of kandji-api.md §4 to its end and returns
+ * Paging helpers for the simulator tests: each walks one pagination style of docs/kandji-api.md §4 to its end and returns
  * every record, plus the pages it took, so tests can assert both the data and the walk.
  */
 import { expect } from 'vitest';

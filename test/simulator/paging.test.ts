@@ -1,5 +1,5 @@
 /**
- * Each endpoint's pagination style (kandji-api.md §4): page sizes, caps and defaults, the end-of-data signal, and
+ * Each endpoint's pagination style (docs/kandji-api.md §4): page sizes, caps and defaults, the end-of-data signal, and
  * that walking a list to its end yields every record exactly once.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,7 @@ describe('paging', () => {
       expect(descending).toEqual([...sorted].reverse());
       const window = (await ok(sim(), '/api/v1/devices?limit=50&offset=275&ordering=serial_number')) as any[];
       expect(window.map((d) => d.serial_number)).toEqual(sorted.slice(275, 325));
-      // ordering=device_id, the order the reference's sync mapping pages in (kandji-api.md §8).
+      // ordering=device_id, the order the reference's sync mapping pages in (docs/kandji-api.md §8).
       const ids = (await allDevices(sim(), '&ordering=device_id')).records.map((d) => d.device_id);
       expect(ids).toEqual(fleet.map((d) => d.device_id).sort());
       expect((await allDevices(sim(), '&ordering=-device_id')).records.map((d) => d.device_id)).toEqual([...ids].reverse());

@@ -1,12 +1,12 @@
 /**
- * The quirks of kandji-api.md §5 and §7, as the simulator serves them: empty-string users, string booleans and
+ * The quirks of docs/kandji-api.md §5 and §7, as the simulator serves them: empty-string users, string booleans and
  * sizes, one timestamp format per field, legacy and extended record shapes, `{}` sections, platform spellings.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useSimulator } from '../support/simulator.ts';
 import { allDevices, allPrism, followNext, ok, UNLIMITED } from './helpers.ts';
 
-/** The timestamp formats of kandji-api.md §5, anchored. */
+/** The timestamp formats of docs/kandji-api.md §5, anchored. */
 const T1 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/; // 2023-01-18T21:46:26.879113Z
 const T2 = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/; // 2022-12-13 19:14:20.455640+00:00
 const T3 = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+00:00$/; // 2024-06-17 11:32:35+00:00

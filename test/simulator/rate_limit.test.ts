@@ -1,5 +1,5 @@
 /**
- * The tenant's rate limits (kandji-api.md §2), as Kong's rate-limiting plugin applies them: fixed per-second and
+ * The tenant's rate limits (docs/kandji-api.md §2), as Kong's rate-limiting plugin applies them: fixed per-second and
  * per-hour windows shared by every token, 429 `{"message":"API rate limit exceeded"}` with Retry-After, and the
  * RateLimit-* / X-RateLimit-* headers on every answer. Small limits and a 1.5-second "hour" keep this quick.
  */

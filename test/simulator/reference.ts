@@ -44,7 +44,7 @@ export function oasExample(apiPath: string): Json {
 }
 
 /**
- * Saved examples are sometimes not JSON (kandji-api.md §7.13): an elided `...` line stands for more elements. Drop
+ * Saved examples are sometimes not JSON (docs/kandji-api.md §7.13): an elided `...` line stands for more elements. Drop
  * such lines and the trailing commas they leave, and parse what remains.
  */
 export function lenientJson(text: string): Json {
@@ -99,7 +99,7 @@ export type Allowance =
   | { path: string; allow: 'missing'; why: string }
   /** The simulator may carry this key although the example lacks it (the reference documents it). */
   | { path: string; allow: 'extra'; why: string }
-  /** The value may be "no value" instead: `""`, `null`, `{}` or `[]` (kandji-api.md §7.6). */
+  /** The value may be "no value" instead: `""`, `null`, `{}` or `[]` (docs/kandji-api.md §7.6). */
   | { path: string; allow: 'empty'; why: string }
   /** The value may also have these JSON types. */
   | { path: string; allow: 'types'; types: readonly JsonType[]; why: string }

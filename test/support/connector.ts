@@ -3,10 +3,11 @@
  * run by kind, and a check that the token never appears in anything a run printed.
  */
 import { expect } from 'vitest';
-import { discoverCatalog } from '../../source/catalog.ts';
+import { configuredCatalogJson, discoverCatalog } from '../../source/catalog.ts';
 import type { Simulator } from '../../simulator/server.ts';
 import { runCli, tempFile, type CliRun } from './cli.ts';
 import { validateMessage } from './protocol.ts';
+import { streamByName } from '../../streams/index.ts';
 
 /** Every output of every run in this test process, for the token scan (RECORD lines of large runs are scanned as they pass). */
 export const allOutputs: string[] = [];
@@ -31,21 +32,26 @@ export function configFile(sim: Simulator, overrides: Record<string, unknown> = 
     api_token: sim.token,
     request_timeout_seconds: 5,
     device_details_max_per_sync: 100_000,
+    device_history_max_per_sync: 100_000,
     request_budget_share: 1,
+    // Tests count exact records and requests between syncs; the lookback's re-reads and the weekly full re-reads of
+    // Prism are tested on their own (test/integration/late_data.test.ts) and pass their own values.
+    lookback_minutes: 0,
+    prism_full_read_every_days: 0,
     ...overrides,
   });
 }
 
+/** The Prism categories whose changes make a per-device stream read a device again (its declared `changedBy`). */
+export function changedByPrism(stream: string): readonly string[] {
+  const plan = streamByName(stream)?.plan;
+  const changedBy = plan?.kind === 'per-device' ? plan.changedBy : undefined;
+  return typeof changedBy === 'object' ? changedBy.prism : [];
+}
+
 /** A configured catalog: every stream (or `names`), incremental where the stream supports it unless `mode` says full. */
 export function catalogFile(mode: 'incremental' | 'full_refresh' = 'incremental', names?: string[]): string {
-  const streams = discoverCatalog()
-    .streams.filter((s) => !names || names.includes(s.name))
-    .map((stream) => ({
-      stream,
-      sync_mode: mode === 'incremental' && stream.supported_sync_modes.includes('incremental') ? 'incremental' : 'full_refresh',
-      destination_sync_mode: 'append',
-    }));
-  return tempFile('catalog.json', { streams });
+  return tempFile('catalog.json', configuredCatalogJson(mode, names));
 }
 
 export interface ReadOutput extends CliRun {

@@ -131,7 +131,7 @@ let compiled: ValidateFunction | undefined;
 function messageSchema(): ValidateFunction {
   if (compiled) return compiled;
   // strict: false: the YAML has keywords Ajv does not know (a root `version`, `existingJavaType`), which strict mode
-  // refuses (airbyte-protocol.md §1.1). `uri` is the schema's only format, on documentation URLs; accepted as is.
+  // refuses (docs/airbyte-protocol.md §1.1). `uri` is the schema's only format, on documentation URLs; accepted as is.
   const ajv = new Ajv({ strict: false, allErrors: true, formats: { uri: true } });
   ajv.addSchema(parse(readFileSync(PROTOCOL_SCHEMA_PATH, 'utf8')) as object, 'airbyte_protocol');
   compiled = ajv.getSchema('airbyte_protocol#/definitions/AirbyteMessage');

@@ -9,6 +9,7 @@ import { resolveConfig } from '../../source/config.ts';
 import { sync, type OutputFormat, type RunManifest } from '../../source/sync.ts';
 import type { ConfiguredCatalog } from '../../source/catalog.ts';
 import type { Simulator } from '../../simulator/server.ts';
+import { STREAMS } from '../../streams/index.ts';
 
 export interface FixtureStream {
   /** Default: complete. */
@@ -16,6 +17,8 @@ export interface FixtureStream {
   /** Default: incremental for streams with a cursor, else full_refresh; only recorded in the manifest. */
   mode?: 'full_refresh' | 'incremental';
   rows: Record<string, unknown>[];
+  /** The manifest's word that an incremental read was a complete full read (`full_read: true`). */
+  fullRead?: boolean;
 }
 
 export interface FixtureRun {
@@ -27,7 +30,7 @@ export interface FixtureRun {
   runId?: string;
 }
 
-const FULL_REFRESH = new Set(['devices', 'users', 'blueprints', 'library_items', 'tags']);
+const FULL_REFRESH = new Set(STREAMS.filter((s) => !s.cursor).map((s) => s.name));
 const compact = (iso: string) =>
   new Date(iso)
     .toISOString()
@@ -53,6 +56,7 @@ export function writeRuns(dir: string, runs: FixtureRun[]): RunManifest[] {
         status: stream.status ?? 'complete',
         records: stream.rows.length,
         files,
+        ...(stream.fullRead === undefined ? {} : { full_read: stream.fullRead }),
       };
     }
     const finished = new Date(Date.parse(run.syncedAt) + 60_000).toISOString();

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { defaultCatalog } from '../../source/sync.ts';
+import { defaultCatalog } from '../../source/catalog.ts';
 import { runTransform } from '../../transforms/run.ts';
 import { CLI, REPO } from '../support/cli.ts';
 import { differences, query, syncSim } from './helpers.ts';

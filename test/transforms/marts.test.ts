@@ -13,11 +13,12 @@
  * p1 (iPhone, unassigned, last check-in 10 days before day 1), p2 (iPhone, missing, OS behind; deleted after
  * day 1), t1 (Apple TV without a blueprint), i1 (iPad in lost mode, its user by the legacy numeric id).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTransform, fleetSummary, formatFleetSummary, TransformCheckError, type TransformResult } from '../../transforms/run.ts';
+import { runTransform, fleetSummary, formatFleetSummary, type TransformResult } from '../../transforms/run.ts';
+import { STREAMS } from '../../streams/index.ts';
 import { dump, query, writeRuns, type FixtureRun } from './helpers.ts';
 
 const D1 = '2026-01-05T12:00:00.000Z';
@@ -277,28 +278,142 @@ describe('marts from a hand-written sync history', () => {
     expect(lines.join('\n')).toMatch(/checks: \d+ passed/);
   });
 
-  it('staging: latest row per key wins, across runs of every status; a crashed run is never read', async () => {
+  it('staging (generated from the declarations): latest row per key wins, across runs of every status; a crashed run is never read', async () => {
     const rows = await query(
       result.dbPath,
-      `select device_id, device_name, in_latest_list from staging.stg_kandji__devices order by device_id`,
+      `select device_id, device_name, is_current from staging.stg_kandji__devices order by device_id`,
     );
     expect(rows).toEqual([
-      { device_id: 'i1', device_name: 'i1', in_latest_list: true },
+      { device_id: 'i1', device_name: 'i1', is_current: true },
       // R4's partial list is a real, later observation of m1; the snapshots use complete lists only.
-      { device_id: 'm1', device_name: 'renamed-late', in_latest_list: true },
-      { device_id: 'm2', device_name: 'm2', in_latest_list: true },
-      { device_id: 'm3', device_name: 'm3', in_latest_list: true },
-      { device_id: 'p1', device_name: 'p1', in_latest_list: true },
-      { device_id: 'p2', device_name: 'p2', in_latest_list: false },
-      { device_id: 't1', device_name: 't1', in_latest_list: true },
+      { device_id: 'm1', device_name: 'renamed-late', is_current: true },
+      { device_id: 'm2', device_name: 'm2', is_current: true },
+      { device_id: 'm3', device_name: 'm3', is_current: true },
+      { device_id: 'p1', device_name: 'p1', is_current: true },
+      // Gone from R3, the latest complete read of the list.
+      { device_id: 'p2', device_name: 'p2', is_current: false },
+      { device_id: 't1', device_name: 't1', is_current: true },
     ]);
-    expect(await query(result.dbPath, `select tag_id from staging.stg_kandji__tags`)).toEqual([{ tag_id: 'tag-1' }]);
-    expect(await query(result.dbPath, `select device_id, filevault_enabled from staging.stg_kandji__filevault order by 1`)).toEqual([
-      { device_id: 'm1', filevault_enabled: false },
-      { device_id: 'm2', filevault_enabled: false },
+    expect(await query(result.dbPath, `select id from staging.stg_kandji__tags`)).toEqual([{ id: 'tag-1' }]);
+    expect(await query(result.dbPath, `select device_id, status, is_current from staging.stg_kandji__filevault order by 1`)).toEqual([
+      { device_id: 'm1', status: false, is_current: true },
+      { device_id: 'm2', status: false, is_current: true },
     ]);
-    expect(await query(result.dbPath, `select user_id, department from staging.stg_kandji__users where user_id = 'u2'`)).toEqual([
-      { user_id: 'u2', department: 'Sales' },
+    expect(await query(result.dbPath, `select id, department from staging.stg_kandji__users where id = 'u2'`)).toEqual([
+      { id: 'u2', department: 'Sales' },
+    ]);
+    // One model per declared stream, and no pasted copies: every staging model but base_kandji__devices is generated.
+    const views = await query(result.dbPath, `select table_name from information_schema.tables where table_schema = 'staging' order by 1`);
+    expect(views.map((v) => v.table_name)).toEqual(['base_kandji__devices', ...STREAMS.map((st) => `stg_kandji__${st.name}`).sort()]);
+  });
+
+  it('rolling detail slices are not fleet changes: rates count devices with evidence, coverage beside them (issue #10 item 4)', async () => {
+    const fixture = tempDir('kandji-marts-slices-');
+    // Four Apple silicon Macs that never change: a and c have Recovery Lock and room on disk, b and d neither.
+    const macs = ['a', 'b', 'c', 'd'].map((id) => ({ ...devices(D1)[0], device_id: id, device_name: id }));
+    const info = { rows: macs.map((m) => ({ device_id: m.device_id, apple_silicon: true })) };
+    const slice = (ids: string[], at: string) => ({
+      rows: ids.map((id) =>
+        details(id, at, [volume('Macintosh HD', id === 'a' || id === 'c' ? 40 : 95)], {
+          recovery_information: { recovery_lock_enabled: id === 'a' || id === 'c' },
+        }),
+      ),
+    });
+    // device_details_max_per_sync = 2: day 1 reads a and b, day 2 c and d.
+    writeRuns(fixture, [
+      {
+        syncedAt: D1,
+        status: 'complete',
+        streams: { devices: { rows: macs }, device_information: info, device_details: slice(['a', 'b'], D1) },
+      },
+      { syncedAt: D2, status: 'complete', streams: { devices: { rows: macs }, device_details: slice(['c', 'd'], D2) } },
+    ]);
+    const built = await runTransform({ dataDir: fixture });
+    const coverage = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, [in_scope, passing, failing, unknown, without_evidence_90d]::integer[] as counts,
+              coverage, pass_rate
+       from marts.control_coverage where control = 'recovery_lock' order by day`,
+    );
+    expect(coverage).toEqual([
+      { day: '2026-01-05', counts: [4, 1, 1, 2, 2], coverage: 0.5, pass_rate: 0.5 },
+      { day: '2026-01-06', counts: [4, 2, 2, 0, 0], coverage: 1, pass_rate: 0.5 },
+    ]);
+    const disk = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, disk_almost_full::integer as full, disk_reported::integer as reported, disk_almost_full_rate as rate
+       from marts.fleet_health_daily order by day`,
+    );
+    expect(disk).toEqual([
+      { day: '2026-01-05', full: 1, reported: 2, rate: 0.5 },
+      { day: '2026-01-06', full: 2, reported: 4, rate: 0.5 },
+    ]);
+    // Unknown stays apart from pass in the evidence, with where each verdict came from.
+    const evidence = await query(
+      built.dbPath,
+      `select device_id, status, source_stream, run_id is not null as has_run, strftime(last_evidence_on, '%Y-%m-%d') as last_evidence_on
+       from marts.control_evidence_daily where control = 'recovery_lock' and snapshot_date = '2026-01-05' order by device_id`,
+    );
+    expect(evidence).toEqual([
+      { device_id: 'a', status: 'pass', source_stream: 'device_details', has_run: true, last_evidence_on: '2026-01-05' },
+      { device_id: 'b', status: 'fail', source_stream: 'device_details', has_run: true, last_evidence_on: '2026-01-05' },
+      { device_id: 'c', status: 'unknown', source_stream: 'device_details', has_run: false, last_evidence_on: null },
+      { device_id: 'd', status: 'unknown', source_stream: 'device_details', has_run: false, last_evidence_on: null },
+    ]);
+  });
+
+  it('incremental streams learn of deletions from a complete full read (issue #10 item 5)', async () => {
+    const fixture = tempDir('kandji-marts-full-read-');
+    const macs = devices(D1, ['p1', 'p2', 't1', 'i1', 'm3']);
+    writeRuns(fixture, [
+      {
+        syncedAt: D1,
+        status: 'complete',
+        streams: {
+          devices: { rows: macs },
+          filevault: {
+            rows: [
+              { device_id: 'm1', status: true, key_escrowed: true },
+              { device_id: 'm2', status: true, key_escrowed: true },
+            ],
+          },
+        },
+      },
+      // A full read of the category from the start: m2's row is no longer in Prism.
+      {
+        syncedAt: D2,
+        status: 'complete',
+        streams: { devices: { rows: macs }, filevault: { fullRead: true, rows: [{ device_id: 'm1', status: true, key_escrowed: true }] } },
+      },
+      // An ordinary incremental read: m2 reports FileVault again.
+      {
+        syncedAt: D3,
+        status: 'complete',
+        streams: { devices: { rows: macs }, filevault: { rows: [{ device_id: 'm2', status: false, key_escrowed: false }] } },
+      },
+    ]);
+    const built = await runTransform({ dataDir: fixture });
+    const daily = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, status, is_current from snapshots.snp_kandji__filevault_daily order by day, device_id`,
+    );
+    expect(daily).toEqual([
+      { day: '2026-01-05', device_id: 'm1', status: true, is_current: true },
+      { day: '2026-01-05', device_id: 'm2', status: true, is_current: true },
+      { day: '2026-01-06', device_id: 'm1', status: true, is_current: true },
+      { day: '2026-01-06', device_id: 'm2', status: true, is_current: false },
+      { day: '2026-01-07', device_id: 'm1', status: true, is_current: true },
+      { day: '2026-01-07', device_id: 'm2', status: false, is_current: true },
+    ]);
+    // Day 2: m2's FileVault is no longer known (not still "on"); day 3 it is off.
+    const verdicts = await query(
+      built.dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, filevault_ok from marts.compliance_daily where device_id = 'm2' order by day`,
+    );
+    expect(verdicts).toEqual([
+      { day: '2026-01-05', filevault_ok: true },
+      { day: '2026-01-06', filevault_ok: null },
+      { day: '2026-01-07', filevault_ok: false },
     ]);
   });
 
@@ -378,8 +493,15 @@ describe('marts from a hand-written sync history', () => {
       row('t1', 't1', 'AppleTV', true, true, true, false, null, null, false, null, 'healthy', []),
     ]);
     // Check-in age is measured from the snapshot's tenant clock: p1 checked in 12 days before day 3's sync.
-    expect(await query(result.dbPath, `select days_since_check_in from marts.fleet_health where device_id = 'p1'`)).toEqual([
-      { days_since_check_in: 12 },
+    // Issue #10: two decimals, not float noise (m1 checked in an hour before: 0.0416666… days).
+    expect(
+      await query(
+        result.dbPath,
+        `select device_id, days_since_check_in from marts.fleet_health where device_id in ('p1', 'm1') order by 1`,
+      ),
+    ).toEqual([
+      { device_id: 'm1', days_since_check_in: 0.04 },
+      { device_id: 'p1', days_since_check_in: 12 },
     ]);
   });
 
@@ -410,14 +532,16 @@ describe('marts from a hand-written sync history', () => {
   it('compliance_daily: one verdict per enrolled device and day, failing and undecidable checks listed', async () => {
     const rows = await query(
       result.dbPath,
-      `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, is_compliant, failing_checks, failing_checks_text, unknown_checks
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, compliance_status, is_compliant, failing_checks, failing_checks_text, unknown_checks
        from marts.compliance_daily order by day, device_id`,
     );
     const macUnknown = ['filevault', 'gatekeeper', 'sip', 'firewall', 'recovery_lock'];
+    // Issue #10 item 3: a device whose checks are unknown is not compliant (nor failed): its status says unknown.
     const v = (day: string, device_id: string, failing: string[], unknown: string[] = []) => ({
       day,
       device_id,
-      is_compliant: failing.length === 0,
+      compliance_status: failing.length > 0 ? 'non_compliant' : unknown.length > 0 ? 'unknown' : 'compliant',
+      is_compliant: failing.length === 0 && unknown.length === 0,
       failing_checks: failing,
       failing_checks_text: failing.join(', '),
       unknown_checks: unknown,
@@ -427,7 +551,7 @@ describe('marts from a hand-written sync history', () => {
       v('2026-01-05', 'm1', []),
       // An Intel Mac: Recovery Lock does not apply.
       v('2026-01-05', 'm2', ['firewall', 'os_current']),
-      // No Prism rows or details yet: undecided, not failed.
+      // No Prism rows or details yet: undecided, neither failed nor compliant.
       v('2026-01-05', 'm3', [], macUnknown),
       // FileVault, Gatekeeper, SIP and the firewall do not apply to an iPhone.
       v('2026-01-05', 'p1', []),
@@ -497,7 +621,7 @@ describe('marts from a hand-written sync history', () => {
       { device_id: 'i1', day: '2026-01-07', is_compliant: true },
       { device_id: 'm1', day: '2026-01-07', is_compliant: false },
       { device_id: 'm2', day: '2026-01-07', is_compliant: false },
-      { device_id: 'm3', day: '2026-01-07', is_compliant: true },
+      { device_id: 'm3', day: '2026-01-07', is_compliant: false },
       { device_id: 'p1', day: '2026-01-07', is_compliant: true },
       { device_id: 't1', day: '2026-01-07', is_compliant: false },
     ]);
@@ -507,34 +631,36 @@ describe('marts from a hand-written sync history', () => {
     const rows = await query(
       result.dbPath,
       `select strftime(snapshot_date, '%Y-%m-%d') as day, department,
-              [devices, users, users_with_devices, compliant_devices, healthy_devices]::integer[] as counts,
-              round(compliance_rate, 4) as compliance_rate, round(health_rate, 4) as health_rate
+              [devices, users, users_with_devices, compliant_devices, compliance_unknown_devices, healthy_devices]::integer[] as counts,
+              round(compliance_rate, 4) as compliance_rate, round(compliance_coverage, 4) as coverage, round(health_rate, 4) as health_rate
        from marts.department order by day, department`,
     );
-    const r = (day: string, department: string, counts: number[], compliance_rate: number | null, health_rate: number | null) => ({
-      day,
-      department,
-      counts,
-      compliance_rate,
-      health_rate,
-    });
+    const r = (
+      day: string,
+      department: string,
+      counts: number[],
+      compliance_rate: number | null,
+      coverage: number | null,
+      health_rate: number | null,
+    ) => ({ day, department, counts, compliance_rate, coverage, health_rate });
     expect(rows).toEqual([
-      // m2 (u2, no department) and m3 (u4, not in the directory).
-      r('2026-01-05', '(no department)', [2, 1, 2, 1, 1], 0.5, 0.5),
-      r('2026-01-05', '(unassigned)', [3, 0, 0, 1, 1], 0.3333, 0.3333),
+      // m2 (u2, no department; failing) and m3 (u4, not in the directory; unknown): the rate is of m2 alone, and
+      // the coverage says it speaks for half the devices.
+      r('2026-01-05', '(no department)', [2, 1, 2, 0, 1, 1], 0, 0.5, 0.5),
+      r('2026-01-05', '(unassigned)', [3, 0, 0, 1, 0, 1], 0.3333, 1, 0.3333),
       // u5 is archived: not counted among the users.
-      r('2026-01-05', 'Engineering', [2, 1, 1, 2, 1], 1, 0.5),
-      r('2026-01-05', 'Sales', [0, 1, 0, 0, 0], null, null),
+      r('2026-01-05', 'Engineering', [2, 1, 1, 2, 0, 1], 1, 1, 0.5),
+      r('2026-01-05', 'Sales', [0, 1, 0, 0, 0, 0], null, null, null),
       // R2's users stream failed: the directory stays as R1 read it.
-      r('2026-01-06', '(no department)', [2, 1, 2, 1, 1], 0.5, 0.5),
-      r('2026-01-06', '(unassigned)', [3, 0, 0, 1, 1], 0.3333, 0.3333),
-      r('2026-01-06', 'Engineering', [2, 1, 1, 1, 1], 0.5, 0.5),
-      r('2026-01-06', 'Sales', [0, 1, 0, 0, 0], null, null),
-      // u2 moved to Sales in R3; p2 was removed.
-      r('2026-01-07', '(no department)', [1, 0, 1, 1, 1], 1, 1),
-      r('2026-01-07', '(unassigned)', [2, 0, 0, 1, 1], 0.5, 0.5),
-      r('2026-01-07', 'Engineering', [2, 1, 1, 1, 1], 0.5, 0.5),
-      r('2026-01-07', 'Sales', [1, 2, 1, 0, 0], 0, 0),
+      r('2026-01-06', '(no department)', [2, 1, 2, 0, 1, 1], 0, 0.5, 0.5),
+      r('2026-01-06', '(unassigned)', [3, 0, 0, 1, 0, 1], 0.3333, 1, 0.3333),
+      r('2026-01-06', 'Engineering', [2, 1, 1, 1, 0, 1], 0.5, 1, 0.5),
+      r('2026-01-06', 'Sales', [0, 1, 0, 0, 0, 0], null, null, null),
+      // u2 moved to Sales in R3; p2 was removed. m3 alone is left without a department: nothing known, no rate.
+      r('2026-01-07', '(no department)', [1, 0, 1, 0, 1, 1], null, 0, 1),
+      r('2026-01-07', '(unassigned)', [2, 0, 0, 1, 0, 1], 0.5, 1, 0.5),
+      r('2026-01-07', 'Engineering', [2, 1, 1, 1, 0, 1], 0.5, 1, 0.5),
+      r('2026-01-07', 'Sales', [1, 2, 1, 0, 0, 0], 0, 1, 0),
     ]);
   });
 
@@ -547,19 +673,21 @@ describe('marts from a hand-written sync history', () => {
       devices: 6,
       healthy: 3,
       healthyPct: 50,
-      compliant: 3,
-      compliantPct: 50,
+      // m3's compliance is unknown: not compliant, and left out of the share (2 of the 5 known).
+      compliant: 2,
+      complianceUnknown: 1,
+      compliantPct: 40,
       removed: 1,
     });
     expect(summary.platforms).toEqual([
-      { platform: 'Mac', devices: 3, healthy: 2, healthyPct: 66.7, compliant: 1, compliantPct: 33.3 },
-      { platform: 'AppleTV', devices: 1, healthy: 1, healthyPct: 100, compliant: 0, compliantPct: 0 },
-      { platform: 'iPad', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, compliantPct: 100 },
-      { platform: 'iPhone', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, compliantPct: 100 },
+      { platform: 'Mac', devices: 3, healthy: 2, healthyPct: 66.7, compliant: 0, complianceUnknown: 1, compliantPct: 0 },
+      { platform: 'AppleTV', devices: 1, healthy: 1, healthyPct: 100, compliant: 0, complianceUnknown: 0, compliantPct: 0 },
+      { platform: 'iPad', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, complianceUnknown: 0, compliantPct: 100 },
+      { platform: 'iPhone', devices: 1, healthy: 0, healthyPct: 0, compliant: 1, complianceUnknown: 0, compliantPct: 100 },
     ]);
     const text = formatFleetSummary(summary);
     expect(text).toMatch(/^Fleet on 2026-01-07/);
-    expect(text).toMatch(/\nall\s+6\s+50\.0%\s+50\.0%$/);
+    expect(text).toMatch(/\nall\s+6\s+50\.0%\s+40\.0%\s+1$/);
   });
 
   it('a rerun rebuilds the same database: no row is added', async () => {
@@ -570,37 +698,50 @@ describe('marts from a hand-written sync history', () => {
     expect(existsSync(`${again.dbPath}.wal`)).toBe(false);
   });
 
-  it('a broken relationship fails the transform with a clear message and keeps the previous database', async () => {
+  it('a dangling blueprint id warns and the marts are built; a failed transform keeps the previous database', async () => {
     const bad = tempDir('kandji-marts-bad-');
     const dbPath = join(bad, 'kandji.duckdb');
+    const first: FixtureRun = {
+      syncedAt: D1,
+      status: 'complete',
+      streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
+    };
     writeRuns(bad, [
-      {
-        syncedAt: D1,
-        status: 'complete',
-        streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
-      },
-    ]);
-    await runTransform({ dataDir: bad, dbPath });
-    const good = readFileSync(dbPath);
-    writeRuns(bad, [
-      {
-        syncedAt: D1,
-        status: 'complete',
-        streams: { devices: { rows: devices(D1, ['m2', 'm3', 'p1', 'p2', 't1', 'i1']) }, blueprints: { rows: BLUEPRINTS } },
-      },
+      first,
       {
         syncedAt: D2,
         status: 'complete',
         streams: { devices: { rows: [{ ...devices(D2)[0], blueprint_id: 'bp-gone' }] }, blueprints: { rows: BLUEPRINTS } },
       },
     ]);
-    const failure = await runTransform({ dataDir: bad, dbPath }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(TransformCheckError);
-    expect((failure as Error).message).toMatch(/1 check failed; the previous database was kept/);
-    expect((failure as Error).message).toMatch(
-      /checks\/blueprints_exist\.sql\): 1 row breaks it, e\.g\. \[\{"device_id":"m1".*"blueprint_id":"bp-gone"/,
+    // Issue #10: one device pointing at a deleted blueprint used to withhold every mart.
+    const built = await runTransform({ dataDir: bad, dbPath });
+    const dangling = built.warnings.filter((w) => /blueprints_exist/.test(w));
+    expect(dangling).toHaveLength(1);
+    // No device_apps or users were synced: the marts that need them are built empty, and say why.
+    const why = '(the stream is not selected, not permitted for the token, or not read yet)';
+    const empty = built.warnings.filter((w) => !/blueprints_exist/.test(w));
+    expect(empty).toEqual(
+      expect.arrayContaining([
+        `marts.assignment_mismatch is empty: no users rows were synced ${why}`,
+        `marts.software_catalog is empty: no device_apps rows were synced ${why}`,
+        `marts.software_inventory is empty: no device_apps rows were synced ${why}`,
+        `marts.vulnerability_lifecycle is empty: no vulnerability_detections rows were synced ${why}`,
+      ]),
     );
+    for (const line of empty) expect(line).toMatch(/^marts\.\w+ is empty: no \w+ rows were synced/);
+    expect(await query(dbPath, `select count(*)::integer as n from marts.software_catalog`)).toEqual([{ n: 0 }]);
+    expect(dangling[0]).toMatch(/checks\/blueprints_exist\.sql\): 1 row breaks it, e\.g\. \[\{"device_id":"m1".*"blueprint_id":"bp-gone"/);
+    expect(await query(dbPath, `select device_id, blueprint_id from marts.fleet_health`)).toEqual([
+      { device_id: 'm1', blueprint_id: 'bp-gone' },
+    ]);
+    const good = readFileSync(dbPath);
+    // A run whose file is not JSON: the load fails, and the database of the last good build stays.
+    const [broken] = writeRuns(bad, [{ ...first, syncedAt: D3 }]);
+    writeFileSync(join(bad, broken?.streams.devices?.files[0] as string), '{not json\n');
+    await expect(runTransform({ dataDir: bad, dbPath })).rejects.toThrow();
     expect(readFileSync(dbPath).equals(good)).toBe(true);
+    expect(readdirSync(bad).filter((f) => f.includes('.building-'))).toEqual([]);
   });
 
   it('every example query of docs/marts.md runs on the marts', async () => {

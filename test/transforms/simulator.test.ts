@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { fleetSummary, formatFleetSummary, runTransform, type TransformResult } from '../../transforms/run.ts';
+import { STREAMS } from '../../streams/index.ts';
 import { runCli } from '../support/cli.ts';
 import { differences, query, syncSim } from './helpers.ts';
-import { defaultCatalog } from '../../source/sync.ts';
+import { defaultCatalog } from '../../source/catalog.ts';
 
 const ALL = ['raw', 'staging', 'intermediate', 'snapshots', 'marts'];
 const list = (ids: string[]) => ids.map((id) => `'${id}'`).join(', ');
@@ -157,7 +158,12 @@ describe('transform on a simulated tenant', () => {
       /^(run_id|run_seq|device_record_synced_at)$/,
     );
     const perRun = /^(staging\.base_|intermediate\.int_device_presence_tracked$)/;
-    expect(Object.keys(changed).filter((id) => !perRun.test(id))).toEqual([]);
+    // Streams read per device in a rolling window (device activity and commands) read more devices on a rerun:
+    // their current rows may grow, never change or go (the check below).
+    const rolling = new Set(
+      STREAMS.filter((st) => st.plan.kind === 'per-device' && 'maxPerSync' in st.plan).map((st) => `staging.stg_kandji__${st.name}`),
+    );
+    expect(Object.keys(changed).filter((id) => !perRun.test(id) && !rolling.has(id))).toEqual([]);
     expect(
       Object.keys(changed).every(
         (id) => /only in the second/.test(changed[id] as string) && /^0 rows only in the first/.test(changed[id] as string),
@@ -175,7 +181,8 @@ describe('transform on a simulated tenant', () => {
     ]);
     expect(fromJsonl.tables).toEqual(fromParquet.tables);
     expect(await differences(fromJsonl.dbPath, fromParquet.dbPath, ALL, /^(file|file_format)$/)).toEqual({});
-  });
+    // A whole transform of four days of 600 devices: about 5 s of CPU, far more on a shared, loaded machine.
+  }, 180_000);
 
   it('`source-kandji transform` run again on the same data builds the same database, prints its fleet summary and writes the report', async () => {
     const db = join(dir, 'cli.duckdb');
@@ -191,5 +198,5 @@ describe('transform on a simulated tenant', () => {
     );
     expect({ devices: summary.devices, healthy: summary.healthy }).toEqual(counted);
     expect(summary.snapshotDate).toBe('2026-01-08');
-  });
+  }, 180_000);
 });

@@ -30,23 +30,25 @@ describe('discover', () => {
     const incremental = catalog.streams
       .filter((s) => s.supported_sync_modes.includes('incremental'))
       .map((s) => `${s.name}:${s.default_cursor_field?.join('.')}`);
+    // Every Prism category is incremental on updated_at through Prism's filter; the others by what their API offers.
+    const prism = STREAMS.filter((s) => s.plan.kind === 'prism').map((s) => `${s.name}:updated_at`);
+    expect(prism.length).toBeGreaterThanOrEqual(15);
     expect(incremental.sort()).toEqual(
       [
-        'application_firewall:updated_at',
+        ...prism,
         'audit_events:occurred_at',
-        'device_apps:updated_at',
         'device_details:refreshed_at',
-        'device_information:updated_at',
-        'filevault:updated_at',
-        'gatekeeper_and_xprotect:updated_at',
-        'installed_profiles:updated_at',
-        'local_users:updated_at',
-        'startup_settings:updated_at',
+        'vulnerability_detections:latest_detection_date',
+        'device_activity:created_at',
+        'device_commands:date_requested',
+        'threats:detection_date',
+        'behavioral_detections:detection_date',
+        'device_parameters:refreshed_at',
       ].sort(),
     );
   });
 
-  // Airbyte's discovery acceptance checks (airbyte-protocol.md §2.3), D3–D11.
+  // Airbyte's discovery acceptance checks (docs/airbyte-protocol.md §2.3), D3–D11.
   it.each(discoverCatalog().streams.map((s) => [s.name, s] as const))('%s passes the acceptance-test schema rules', (_name, stream) => {
     const schema = stream.json_schema as any;
     for (const key of stream.source_defined_primary_key ?? []) {
@@ -80,7 +82,7 @@ describe('configured catalog', () => {
     const c = parseCatalog({
       streams: [configured('device_details', 'incremental'), configured('devices', 'full_refresh'), configured('filevault', 'incremental')],
     });
-    expect(c.streams.map((s) => `${s.spec.name}:${s.syncMode}`)).toEqual([
+    expect(c.streams.map((s) => `${s.declaration.name}:${s.syncMode}`)).toEqual([
       'devices:full_refresh',
       'filevault:incremental',
       'device_details:incremental',
@@ -96,7 +98,7 @@ describe('configured catalog', () => {
         configured('tags', 'full_refresh'),
       ],
     });
-    expect(c.streams.map((s) => s.spec.name)).toEqual(['tags']);
+    expect(c.streams.map((s) => s.declaration.name)).toEqual(['tags']);
     expect(c.rejected.map((r) => r.name)).toEqual(['__AIRBYTE__stream_that_does_not_exist', 'devices']);
     expect(c.rejected[1]?.reason).toMatch(/devices has sync_mode "INVALID"; use full_refresh\./);
   });
@@ -104,7 +106,7 @@ describe('configured catalog', () => {
   it('reads a stream without a cursor in full when asked for incremental, as PyAirbyte asks of every stream', () => {
     const c = parseCatalog({ streams: [configured('users', 'incremental'), configured('audit_events', 'incremental')] });
     expect(c.rejected).toEqual([]);
-    expect(c.streams.map((s) => `${s.spec.name}:${s.syncMode}`)).toEqual(['users:full_refresh', 'audit_events:incremental']);
+    expect(c.streams.map((s) => `${s.declaration.name}:${s.syncMode}`)).toEqual(['users:full_refresh', 'audit_events:incremental']);
   });
 
   it.each([

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KandjiClient, type ClientOptions } from '../../core/http/client.ts';
 import { TokenRejectedError } from '../../core/http/errors.ts';
 import { Pacer } from '../../core/http/pacer.ts';
+import { proxyFor } from '../../core/http/proxy.ts';
+import { redact } from '../../core/redact.ts';
 
 const TOKEN = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const servers: Server[] = [];
@@ -89,6 +91,27 @@ describe('KandjiClient', () => {
     expect(asked).toEqual(['kandji.invalid']);
     expect(error).toMatchObject({ failureType });
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('proxyFor', () => {
+  const origin = new URL('https://acme.api.kandji.io');
+
+  it('takes HTTPS_PROXY in either case, lower case first, and NO_PROXY by host, domain, port or *', () => {
+    expect(proxyFor(origin, { HTTPS_PROXY: 'http://upper:3128', https_proxy: 'http://lower:3128' })?.host).toBe('lower:3128');
+    expect(proxyFor(origin, { HTTPS_PROXY: 'proxy.corp:8080' })?.uri).toBe('http://proxy.corp:8080/');
+    for (const noProxy of ['acme.api.kandji.io', '.kandji.io', 'kandji.io', 'example.com, kandji.io', '*', 'kandji.io:443'])
+      expect(proxyFor(origin, { HTTPS_PROXY: 'http://p:1', NO_PROXY: noProxy }), noProxy).toBeUndefined();
+    for (const noProxy of ['andji.io', 'kandji.io:8443', 'eu.kandji.io'])
+      expect(proxyFor(origin, { HTTPS_PROXY: 'http://p:1', NO_PROXY: noProxy }), noProxy).toBeDefined();
+    // HTTP_PROXY is for http origins only.
+    expect(proxyFor(origin, { HTTP_PROXY: 'http://p:1' })).toBeUndefined();
+  });
+
+  it("keeps the proxy's password out of every line the connector writes", () => {
+    const choice = proxyFor(origin, { HTTPS_PROXY: 'http://me:s3cret-pass@proxy.corp:3128' });
+    expect(choice?.host).toBe('proxy.corp:3128');
+    expect(redact('connect failed: http://me:s3cret-pass@proxy.corp:3128')).not.toContain('s3cret-pass');
   });
 });
 

@@ -319,6 +319,9 @@ describe('resolveConfig: the other fields', () => {
       requestTimeoutMs: 30_000,
       deviceDetailsMaxPerSync: 2000,
       deviceAppsSource: 'prism',
+      deviceHistoryMaxPerSync: 500,
+      lookbackMs: 900_000,
+      fullReadEveryDays: 7,
       warnings: [],
     });
   });
@@ -385,6 +388,9 @@ describe('resolveConfig: the other fields', () => {
       'colour: unknown key; ignored (the known keys are in spec.json).',
     ]);
     expect(config.startDate).toBeUndefined();
+    expect(configError(() => resolveConfig({ api_url: 'acme', api_tokn: TOKEN })).message).toMatch(
+      /^The configuration is invalid: api_token is missing: .* \(api_tokn: unknown key; did you mean api_token\?\)$/,
+    );
   });
 
   it('warns when start_date is in the future', () => {

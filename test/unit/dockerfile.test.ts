@@ -1,23 +1,15 @@
 /**
  * The Dockerfile cannot be built here (no Docker engine), so it is read: the rules the Airbyte platform and the
- * acceptance tests hold an image to (airbyte-protocol.md §1.2 and check S19) — ENTRYPOINT in absolute paths and
+ * acceptance tests hold an image to (docs/airbyte-protocol.md §1.2 and check S19) — ENTRYPOINT in absolute paths and
  * AIRBYTE_ENTRYPOINT equal to it, a non-root user named airbyte, a writable /airbyte, labels io.airbyte.name and
  * io.airbyte.version matching package.json — plus the shape we chose: node:24-slim in two stages, production
- * dependencies only at run time, and a .dockerignore that lets in what the build compiles. Also the inputs the
- * acceptance tests would take from integration_tests/ (docs/airbyte.md): they must match the streams.
+ * dependencies only at run time, and a .dockerignore that lets in what the build compiles. The acceptance tests'
+ * inputs (integration_tests/) are checked in acceptance_inputs.test.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { discoverCatalog, parseCatalog } from '../../source/catalog.ts';
-import { resolveConfig } from '../../source/config.ts';
-import { parseState } from '../../state/input.ts';
-import { STREAMS } from '../../streams/index.ts';
 import { REPO } from '../support/cli.ts';
-import { PROTOCOL_SCHEMA_PATH } from '../support/protocol.ts';
-import { abnormalState, configuredCatalog } from '../../integration_tests/generate.ts';
 
 interface Instruction {
   keyword: string;
@@ -121,52 +113,5 @@ describe('Dockerfile', () => {
     }
     expect(allowed.has('node_modules')).toBe(false);
     expect(allowed.has('dist')).toBe(false);
-  });
-});
-
-describe('integration_tests/ (acceptance-test inputs)', () => {
-  const read = (name: string) => JSON.parse(readFileSync(join(REPO, 'integration_tests', name), 'utf8'));
-  const incremental = STREAMS.filter((s) => s.cursorField);
-
-  it('the files are what integration_tests/generate.ts writes from the stream declarations', () => {
-    const hint = 'run `node integration_tests/generate.ts` after changing a stream, key or cursor';
-    expect(read('configured_catalog.json'), hint).toEqual(configuredCatalog());
-    expect(read('abnormal_state.json'), hint).toEqual(abnormalState());
-  });
-
-  it('configured_catalog.json is a valid ConfiguredAirbyteCatalog of every stream, incremental where it can be', () => {
-    const catalog = read('configured_catalog.json');
-    const ajv = new Ajv({ strict: false, formats: { uri: true } });
-    ajv.addSchema(parse(readFileSync(PROTOCOL_SCHEMA_PATH, 'utf8')) as object, 'airbyte_protocol');
-    const validate = ajv.getSchema('airbyte_protocol#/definitions/ConfiguredAirbyteCatalog')!;
-    expect(validate(catalog), ajv.errorsText(validate.errors)).toBe(true);
-    const parsed = parseCatalog(catalog);
-    expect(parsed.rejected).toEqual([]);
-    expect(parsed.streams.map((s) => [s.spec.name, s.syncMode])).toEqual(
-      STREAMS.map((s) => [s.name, s.cursorField ? 'incremental' : 'full_refresh']),
-    );
-    // Each entry carries the stream's key and cursor with their discovered schemas: what CAT reads cursor types from.
-    const discovered = new Map(discoverCatalog().streams.map((s) => [s.name, s]));
-    for (const entry of catalog.streams) {
-      const stream = discovered.get(entry.stream.name)!;
-      expect(entry.stream.source_defined_primary_key).toEqual(stream.source_defined_primary_key);
-      expect(entry.cursor_field).toEqual(stream.default_cursor_field);
-      const properties = (stream.json_schema as { properties: Record<string, unknown> }).properties;
-      for (const [field, schema] of Object.entries(entry.stream.json_schema.properties))
-        expect(schema, `${entry.stream.name}.${field}`).toEqual(properties[field]);
-    }
-  });
-
-  it('abnormal_state.json puts a far-future cursor, in the records’ format, under each incremental stream’s cursor field', () => {
-    const states = read('abnormal_state.json');
-    const parsed = parseState(states);
-    expect([...parsed.keys()].sort()).toEqual(incremental.map((s) => s.name).sort());
-    for (const spec of incremental) expect(parsed.get(spec.name)).toEqual({ [spec.cursorField as string]: '2099-01-01T00:00:00.000000Z' });
-  });
-
-  it('invalid_config.json is well-formed (so check answers FAILED with exit 0) but its token is not a real one', () => {
-    const config = read('invalid_config.json');
-    expect(() => resolveConfig(config)).not.toThrow();
-    expect(config.api_token).toBe('00000000-0000-4000-8000-000000000000');
   });
 });

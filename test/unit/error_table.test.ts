@@ -93,7 +93,7 @@ describe('the error table', () => {
     }
     // Only what belongs to the connection, not to one endpoint, stops the whole read.
     expect(ERROR_TABLE.filter((row) => row.stopsRun).map((row) => row.when)).toEqual([
-      '401 before any request of the run was answered (the token)',
+      '401, and the token reads nothing, not even GET /devices (the token)',
       'DNS lookup fails while the domain apex resolves (a typo)',
       'DNS lookup fails for every host (no network or no DNS)',
       'the proxy asks for credentials (407)',

@@ -4,16 +4,19 @@
  * show the install that works (a release tarball made by `npm pack`, or the git repository).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../support/cli.ts';
 
-const docs = [
-  'README.md',
-  'Dockerfile',
-  ...readdirSync(join(REPO, 'docs')).map((f) => `docs/${f}`),
-  ...readdirSync(join(REPO, 'examples')).map((f) => `examples/${f}`),
-];
+const docs = ['README.md', 'Dockerfile', ...filesUnder('docs'), ...filesUnder('examples')];
+
+/** Every file below a folder of the repository, as a repository path. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(REPO, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(REPO, join(e.parentPath, e.name)));
+}
 
 /** The registry name, installed or run: `npm install -g source-kandji`, `npx [--yes] source-kandji`, `npm exec source-kandji`. */
 const FROM_REGISTRY =

@@ -1,8 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyToNull, isCanonicalUtc, parseTimestamp, toBool, toIsoUtc, toNumber } from '../../schemas/values.ts';
+import { normalizeRecord } from '../../schemas/normalize.ts';
+import { array, object, record, string } from '../../schemas/schema.ts';
+import { isCanonicalUtc, parseTimestamp, toBool, toNumber } from '../../schemas/values.ts';
 
-describe('toIsoUtc: the timestamp formats of kandji-api.md §5', () => {
+/** parseTimestamp's value: ISO-8601 UTC, or null when empty or unparseable. */
+const toIsoUtc = (value: unknown): string | null => {
+  const parsed = parseTimestamp(value);
+  return parsed.ok ? parsed.value : null;
+};
+
+describe('toIsoUtc: the timestamp formats of docs/kandji-api.md §5', () => {
   it.each([
     // T1 ISO, Z, 6-digit fraction (devices last_check_in, audit occurred_at)
     ['2023-01-18T21:46:26.879113Z', '2023-01-18T21:46:26.879113Z'],
@@ -188,20 +196,21 @@ describe('toNumber', () => {
   });
 });
 
-describe('emptyToNull', () => {
+describe('normalizeRecord: the no-value spellings of a section (docs/kandji-api.md §7, quirk 6)', () => {
+  const schema = record({ section: object({ a: string() }), list: array(string()), text: string() });
+  const normalized = (row: Record<string, unknown>) => normalizeRecord(schema as never, row).data;
+
   it('turns the no-value spellings into null', () => {
-    expect(emptyToNull('')).toBeNull();
-    expect(emptyToNull({})).toBeNull();
-    expect(emptyToNull(null)).toBeNull();
-    expect(emptyToNull(undefined)).toBeNull();
+    expect(normalized({ section: '' }).section).toBeNull();
+    expect(normalized({ section: {} }).section).toBeNull();
+    expect(normalized({ section: null }).section).toBeNull();
+    expect(normalized({ section: undefined }).section).toBeNull();
   });
 
-  it('keeps real values, empty lists, zero and false', () => {
-    expect(emptyToNull([])).toEqual([]);
-    expect(emptyToNull({ a: 1 })).toEqual({ a: 1 });
-    expect(emptyToNull('x')).toBe('x');
-    expect(emptyToNull(0)).toBe(0);
-    expect(emptyToNull(false)).toBe(false);
-    expect(emptyToNull(' ')).toBe(' ');
+  it('keeps real values, empty lists and strings', () => {
+    expect(normalized({ list: [] }).list).toEqual([]);
+    expect(normalized({ section: { a: '1' } }).section).toEqual({ a: '1' });
+    expect(normalized({ text: 'x' }).text).toBe('x');
+    expect(normalized({ text: ' ' }).text).toBe(' ');
   });
 });

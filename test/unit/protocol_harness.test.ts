@@ -1,6 +1,6 @@
 /**
  * The protocol judge of test/support/protocol.ts, on hand-written messages: it must pass what the platform
- * accepts and catch what the schema alone lets through (airbyte-protocol.md §1.13).
+ * accepts and catch what the schema alone lets through (docs/airbyte-protocol.md §1.13).
  */
 import { describe, expect, it } from 'vitest';
 import { connectorSpecification } from '../../source/spec.ts';

@@ -1,6 +1,6 @@
 /**
  * The connector spec: spec.json is what the generator writes, the spec obeys Airbyte's spec checks
- * (airbyte-protocol.md §2.1), and every field in it is read by the connector (STYLE.md §6).
+ * (docs/airbyte-protocol.md §2.1), and every field in it is read by the connector (STYLE.md §6).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,7 +24,7 @@ describe('spec.json', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Airbyte's spec checks (connector-acceptance-test tests/test_core.py, TestSpec), re-implemented. Each violation is
-// a string starting with the check's number in airbyte-protocol.md §2.1.
+// a string starting with the check's number in docs/airbyte-protocol.md §2.1.
 
 type Schema = Record<string, unknown>;
 
@@ -217,6 +217,8 @@ const RESOLVED_AS: Record<string, string[]> = {
   region: ['baseUrl'],
   api_token: ['token'],
   request_timeout_seconds: ['requestTimeoutMs'],
+  lookback_minutes: ['lookbackMs'],
+  prism_full_read_every_days: ['fullReadEveryDays'],
 };
 
 const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   isoMicros,
   readAuditBookmark,
-  readDetailsBookmark,
+  readRollingBookmark,
   readPrismBookmark,
   writeAuditBookmark,
-  writeDetailsBookmark,
+  writeRollingBookmark,
   writePrismBookmark,
 } from '../../state/bookmarks.ts';
 import { parseState } from '../../state/input.ts';
@@ -56,25 +56,39 @@ describe('bookmarks', () => {
   it('round-trips each kind in the records’ ISO format', () => {
     const at = Date.UTC(2026, 0, 5, 12, 0, 0, 123);
     expect(isoMicros(at)).toBe('2026-01-05T12:00:00.123000Z');
-    const prism = writePrismBookmark({ since: at, resume: { cursor: 'abc', anchor: at + 1000 } });
+    const prism = writePrismBookmark('updated_at', {
+      since: at,
+      fullReadAt: undefined,
+      resume: { cursor: 'abc', anchor: at + 1000, full: false },
+    });
     expect(prism).toEqual({ updated_at: '2026-01-05T12:00:00.123000Z', resume: { cursor: 'abc', anchor: '2026-01-05T12:00:01.123000Z' } });
-    expect(readPrismBookmark('filevault', prism)).toEqual({ since: at, resume: { cursor: 'abc', anchor: at + 1000 } });
-    const audit = writeAuditBookmark({ since: at, idsAtCursor: ['01A'] });
-    expect(readAuditBookmark('audit_events', audit)).toEqual({ since: at, idsAtCursor: ['01A'] });
-    const details = writeDetailsBookmark({ refreshedAt: at, pendingAfter: 'f0', pendingSince: at + 5 });
+    expect(readPrismBookmark('filevault', 'updated_at', prism)).toEqual({
+      since: at,
+      fullReadAt: undefined,
+      resume: { cursor: 'abc', anchor: at + 1000, full: false },
+    });
+    const audit = writeAuditBookmark('occurred_at', { since: at, idsAtCursor: ['01A'] });
+    expect(readAuditBookmark('audit_events', 'occurred_at', audit)).toEqual({ since: at, idsAtCursor: ['01A'] });
+    const details = writeRollingBookmark('refreshed_at', { refreshedAt: at, pendingAfter: 'f0', pendingSince: at + 5 });
     expect(details).toEqual({
       refreshed_at: '2026-01-05T12:00:00.123000Z',
       pending_after: 'f0',
       pending_since: '2026-01-05T12:00:00.128000Z',
     });
-    expect(readDetailsBookmark('device_details', details)).toEqual({ refreshedAt: at, pendingAfter: 'f0', pendingSince: at + 5 });
+    expect(readRollingBookmark('device_details', 'refreshed_at', details)).toEqual({
+      refreshedAt: at,
+      pendingAfter: 'f0',
+      pendingSince: at + 5,
+    });
   });
 
   it('refuses malformed cursor values with a message naming the stream and field', () => {
-    expect(() => readPrismBookmark('filevault', { updated_at: 'yesterday' })).toThrow(/filevault has updated_at = "yesterday"/);
-    expect(() => readAuditBookmark('audit_events', { occurred_at: 5 })).toThrow(ConfigError);
-    expect(() => readAuditBookmark('audit_events', { ids_at_cursor: 'x' })).toThrow(/ids_at_cursor/);
-    expect(() => readDetailsBookmark('device_details', { pending_after: 'x' })).toThrow(/only one of pending_after/);
+    expect(() => readPrismBookmark('filevault', 'updated_at', { updated_at: 'yesterday' })).toThrow(
+      /filevault has updated_at = "yesterday"/,
+    );
+    expect(() => readAuditBookmark('audit_events', 'occurred_at', { occurred_at: 5 })).toThrow(ConfigError);
+    expect(() => readAuditBookmark('audit_events', 'occurred_at', { ids_at_cursor: 'x' })).toThrow(/ids_at_cursor/);
+    expect(() => readRollingBookmark('device_details', 'refreshed_at', { pending_after: 'x' })).toThrow(/only one of pending_after/);
   });
 });
 

@@ -35,7 +35,7 @@ with signals as (
         s.blueprint_name,
         s.last_check_in_at,
         -- epoch() differences, not timestamp arithmetic: the same in every session time zone.
-        (epoch(s.synced_at) - epoch(s.last_check_in_at)) / 86400.0 as days_since_check_in,
+        (epoch(s.synced_at) - epoch(s.last_check_in_at)) / 86400.0 as check_in_age_days,
         coalesce(s.mdm_enabled, false) as mdm_enabled,
         s.agent_installed,
         s.agent_version,
@@ -54,9 +54,9 @@ with signals as (
 flags as (
     select
         *,
-        coalesce(days_since_check_in <= 1, false) as checked_in_1d,
-        coalesce(days_since_check_in <= 7, false) as checked_in_7d,
-        coalesce(days_since_check_in <= 30, false) as checked_in_30d
+        coalesce(check_in_age_days <= 1, false) as checked_in_1d,
+        coalesce(check_in_age_days <= 7, false) as checked_in_7d,
+        coalesce(check_in_age_days <= 30, false) as checked_in_30d
     from signals
 ),
 
@@ -101,7 +101,8 @@ select
     blueprint_id,
     blueprint_name,
     last_check_in_at,
-    days_since_check_in,
+    -- Two decimals (about a quarter of an hour) for people; the flags above use the exact age.
+    round(check_in_age_days, 2) as days_since_check_in,
     checked_in_1d,
     checked_in_7d,
     checked_in_30d,

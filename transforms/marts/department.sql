@@ -1,10 +1,13 @@
 -- department: devices, users, compliance and health by department on each snapshot day. A device belongs to the
 -- department of its assigned user (devices.user.id = users.id, or = users.deprecated_user_id where a 2022-era payload
--- sent the legacy numeric id; kandji-api.md §6.1) as the directory had it that day:
+-- sent the legacy numeric id; docs/kandji-api.md §6.1) as the directory had it that day:
 --   '(unassigned)'     devices with no assigned user
 --   '(no department)'  users with no department, and devices whose user the directory does not have
 -- users counts the department's users in the directory that day (archived users excluded), with or without
--- devices; users_with_devices those with an enrolled device. Rates are shares of devices (null when none).
+-- devices; users_with_devices those with an enrolled device. compliance_rate counts only devices whose compliance
+-- is known (compliant / (compliant + non_compliant)); compliance_coverage is the share of devices it is known for,
+-- so that reading more devices is not mistaken for a change in the fleet. health_rate is a share of devices.
+-- Rates are null when there is nothing to divide by.
 -- grain: one row per snapshot day per department
 -- keys: snapshot_date, department
 -- materialized: table
@@ -13,29 +16,18 @@ with days as (
     from snapshots.snp_devices_daily
 ),
 
--- The users list is read in full each sync: a user's record as of a day is its latest one synced on or before it.
-users_by_day as (
-    select *
-    from staging.base_kandji__users
-    qualify row_number() over (partition by user_id, synced_date order by run_seq desc, row_in_run desc) = 1
-),
-
-user_ids as (
-    select distinct user_id
-    from users_by_day
-),
-
-user_days as (
-    select d.snapshot_date, u.user_id
-    from days as d
-    cross join user_ids as u
-),
-
+-- The directory as of each day (snp_kandji__users_daily, generated): each user's latest record synced on or before
+-- it; a user a complete read of the list no longer had is gone (is_current false).
 directory as (
-    select ud.snapshot_date, ud.user_id, u.deprecated_user_id, u.department, u.is_archived
-    from user_days as ud
-    asof inner join users_by_day as u
-        on u.user_id = ud.user_id and u.synced_date <= ud.snapshot_date
+    select
+        u.snapshot_date,
+        u.id as user_id,
+        u.deprecated_user_id,
+        nullif(trim(u.department), '') as department,
+        u.archived as is_archived
+    from snapshots.snp_kandji__users_daily as u
+    inner join days as d on d.snapshot_date = u.snapshot_date
+    where u.is_current
 ),
 
 devices as (
@@ -46,6 +38,7 @@ devices as (
         coalesce(by_id.user_id, by_legacy_id.user_id, h.user_id) as user_id,
         h.is_healthy,
         c.is_compliant,
+        c.compliance_status,
         case
             when h.user_id is null then '(unassigned)'
             when by_id.user_id is not null then coalesce(by_id.department, '(no department)')
@@ -68,6 +61,7 @@ device_counts as (
         count(*) as devices,
         count(distinct user_id) as users_with_devices,
         count(*) filter (where is_compliant) as compliant_devices,
+        count(*) filter (where compliance_status = 'unknown') as compliance_unknown_devices,
         count(*) filter (where is_healthy) as healthy_devices
     from devices
     group by snapshot_date, department
@@ -90,8 +84,10 @@ select
     coalesce(u.users, 0) as users,
     coalesce(d.users_with_devices, 0) as users_with_devices,
     coalesce(d.compliant_devices, 0) as compliant_devices,
+    coalesce(d.compliance_unknown_devices, 0) as compliance_unknown_devices,
     coalesce(d.healthy_devices, 0) as healthy_devices,
-    d.compliant_devices / nullif(d.devices, 0) as compliance_rate,
+    d.compliant_devices / nullif(d.devices - d.compliance_unknown_devices, 0) as compliance_rate,
+    (d.devices - d.compliance_unknown_devices) / nullif(d.devices, 0) as compliance_coverage,
     d.healthy_devices / nullif(d.devices, 0) as health_rate
 from device_counts as d
 full outer join user_counts as u

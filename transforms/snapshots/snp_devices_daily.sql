@@ -4,7 +4,8 @@
 --   - from the devices list: the day's run's record; a device the run did not list (removed, or not seen by a run
 --     that may not mark removals) carries its last record;
 --   - from incremental streams (device_details and the Prism categories): the latest row per device among the
---     runs synced on or before the day.
+--     runs synced on or before the day, unless a complete full read by then no longer had it (generated
+--     snp_kandji__<stream>_daily models).
 -- is_removed/removed_on follow the removal rule of int_device_presence_tracked.
 -- grain: one row per device per snapshot day
 -- keys: snapshot_date, device_id
@@ -21,35 +22,21 @@ presence as (
     inner join day_runs as d on d.run_seq = p.run_seq
 ),
 
--- An incremental stream's state at the end of each day it was read: its last row per device that day.
-details_by_day as (
-    select * from staging.base_kandji__device_details
-    qualify row_number() over (partition by device_id, synced_date order by run_seq desc, row_in_run desc) = 1
-),
-
-information_by_day as (
-    select * from staging.base_kandji__device_information
-    qualify row_number() over (partition by device_id, synced_date order by run_seq desc, row_in_run desc) = 1
-),
-
-filevault_by_day as (
-    select * from staging.base_kandji__filevault
-    qualify row_number() over (partition by device_id, synced_date order by run_seq desc, row_in_run desc) = 1
-),
-
-gatekeeper_by_day as (
-    select * from staging.base_kandji__gatekeeper_and_xprotect
-    qualify row_number() over (partition by device_id, synced_date order by run_seq desc, row_in_run desc) = 1
-),
-
-startup_by_day as (
-    select * from staging.base_kandji__startup_settings
-    qualify row_number() over (partition by device_id, synced_date order by run_seq desc, row_in_run desc) = 1
-),
-
-firewall_by_day as (
-    select * from staging.base_kandji__application_firewall
-    qualify row_number() over (partition by device_id, synced_date order by run_seq desc, row_in_run desc) = 1
+-- Device details as of each day (snp_kandji__device_details_daily, generated), with the values the marts need
+-- pulled out of its JSON sections (the boot volume: int_boot_volumes_measured).
+details as (
+    select
+        snapshot_date,
+        device_id,
+        run_id,
+        synced_at,
+        refreshed_at,
+        (filevault ->> 'filevault_enabled')::boolean as filevault_enabled,
+        (filevault ->> 'filevault_prk_escrowed')::boolean as filevault_key_escrowed,
+        (recovery_information ->> 'recovery_lock_enabled')::boolean as recovery_lock_enabled,
+        (recovery_information ->> 'firmware_password_exist')::boolean as firmware_password_exists
+    from snapshots.snp_kandji__device_details_daily
+    where is_current
 )
 
 select
@@ -83,27 +70,46 @@ select
     d.lost_mode_status,
     i.apple_silicon,
     -- FileVault from Prism (read fleet-wide every sync); from the device details where Prism has no row.
-    case when fv.device_id is not null then fv.filevault_enabled else dd.filevault_enabled end as filevault_enabled,
-    case when fv.device_id is not null then fv.filevault_key_escrowed else dd.filevault_key_escrowed end as filevault_key_escrowed,
-    gk.gatekeeper_enabled,
-    ss.sip_enabled,
-    fw.firewall_enabled,
+    case when fv.device_id is not null then fv.status else dd.filevault_enabled end as filevault_enabled,
+    case when fv.device_id is not null then fv.key_escrowed else dd.filevault_key_escrowed end as filevault_key_escrowed,
+    gk.gatekeeper_status as gatekeeper_enabled,
+    ss.sip as sip_enabled,
+    fw.status as firewall_enabled,
     dd.recovery_lock_enabled,
     dd.firmware_password_exists,
-    dd.boot_volume_percent_used,
-    dd.refreshed_at as details_refreshed_at
+    bv.percent_used as boot_volume_percent_used,
+    dd.refreshed_at as details_refreshed_at,
+    -- Provenance of the security settings (control_evidence_daily): the run that read each one, and its tenant clock.
+    case when fv.device_id is not null then 'filevault' when dd.filevault_enabled is not null then 'device_details' end
+        as filevault_stream,
+    case when fv.device_id is not null then fv.run_id else dd.run_id end as filevault_run_id,
+    case when fv.device_id is not null then fv.synced_at else dd.synced_at end as filevault_synced_at,
+    gk.run_id as gatekeeper_run_id,
+    gk.synced_at as gatekeeper_synced_at,
+    ss.run_id as sip_run_id,
+    ss.synced_at as sip_synced_at,
+    fw.run_id as firewall_run_id,
+    fw.synced_at as firewall_synced_at,
+    dd.run_id as details_run_id,
+    dd.synced_at as details_synced_at,
+    i.run_id as information_run_id,
+    i.synced_at as information_synced_at
 from presence as p
 asof left join staging.base_kandji__devices as d
     on d.device_id = p.device_id and d.run_seq <= p.run_seq
-asof left join details_by_day as dd
-    on dd.device_id = p.device_id and dd.synced_date <= p.synced_date
-asof left join information_by_day as i
-    on i.device_id = p.device_id and i.synced_date <= p.synced_date
-asof left join filevault_by_day as fv
-    on fv.device_id = p.device_id and fv.synced_date <= p.synced_date
-asof left join gatekeeper_by_day as gk
-    on gk.device_id = p.device_id and gk.synced_date <= p.synced_date
-asof left join startup_by_day as ss
-    on ss.device_id = p.device_id and ss.synced_date <= p.synced_date
-asof left join firewall_by_day as fw
-    on fw.device_id = p.device_id and fw.synced_date <= p.synced_date
+-- The incremental streams as of the day (generated from their declarations): rows a complete full read no longer
+-- had are gone (is_current false) and do not count.
+left join details as dd
+    on dd.device_id = p.device_id and dd.snapshot_date = p.synced_date
+left join intermediate.int_boot_volumes_measured as bv
+    on bv.device_id = p.device_id and bv.snapshot_date = p.synced_date
+left join snapshots.snp_kandji__device_information_daily as i
+    on i.device_id = p.device_id and i.snapshot_date = p.synced_date and i.is_current
+left join snapshots.snp_kandji__filevault_daily as fv
+    on fv.device_id = p.device_id and fv.snapshot_date = p.synced_date and fv.is_current
+left join snapshots.snp_kandji__gatekeeper_and_xprotect_daily as gk
+    on gk.device_id = p.device_id and gk.snapshot_date = p.synced_date and gk.is_current
+left join snapshots.snp_kandji__startup_settings_daily as ss
+    on ss.device_id = p.device_id and ss.snapshot_date = p.synced_date and ss.is_current
+left join snapshots.snp_kandji__application_firewall_daily as fw
+    on fw.device_id = p.device_id and fw.snapshot_date = p.synced_date and fw.is_current

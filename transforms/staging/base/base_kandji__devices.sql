@@ -31,7 +31,7 @@ select
     -- The API's own flag, not our observation that a device left the list (see int_device_presence_tracked).
     is_removed as api_is_removed,
     lost_mode_status,
-    -- "" when not in lost mode; absent from pre-2023 payloads, which predate lost mode in the API (kandji-api.md §6.1).
+    -- "" when not in lost mode; absent from pre-2023 payloads, which predate lost mode in the API (docs/kandji-api.md §6.1).
     coalesce(lost_mode_status not in ('', 'DISABLED'), false) as is_lost_mode,
     first_enrollment as first_enrolled_at,
     last_enrollment as last_enrolled_at,
@@ -44,5 +44,5 @@ select
     _row as row_in_run
 from raw.devices
 where device_id is not null
--- Pages overlap (kandji-api.md §6.1): a device the read saw twice keeps its last row.
+-- Pages overlap (docs/kandji-api.md §6.1): a device the read saw twice keeps its last row.
 qualify row_number() over (partition by device_id, _run_id order by _row desc) = 1

@@ -1,8 +1,0 @@
--- stg_kandji__startup_settings: the latest Prism startup_settings row of each device. The stream is incremental (a
--- later run holds only changed rows), so the latest row per device across every run is the current one.
--- grain: one row per device
--- keys: device_id
--- materialized: view
-select * exclude (row_in_run)
-from staging.base_kandji__startup_settings
-qualify row_number() over (partition by device_id order by run_seq desc, row_in_run desc) = 1
