@@ -76,6 +76,10 @@ export interface ReportData {
   assignmentChanges: { device: string; user: string; previousUser: string; since: string }[];
   /** The apps with the most devices behind the newest version seen in the tenant (at most 10). */
   outdatedApps: { app: string; newestVersion: string; devicesBehind: number; devices: number }[];
+  /** ADE tokens on the latest day, the soonest to expire first; null when the ade_tokens stream was not synced. */
+  tokens: { server: string; status: string; daysLeft: number | null; expiresAt: string }[] | null;
+  /** Whether any vulnerability detection was synced (the chart of open vulnerabilities is drawn only then). */
+  hasVulnerabilities: boolean;
   charts: ReportChart[];
 }
 
@@ -101,8 +105,12 @@ const MEANING: Record<string, string> = {
   critical: '#d64545',
   'non-compliant': '#d64545',
   unknown: '#9aa3ad',
+  Critical: '#7a1f5c',
+  High: '#e8833a',
+  Medium: '#c9a227',
+  Low: '#6b7a8f',
 };
-const PALETTE = ['#8a5cd6', '#1fa3a3', '#c9a227', '#d25fa6', '#6b7a8f', '#7bbf3a', '#a0522d', '#4b5bd6', '#e8833a', '#17becf', '#555555'];
+const PALETTE = ['#8a5cd6', '#1fa3a3', '#d25fa6', '#7bbf3a', '#a0522d', '#4b5bd6', '#17becf', '#555555', '#2b8cbe', '#b15928', '#6a3d9a'];
 
 function colorRegistry(): (label: string) => string {
   const given = new Map<string, string>();
@@ -233,6 +241,8 @@ export async function reportData(
         assets: { lifecycle: [], models: [], age: [] },
         assignmentChanges: [],
         outdatedApps: [],
+        tokens: null,
+        hasVulnerabilities: false,
         charts: [],
       };
 
@@ -331,6 +341,27 @@ export async function reportData(
       devicesBehind: Number(r.devices_behind),
       devices: Number(r.devices),
     }));
+
+    const [{ n: tokenRows } = { n: 0 }] = await query(`select count(*)::integer as n from raw.ade_tokens`);
+    const tokens =
+      Number(tokenRows) === 0
+        ? null
+        : (
+            await query(`
+              select coalesce(server_name, token_id) as server, coalesce(status, '') as status, days_left,
+                     coalesce(strftime(expires_at, '%Y-%m-%d'), '') as expires_at
+              from marts.integration_health
+              where snapshot_date = (select max(snapshot_date) from marts.integration_health)
+              order by days_left nulls last, server`)
+          ).map((r) => ({
+            server: String(r.server),
+            status: String(r.status),
+            daysLeft: r.days_left === null ? null : Number(r.days_left),
+            expiresAt: String(r.expires_at),
+          }));
+    const vulnerabilities = await query(
+      `select ${day} as day, severity, open_detections::integer as open_detections from marts.vulnerability_daily order by day, severity`,
+    );
 
     const fleet = await query(`
       select
@@ -448,7 +479,28 @@ export async function reportData(
         ],
       },
     ];
-    return { ...base, actions, actionCount: act.length, controls, assets, assignmentChanges, outdatedApps, charts };
+    if (vulnerabilities.length > 0)
+      charts.push({
+        id: 'vulnerabilities',
+        title: 'Open vulnerabilities by severity',
+        caption:
+          'Vulnerability detections open on each day, by severity. A detection closes when the software is patched, which a complete read of the detections shows.',
+        type: 'bar',
+        stacked: true,
+        ...pivot(vulnerabilities, axis, 'severity', 'open_detections', color),
+      });
+    return {
+      ...base,
+      actions,
+      actionCount: act.length,
+      controls,
+      assets,
+      assignmentChanges,
+      outdatedApps,
+      tokens,
+      hasVulnerabilities: vulnerabilities.length > 0,
+      charts,
+    };
   } finally {
     connection.closeSync();
     db.closeSync();
@@ -582,6 +634,15 @@ function assetSection(data: ReportData): string {
           data.outdatedApps.map((a) => [a.app, a.newestVersion, String(a.devicesBehind), String(a.devices)]),
           (i) => i > 1,
         );
+  const tokens =
+    data.tokens === null
+      ? '<p id="no-tokens">No Automated Device Enrollment tokens were synced (the token lacks the permission, or the tenant has none).</p>'
+      : table(
+          'tokens',
+          ['ADE server', 'status', 'days left', 'expires'],
+          data.tokens.map((t) => [t.server, t.status, t.daysLeft === null ? '–' : String(t.daysLeft), t.expiresAt]),
+          (i) => i === 2,
+        );
   return `<section id="assets"><h2>Asset register</h2>
 <p>Every device the tenant has had: active, lost, missing, or removed. Age is the time since the device first enrolled. Models and ages count devices not removed.</p>
 <div class="tables">
@@ -595,6 +656,10 @@ ${changes}
 <h3>Most outdated apps</h3>
 <p>Apps with the most devices on a version older than the newest one any device in the fleet runs.</p>
 ${apps}
+<h3>Enrollment tokens</h3>
+<p>Apple's Automated Device Enrollment tokens, soonest to expire first: renew one before it runs out, or new devices stop enrolling.</p>
+${tokens}
+${data.hasVulnerabilities ? '' : '<p id="no-vulnerabilities">No vulnerability detections were synced (the Vulnerability Management add-on or its permission is missing), so there is no vulnerability chart.</p>'}
 </section>`;
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { catalogFile, configFile, expectNoToken, run, stateFile } from '../support/connector.ts';
+import { catalogFile, changedByPrism, configFile, expectNoToken, run, stateFile } from '../support/connector.ts';
 import { get } from '../support/simulator.ts';
 
 const limits = { perSecond: 100_000, perHour: 1_000_000 };
@@ -43,7 +43,7 @@ describe('device_parameters', () => {
     expect(second.code, second.stderr).toBe(0);
     const changed = new Set<string>();
     const filter = encodeURIComponent(JSON.stringify({ updated_at: { gte: new Date(anchor).toISOString() } }));
-    for (const category of ['filevault', 'application_firewall', 'gatekeeper_and_xprotect', 'startup_settings'])
+    for (const category of changedByPrism('device_parameters'))
       for (const r of (await get(sim, `/api/v1/prism/${category}?limit=300&filter=${filter}`)).body.data) changed.add(r.device_id);
     expect(changed.size).toBeGreaterThan(0);
     expect(new Set((second.records.get('device_parameters') ?? []).map((r) => r.device_id))).toEqual(changed);

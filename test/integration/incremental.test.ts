@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { STREAMS, streamByName } from '../../streams/index.ts';
-import { catalogFile, configFile, expectNoToken, keyOf, run, stateFile, type ReadOutput } from '../support/connector.ts';
+import { STREAMS } from '../../streams/index.ts';
+import { catalogFile, changedByPrism, configFile, expectNoToken, keyOf, run, stateFile, type ReadOutput } from '../support/connector.ts';
 import { get } from '../support/simulator.ts';
 
 const incrementalStreams = STREAMS.filter((s) => s.cursor?.field);
@@ -68,10 +68,7 @@ describe('incremental reads', () => {
     const out = await run(['read', '--config', config, '--catalog', catalog, '--state', stateFile(first.finalState)]);
     expect(out.code, out.stderr).toBe(0);
 
-    // The Prism categories whose changes mark a device's details changed, as device_details declares them.
-    const detailsPlan = streamByName('device_details')?.plan;
-    const changedBy = detailsPlan?.kind === 'per-device' ? detailsPlan.changedBy : undefined;
-    const detailsChangedBy: readonly string[] = typeof changedBy === 'object' ? changedBy.prism : [];
+    const detailsChangedBy = changedByPrism('device_details');
     const detailDevices = new Set<string>();
     for (const s of STREAMS.filter((x) => x.plan.kind === 'prism')) {
       const category = s.plan.kind === 'prism' ? s.plan.category : '';

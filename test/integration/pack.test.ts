@@ -89,10 +89,10 @@ describe('npm pack, installed in a clean folder', () => {
       for (const m of text.matchAll(
         /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\.resolve\s*\(\s*)['"]([^'"./][^'"]*)['"]/g,
       )) {
-        const spec = m[1] as string;
-        if (spec.startsWith('node:')) continue;
-        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
-        if (!allowed.has(name)) offenders.push(`${relative(root, file)}: ${spec}`);
+        const specifier = m[1] as string;
+        if (specifier.startsWith('node:')) continue;
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string);
+        if (!allowed.has(name)) offenders.push(`${relative(root, file)}: ${specifier}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -79,7 +79,9 @@ async function marts(dbPath: string): Promise<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
     for (const { table_name } of tables) {
       const rows = (await connection.runAndReadAll(`select * from marts."${String(table_name)}"`)).getRowObjectsJson();
-      out[String(table_name)] = rows.map((r) => JSON.stringify(r)).sort();
+      // run_id (provenance: which sync read the evidence) names that sync's wall-clock start, so two folders never
+      // share it; every other column must be equal.
+      out[String(table_name)] = rows.map(({ run_id: _, ...r }) => JSON.stringify(r)).sort();
     }
     return out;
   } finally {

@@ -7,6 +7,7 @@ import { configuredCatalogJson, discoverCatalog } from '../../source/catalog.ts'
 import type { Simulator } from '../../simulator/server.ts';
 import { runCli, tempFile, type CliRun } from './cli.ts';
 import { validateMessage } from './protocol.ts';
+import { streamByName } from '../../streams/index.ts';
 
 /** Every output of every run in this test process, for the token scan (RECORD lines of large runs are scanned as they pass). */
 export const allOutputs: string[] = [];
@@ -39,6 +40,13 @@ export function configFile(sim: Simulator, overrides: Record<string, unknown> = 
     prism_full_read_every_days: 0,
     ...overrides,
   });
+}
+
+/** The Prism categories whose changes make a per-device stream read a device again (its declared `changedBy`). */
+export function changedByPrism(stream: string): readonly string[] {
+  const plan = streamByName(stream)?.plan;
+  const changedBy = plan?.kind === 'per-device' ? plan.changedBy : undefined;
+  return typeof changedBy === 'object' ? changedBy.prism : [];
 }
 
 /** A configured catalog: every stream (or `names`), incremental where the stream supports it unless `mode` says full. */

@@ -132,6 +132,7 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
       'control-coverage',
       'department-compliance',
       'department-latest',
+      'vulnerabilities',
     ]);
     for (const canvas of canvases) {
       expect(canvas.width, canvas.id).toBeGreaterThan(200);
@@ -246,6 +247,31 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
     expect((await cells('outdated-apps')).map((r) => [r[0], Number(r[2])])).toEqual(apps.map((a) => [a.app, a.behind]));
     // The simulated tenant reassigns no device: the page says so rather than showing an empty table.
     expect(await page.textContent('#no-assignment-changes')).toMatch(/No device changed hands in the last 7 days/);
+  });
+
+  it('open vulnerabilities by severity equal vulnerability_daily; ADE tokens soonest to expire first', async () => {
+    const rows = await query(
+      dbPath,
+      `select strftime(snapshot_date, '%Y-%m-%d') as day, severity, open_detections::integer as n from marts.vulnerability_daily`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const chart = await chartData('vulnerabilities');
+    expect(chart.labels).toEqual(DAYS);
+    for (const dataset of chart.datasets)
+      expect(dataset.data, dataset.label).toEqual(
+        DAYS.map((d) => rows.find((r) => r.day === d && r.severity === dataset.label)?.n ?? null),
+      );
+    expect(await chartColors('vulnerabilities')).toMatchObject({ Critical: '#7a1f5c' });
+    const tokens = await query(
+      dbPath,
+      `select coalesce(server_name, token_id) as server, days_left::integer as days_left from marts.integration_health
+       where snapshot_date = (select max(snapshot_date) from marts.integration_health) order by days_left nulls last, server`,
+    );
+    expect(tokens.length).toBeGreaterThan(0);
+    const cells = (await page.evaluate(
+      `[...document.querySelectorAll('#tokens tbody tr')].map((tr) => [tr.children[0].textContent, tr.children[2].textContent])`,
+    )) as string[][];
+    expect(cells).toEqual(tokens.map((t) => [t.server, t.days_left === null ? '–' : String(t.days_left)]));
   });
 
   it('explains an empty state when the devices list was never synced', async () => {

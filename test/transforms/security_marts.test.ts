@@ -3,7 +3,7 @@
  * vulnerability_daily, deployment_status, deployment_failures, integration_health, license_usage): five synced days,
  * one transform, a test per mart with the rows it must hold.
  *
- *   D1 2026-01-05  a full read of detections finds none; Chrome passes on m1, fails on m2; the ADE token has 40 days
+ *   D1 2026-01-05  a full read of detections finds none; Chrome passes on m1 (every day), fails on m2; the ADE token has 40 days
  *   D2 2026-01-06  CVE-1 (High) detected on m1
  *   D3 2026-01-07  Chrome passes on m2
  *   D4 2026-01-08  Chrome fails on m2 again
@@ -48,16 +48,19 @@ const status = (device_id: string, s: 'PASS' | 'ERROR', day: string) => ({
 });
 const token = (daysLeft: number) => ({ id: 'T1', server_name: 'ABM', org_name: 'Acme', status: 'SUCCESS', days_left: daysLeft });
 
+/** m2's Chrome status each day (m1's passes throughout): the stream is read in full every sync. */
+const M2_CHROME = ['ERROR', 'ERROR', 'PASS', 'ERROR', 'ERROR'] as const;
+
 function day(i: number, streams: Record<string, FixtureStream>): FixtureRun {
   const d = DAYS[i] as string;
-  return { syncedAt: at(d), status: 'complete', streams: { devices: { rows: macs(d) }, ...streams } };
+  const statuses = { rows: [status('m1', 'PASS', d), status('m2', M2_CHROME[i] as 'PASS' | 'ERROR', d)] };
+  return { syncedAt: at(d), status: 'complete', streams: { devices: { rows: macs(d) }, library_item_statuses: statuses, ...streams } };
 }
 
 const HISTORY: FixtureRun[] = [
   day(0, {
     vulnerability_detections: { fullRead: true, rows: [] },
     library_items: { rows: [{ id: 'L1', name: 'Chrome', item_type: 'custom_app' }] },
-    library_item_statuses: { rows: [status('m1', 'PASS', DAYS[0] as string), status('m2', 'ERROR', DAYS[0] as string)] },
     ade_tokens: { mode: 'full_refresh', rows: [token(40)] },
     licensing: {
       mode: 'full_refresh',
@@ -65,10 +68,17 @@ const HISTORY: FixtureRun[] = [
     },
   }),
   day(1, { vulnerability_detections: { rows: [detection('m1', 'CVE-1', 'High', DAYS[1] as string)] } }),
-  day(2, { library_item_statuses: { rows: [status('m2', 'PASS', DAYS[2] as string)] } }),
-  day(3, { library_item_statuses: { rows: [status('m2', 'ERROR', DAYS[3] as string)] } }),
+  day(2, {}),
+  day(3, {}),
   day(4, {
     vulnerability_detections: { fullRead: true, rows: [detection('m2', 'CVE-2', 'Critical', DAYS[4] as string)] },
+    // CVE-2 is in CISA's Known Exploited Vulnerabilities; CVE-1 is not.
+    vulnerabilities: {
+      rows: [
+        { cve_id: 'CVE-1', severity: 'High', kev_score: 0 },
+        { cve_id: 'CVE-2', severity: 'Critical', kev_score: 1 },
+      ],
+    },
     ade_tokens: { mode: 'full_refresh', rows: [token(20)] },
   }),
 ];
@@ -87,7 +97,7 @@ describe('security and integration marts from a hand-written history', () => {
   it('vulnerability_lifecycle: first and last seen, remediated when a full read no longer has it, days open', async () => {
     const rows = await query(
       db,
-      `select device_id, cve_id, severity, strftime(first_seen_on, '%Y-%m-%d') as first_seen, strftime(last_seen_on, '%Y-%m-%d') as last_seen,
+      `select device_id, cve_id, severity, is_kev, strftime(first_seen_on, '%Y-%m-%d') as first_seen, strftime(last_seen_on, '%Y-%m-%d') as last_seen,
               strftime(remediated_on, '%Y-%m-%d') as remediated, is_open, days_open::integer as days_open
        from marts.vulnerability_lifecycle order by device_id`,
     );
@@ -96,6 +106,7 @@ describe('security and integration marts from a hand-written history', () => {
         device_id: 'm1',
         cve_id: 'CVE-1',
         severity: 'High',
+        is_kev: false,
         first_seen: '2026-01-06',
         last_seen: '2026-01-08',
         remediated: '2026-01-09',
@@ -106,6 +117,7 @@ describe('security and integration marts from a hand-written history', () => {
         device_id: 'm2',
         cve_id: 'CVE-2',
         severity: 'Critical',
+        is_kev: true,
         first_seen: '2026-01-09',
         last_seen: '2026-01-09',
         remediated: null,
