@@ -103,6 +103,9 @@ async function readListIncremental(requests: ListRequest[], cursor: Cursor, { ct
     const mapped = run.declaration.map ? run.declaration.map(row as Record<string, unknown>) : (row as Record<string, unknown>);
     return (epochMs(mapped[field]) ?? Number.POSITIVE_INFINITY) >= from;
   };
+  // The bookmark as it was, before any record: a read stopped midway (the budget) resumes from it, re-reading the
+  // rows emitted before the stop (removed by primary key downstream) and losing none.
+  await run.checkpoint(writePrismBookmark(field, { ...bookmark, resume: undefined }));
   let anchor: number | undefined;
   for (const request of requests) {
     const filter =

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { STREAMS } from '../../streams/index.ts';
+import { PRISM, type PrismCategory } from '../../simulator/prism.ts';
 import { catalogFile, configFile, expectNoToken, forbidToken, keyOf, run, stateFile, type ReadOutput } from '../support/connector.ts';
 import { get } from '../support/simulator.ts';
 
@@ -143,9 +144,11 @@ describe('resuming after the budget refills', () => {
   const rounds: ReadOutput[] = [];
 
   beforeAll(async () => {
-    // The same tenant twice: one behind a 120-an-hour gateway whose "hour" lasts 2 s, one without limits.
+    // The same tenant twice: one behind a 600-an-hour gateway whose "hour" lasts 2 s, one without limits. A round
+    // (half the hour's budget) must hold the largest full-refresh stream, which starts over in each round:
+    // library_item_statuses, one request per library item here, besides what every round reads again.
     const tenant = { devices: 200, seed: 33, keepLog: false };
-    limited = await startSimulator({ ...tenant, rateLimit: { perHour: 120, perSecond: PER_SECOND, hourMs: 2000 } });
+    limited = await startSimulator({ ...tenant, rateLimit: { perHour: 600, perSecond: PER_SECOND, hourMs: 2000 } });
     unlimited = await startSimulator({ ...tenant, rateLimit: { perHour: 1_000_000, perSecond: PER_SECOND } });
     reference = await run(['read', '--config', configFile(unlimited), '--catalog', catalog]);
     const config = configFile(limited, { request_budget_share: 0.5 });
@@ -182,7 +185,9 @@ describe('resuming after the budget refills', () => {
   it('loses no record: the rounds together hold every record of an unlimited read', () => {
     for (const declaration of STREAMS) {
       const expected = new Set((reference.records.get(declaration.name) ?? []).map((r) => keyOf(declaration.primaryKey, r)));
-      expect(expected.size, declaration.name).toBeGreaterThan(0);
+      // A Prism category no simulated device reports (kernel_extensions, whose saved example is empty) has no rows.
+      const none = declaration.plan.kind === 'prism' && PRISM[declaration.plan.category as PrismCategory]?.platforms.length === 0;
+      if (!none) expect(expected.size, declaration.name).toBeGreaterThan(0);
       // Incremental streams: the union over the rounds. Full-refresh streams: the round that completed them.
       const sources = declaration.cursor?.field ? rounds : [rounds[rounds.length - 1] as ReadOutput];
       const got = new Set(sources.flatMap((out) => (out.records.get(declaration.name) ?? []).map((r) => keyOf(declaration.primaryKey, r))));

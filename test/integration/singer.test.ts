@@ -77,7 +77,8 @@ describe('Singer mode', () => {
     forbidToken(sim().token);
     config = configFile(sim());
     first = await singer(['read', '--protocol', 'singer', '--config', config]);
-  });
+    // Every stream of 300 devices, the per-device histories included.
+  }, 180_000);
 
   it('discover prints one Singer catalog, the same in both invocations', async () => {
     const out = await runCli(['discover', '--protocol', 'singer', '--config', config], { text: true });
