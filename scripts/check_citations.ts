@@ -59,8 +59,8 @@ export function checkCitations(root: string): BrokenCitation[] {
   const broken: BrokenCitation[] = [];
   const pages = new Map<string, Set<string>>();
   const sectionsOf = (path: string) => {
-    let known = pages.get(path);
-    if (!known) pages.set(path, (known = headings(readFileSync(join(root, path), 'utf8'))));
+    const known = pages.get(path) ?? headings(readFileSync(join(root, path), 'utf8'));
+    pages.set(path, known);
     return known;
   };
   for (const file of files(root)) {
