@@ -59,11 +59,8 @@ export function checkCitations(root: string): BrokenCitation[] {
   const broken: BrokenCitation[] = [];
   const pages = new Map<string, Set<string>>();
   const sectionsOf = (path: string) => {
-    let known = pages.get(path);
-    if (!known) {
-      known = headings(readFileSync(join(root, path), 'utf8'));
-      pages.set(path, known);
-    }
+    const known = pages.get(path) ?? headings(readFileSync(join(root, path), 'utf8'));
+    pages.set(path, known);
     return known;
   };
   for (const file of files(root)) {
