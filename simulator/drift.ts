@@ -35,7 +35,25 @@ export interface DriftedRecord {
 }
 
 /** Fields that identify a record somewhere in the API; drift never touches them or the objects that hold them. */
-export const KEY_FIELDS: readonly string[] = ['device_id', 'id', 'bundle_id', 'path', 'payload_uuid', 'generated_uid'];
+export const KEY_FIELDS: readonly string[] = [
+  'device_id',
+  'id',
+  'uuid',
+  'bundle_id',
+  'path',
+  'payload_uuid',
+  'generated_uid',
+  // The row keys of the later streams (Prism categories, detections, statuses, parameters).
+  'identifier',
+  'common_name',
+  'label',
+  'service',
+  'application',
+  'local_user',
+  'cve_id',
+  'file_hash',
+  'item_id',
+];
 
 const GARBAGE_TIMESTAMPS = ['not a date', '2026-13-45T99:99:99Z', '0000-00-00 00:00:00', 'yesterday, probably', '31/12/2025 25:61'];
 
@@ -57,6 +75,9 @@ export function identityOf(record: Record<string, unknown>): Record<string, stri
   }
   const general = record.general;
   if (out.device_id === undefined && isObject(general) && typeof general.device_id === 'string') out.device_id = general.device_id;
+  // A library item's status names its device as `computer.id`.
+  const computer = record.computer;
+  if (out.device_id === undefined && isObject(computer) && typeof computer.id === 'string') out.device_id = computer.id;
   return out;
 }
 
@@ -70,11 +91,16 @@ function fnv(text: string): number {
   return h >>> 0;
 }
 
-/** The records of a response body: a bare array, `results`, `data`, `apps`, or the object itself. */
+/**
+ * The records of a response body: a bare array, `results`, `data`, `apps` or `parameters`, a page envelope under a
+ * key (`{ activity: { results } }`), or the object itself. The envelope is never drifted, only the rows in it.
+ */
 function recordsOf(body: unknown): Record<string, unknown>[] {
   if (Array.isArray(body)) return body.filter(isObject);
   if (!isObject(body)) return [];
-  for (const key of ['results', 'data', 'apps']) if (Array.isArray(body[key])) return (body[key] as unknown[]).filter(isObject);
+  for (const key of ['results', 'data', 'apps', 'parameters'])
+    if (Array.isArray(body[key])) return (body[key] as unknown[]).filter(isObject);
+  for (const value of Object.values(body)) if (isObject(value) && Array.isArray(value.results)) return recordsOf(value);
   return [body];
 }
 

@@ -162,7 +162,7 @@ export function childOf(children: { id: string; changedAt: string; kind?: string
   return {
     id: String(row[children.id]),
     lastCheckIn: epochMs(row[children.changedAt]),
-    ...(kind === undefined ? {} : { kind: String(kind) }),
+    ...(kind === undefined || kind === null || kind === '' ? {} : { kind: String(kind) }),
   };
 }
 

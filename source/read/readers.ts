@@ -259,7 +259,8 @@ function refuseFutureStart(startDate: number | undefined, anchor: number): void 
 async function readPerDevice(plan: PerDevicePlan, { ctx, run, syncMode, state }: ReaderInput): Promise<void> {
   const parentRows = await ctx.fleet(plan.parent, run.declaration.name);
   // Only the parent rows of the kinds the endpoint serves (device_parameters: Macs).
-  const fleet = plan.only ? parentRows.filter((d) => d.kind !== undefined && plan.only?.includes(d.kind)) : parentRows;
+  // A row whose kind is unknown (a platform the API left out) is asked too: skipping it would lose its rows silently.
+  const fleet = plan.only ? parentRows.filter((d) => d.kind === undefined || plan.only?.includes(d.kind)) : parentRows;
   const ids = fleet.map((d) => d.id);
   const anchor = ctx.anchor();
   const meta = {
