@@ -87,7 +87,13 @@ describe.skipIf(missing)(`Meltano 4.4.1 runs examples/meltano.yml${missing ? ` (
       TAP_KANDJI_API_TOKEN: sim.token,
       MELTANO_SEND_ANONYMOUS_USAGE_STATS: 'false',
     };
-    const config = configFile(sim, { device_details_max_per_sync: 2000, request_budget_share: 0.5, request_timeout_seconds: 30 });
+    // The example's settings are the spec's defaults (the lookback, the weekly full re-reads…): the own reads take them too.
+    const spec = JSON.parse(readFileSync(join(REPO, 'spec.json'), 'utf8')).connectionSpecification.properties as Record<
+      string,
+      { default?: unknown }
+    >;
+    const defaults = Object.fromEntries(Object.entries(spec).flatMap(([name, p]) => (p.default === undefined ? [] : [[name, p.default]])));
+    const config = configFile(sim, defaults);
     // The connector's own reads, chained on their own state exactly as Meltano chains its runs.
     own = await run(['read', '--config', config, '--catalog', catalogFile()]);
     runs.push(await meltanoRun(1));
