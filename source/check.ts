@@ -7,7 +7,7 @@
 import { STREAMS } from '../streams/index.ts';
 import { ConfigError, TransientError, type FailureType } from '../core/errors.ts';
 import { KandjiClient, type ClientOptions } from '../core/http/client.ts';
-import { NotFoundError, PermissionError } from '../core/http/errors.ts';
+import { BudgetExhaustedError, NotFoundError, PermissionError } from '../core/http/errors.ts';
 import { PERMISSIONS, type Permission, type PermissionInfo } from '../core/permissions.ts';
 
 /** The permissions the streams need, main plan and fallback, in the order of the streams. */
@@ -38,6 +38,8 @@ export interface CheckResult {
   failureType?: FailureType;
   /** The tenant's clock at the first answer (its `Date` header), when the API answered at all, 401 included. */
   serverTime?: number;
+  /** The run's share of the tenant's request budget ran out before the check could finish: nothing is wrong. */
+  budgetSpent?: boolean;
 }
 
 export async function checkConnection(options: Omit<ClientOptions, 'onRetry'> & { host: string }): Promise<CheckResult> {
@@ -120,6 +122,8 @@ async function checkWith(client: KandjiClient, options: { host: string }): Promi
     // Only a connector bug (a system error) propagates to a TRACE and a non-zero exit.
     if (error instanceof ConfigError)
       return { status: 'FAILED', message: error.message, readable: [], missing: [], failureType: 'config_error' };
+    if (error instanceof BudgetExhaustedError)
+      return { status: 'FAILED', message: error.message, readable: [], missing: [], failureType: 'transient_error', budgetSpent: true };
     if (error instanceof TransientError) {
       return {
         status: 'FAILED',

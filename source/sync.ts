@@ -363,6 +363,14 @@ async function readableCatalog(
   log: SyncLog,
 ): Promise<{ catalog: ConfiguredCatalog; skipped: CheckResult['missing'] }> {
   const check = await checkConnection(config);
+  if (check.budgetSpent) {
+    // No budget left to probe with: read every stream, which stops at once, saves its state and ends the run
+    // incomplete, for the next run (with a fresh budget) to probe and resume.
+    log.warn(
+      `The request budget ran out while finding the streams this token can read; every stream is tried and stops where it is. ${check.message}`,
+    );
+    return { catalog: defaultCatalog(), skipped: [] };
+  }
   if (check.status === 'FAILED') {
     const error = check.failureType === 'transient_error' ? new TransientError(check.message) : new ConfigError(check.message);
     throw Object.assign(error, { serverTime: check.serverTime });

@@ -34,7 +34,7 @@ const manifests = (out: string) =>
 describe('demo', () => {
   it('resumes a day the hourly budget cut short, and ends with every day complete', async () => {
     // A first full read of 150 devices needs about 200 requests: two resumes at 90 an hour.
-    const run = await demo(['--devices', '150', '--days', '3', '--hourly-limit', '90']);
+    const run = await demo(['--devices', '150', '--days', '3', '--hourly-limit', '400']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/day 1: run \S+ is incomplete: the tenant's hourly request budget was spent; .*resuming an hour later/);
     const runs = manifests(run.out);

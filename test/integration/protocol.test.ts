@@ -81,7 +81,7 @@ describe('source-kandji against the simulated tenant', () => {
       tags: 12,
     };
     for (const s of STREAMS) if (s.plan.kind === 'prism') expected[s.name] = await count(s.plan.category);
-    for (const [stream, n] of Object.entries(expected)) expect(out.records.get(stream)?.length, stream).toBe(n);
+    for (const [stream, n] of Object.entries(expected)) expect(out.records.get(stream)?.length ?? 0, stream).toBe(n);
     expect(new Set(out.records.get('devices')?.map((d) => d.device_id))).toEqual(
       new Set([...tenant.deviceIndices()].map((i) => tenant.deviceId(i))),
     );

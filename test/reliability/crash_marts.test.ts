@@ -78,6 +78,9 @@ async function marts(dbPath: string): Promise<Record<string, string[]>> {
     ).getRowObjectsJson();
     const out: Record<string, string[]> = {};
     for (const { table_name } of tables) {
+      // The marts of the runs themselves (sync status, the tenants dimension) tell a crashed history from a clean one
+      // by design: they are compared by their own tests, not here.
+      if (/^(sync_status(_daily)?|tenants)$/.test(String(table_name))) continue;
       const rows = (await connection.runAndReadAll(`select * from marts."${String(table_name)}"`)).getRowObjectsJson();
       // run_id (provenance: which sync read the evidence) names that sync's wall-clock start, so two folders never
       // share it; every other column must be equal.

@@ -43,6 +43,52 @@ const PRISM_ENVELOPE: Allowance[] = [
 ];
 
 const ALLOWANCES: Record<string, Allowance[]> = {
+  'GET /devices/{id}/activity': [
+    { path: 'activity.results[].details.blueprint_name', allow: 'missing', why: "§7.11: an activity entry's details depend on its type" },
+    { path: 'activity.results[].details.enrollment_type', allow: 'missing', why: "§7.11: an activity entry's details depend on its type" },
+    { path: 'activity.results[].details.command_type', allow: 'extra', why: "§7.11: a command entry's details name the command" },
+    { path: 'activity.results[].external_token', allow: 'extra', why: '§7.11: records gain keys over time (external_token)' },
+  ],
+  'GET /devices/{id}/commands': [],
+  'GET /devices/{id}/parameters': [],
+  'GET /library/library-items/{id}/status': [
+    { path: 'results[].type', allow: 'extra', why: "§7.11: a status row may name its item's type; records gain keys over time" },
+  ],
+  'GET /integrations/apple/ade': [],
+  'GET /integrations/apple/ade/devices': [
+    { path: 'results[].blueprint', allow: 'types', types: ['object', 'string'], why: '§7.11: the blueprint as an object, or its id' },
+    { path: 'results[].user', allow: 'empty', why: '§7.6: a device bought but not yet assigned has no user' },
+    { path: 'results[].user_id', allow: 'empty', why: '§7.6: a device bought but not yet assigned has no user' },
+  ],
+  'GET /vulnerability-management/detections': [
+    // Both spellings seen in the wild (the connector reads either): the simulator sends the older one on some pages.
+    { path: 'results[].cve_description', allow: 'missing', why: '§7.11: older detections spell it `description`' },
+    { path: 'results[].cvss_severity', allow: 'missing', why: '§7.11: older detections spell it `severity`' },
+    { path: 'results[].first_detection_date', allow: 'missing', why: '§7.11: older detections carry one `detection_datetime`' },
+    { path: 'results[].latest_detection_date', allow: 'missing', why: '§7.11: older detections carry one `detection_datetime`' },
+    { path: 'results[].description', allow: 'extra', why: '§7.11: the older spelling of `cve_description`' },
+    { path: 'results[].severity', allow: 'extra', why: '§7.11: the older spelling of `cvss_severity`' },
+    { path: 'results[].detection_datetime', allow: 'extra', why: '§7.11: the older single detection time' },
+  ],
+  'GET /vulnerability-management/vulnerabilities': [
+    { path: 'page', allow: 'extra', why: '§6.11: this list pages by page number (style G) and says which page it is' },
+  ],
+  'GET /threat-details': [
+    ...['bundle_path', 'date_of_quarantine', 'date_of_release', 'release_note', 'released_by'].map(
+      (c): Allowance => ({
+        path: `results[].${c}`,
+        allow: 'types',
+        types: ['null'],
+        why: '§7.6: null until the threat is quarantined or released',
+      }),
+    ),
+  ],
+  'GET /behavioral-detections': [
+    { path: 'results[].parent_process.sha256', allow: 'empty', why: '§7.6: not every process has a known hash' },
+    { path: 'results[].target_process.command_line', allow: 'empty', why: '§7.6: not every process reports its command line' },
+    { path: 'results[].target_process.image_path', allow: 'empty', why: '§7.6: not every process reports its image path' },
+    { path: 'results[].rule_version', allow: 'types', types: ['number', 'string'], why: '§7.7: numbers sometimes come as strings' },
+  ],
   'GET /devices': deviceRecord('[].'),
   'GET /devices/{id}': [
     // None of the single-device examples has `lost_mode_status`, so it is never missing against them, only extra.
@@ -216,6 +262,23 @@ const CASES: Case[] = [
   oas('GET /audit/events', '/api/v1/audit/events', () => ['/api/v1/audit/events?limit=500&sort_by=-occurred_at']),
   oas('GET /tags', '/api/v1/tags', () => ['/api/v1/tags']),
   oas('GET /settings/licensing', '/api/v1/settings/licensing', () => ['/api/v1/settings/licensing']),
+  // The later streams' endpoints (activity, commands, parameters, statuses, ADE, vulnerabilities, threats).
+  oas('GET /devices/{id}/activity', '/api/v1/devices/{device_id}/activity', perDevice('Mac', '/activity')),
+  oas('GET /devices/{id}/commands', '/api/v1/devices/{device_id}/commands', perDevice('Mac', '/commands')),
+  oas('GET /devices/{id}/parameters', '/api/v1/devices/{device_id}/parameters', perDevice('Mac', '/parameters')),
+  pm('GET /library/library-items/{id}/status', 'library/library-items/{library_item_id}/status', 'success', async (_f, sim) =>
+    (await firstOf(sim, '/api/v1/library/custom-profiles')).map((path) => `${path.replace('/custom-profiles/', '/library-items/')}/status`),
+  ),
+  pm('GET /integrations/apple/ade', 'integrations/apple/ade', 'List integrations', () => ['/api/v1/integrations/apple/ade']),
+  oas('GET /integrations/apple/ade/devices', '/api/v1/integrations/apple/ade/devices', () => ['/api/v1/integrations/apple/ade/devices']),
+  oas('GET /vulnerability-management/detections', '/api/v1/vulnerability-management/detections', () => [
+    '/api/v1/vulnerability-management/detections',
+  ]),
+  oas('GET /vulnerability-management/vulnerabilities', '/api/v1/vulnerability-management/vulnerabilities', () => [
+    '/api/v1/vulnerability-management/vulnerabilities?size=50',
+  ]),
+  oas('GET /threat-details', '/api/v1/threat-details', () => ['/api/v1/threat-details']),
+  oas('GET /behavioral-detections', '/api/v1/behavioral-detections', () => ['/api/v1/behavioral-detections']),
   oas('GET /prism/count', '/api/v1/prism/count', () => PRISM.map((c) => `/api/v1/prism/count?category=${c}`)),
   ...PRISM.map((c) => oas(`GET /prism/${c}`, `/api/v1/prism/${c}`, () => [`/api/v1/prism/${c}?limit=300`])),
   // The OpenAPI description has no library lists; Kandji's Postman collection does.

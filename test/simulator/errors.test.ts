@@ -11,6 +11,7 @@ import { ok, UNLIMITED } from './helpers.ts';
 /** One concrete path per route, for a tenant whose first device and first items are known at test time. */
 async function examplePaths(sim: ReturnType<ReturnType<typeof useSimulator>>): Promise<Record<string, string>> {
   const device = (await ok(sim, '/api/v1/devices?limit=1'))[0].device_id;
+  const mac = (await ok(sim, '/api/v1/devices?limit=1&platform=Mac'))[0].device_id;
   const first = async (list: string) => (await ok(sim, list)).results[0].id as string;
   const paths: Record<string, string> = {
     'GET /devices': '/api/v1/devices?limit=1',
@@ -28,6 +29,16 @@ async function examplePaths(sim: ReturnType<ReturnType<typeof useSimulator>>): P
     'GET /prism/{category}': '/api/v1/prism/apps?limit=1',
     'GET /tags': '/api/v1/tags',
     'GET /settings/licensing': '/api/v1/settings/licensing',
+    'GET /devices/{id}/activity': `/api/v1/devices/${mac}/activity`,
+    'GET /devices/{id}/commands': `/api/v1/devices/${mac}/commands`,
+    'GET /devices/{id}/parameters': `/api/v1/devices/${mac}/parameters`,
+    'GET /library/library-items/{id}/status': `/api/v1/library/library-items/${await first('/api/v1/library/custom-profiles')}/status`,
+    'GET /integrations/apple/ade': '/api/v1/integrations/apple/ade',
+    'GET /integrations/apple/ade/devices': '/api/v1/integrations/apple/ade/devices',
+    'GET /vulnerability-management/detections': '/api/v1/vulnerability-management/detections',
+    'GET /vulnerability-management/vulnerabilities': '/api/v1/vulnerability-management/vulnerabilities',
+    'GET /threat-details': '/api/v1/threat-details',
+    'GET /behavioral-detections': '/api/v1/behavioral-detections',
   };
   for (const kind of ['custom-apps', 'ipa-apps', 'custom-profiles', 'custom-scripts']) {
     paths[`GET /library/${kind}`] = `/api/v1/library/${kind}`;

@@ -158,6 +158,10 @@ describe('transform on a simulated tenant', () => {
       /^(run_id|run_seq|device_record_synced_at)$/,
     );
     const perRun = /^(staging\.base_|intermediate\.int_device_presence_tracked$)/;
+    // Models whose grain is the runs themselves (the tenants' sync status, the tenants dimension's last sync) describe
+    // the rerun too: they are not the data the rerun must leave alone.
+    const ofRuns = /^marts\.(sync_status(_daily)?|tenants)$/;
+    for (const id of Object.keys(changed)) if (ofRuns.test(id)) delete changed[id];
     // Streams read per device in a rolling window (device activity and commands) read more devices on a rerun:
     // their current rows may grow, never change or go (the check below).
     const rolling = new Set(
