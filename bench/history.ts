@@ -24,9 +24,15 @@
  *
  * Options: --devices N, --days D1,D2,… (the last is how many days are synced), --no-full, --seed N,
  * --out DIR (default out/bench-history; emptied first). The report (markdown) goes to stdout and DIR/report.md.
+ *
+ * --data DIR measures the history an earlier run synced (its OUT/data; the syncs are what takes hours at 10,000
+ * devices), so the transform can be measured again after a change without syncing a year again. For each checkpoint
+ * D it makes a folder that shows the first D-1 runs of DIR (their manifests copied, the stream folders linked), builds
+ * the database from scratch there (the "full rebuild" columns: D-1 runs read whole), adds run D's manifest, and
+ * measures the nightly transform. Nothing in DIR is written.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,12 +47,14 @@ const { values } = parseArgs({
     'no-full': { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
     out: { type: 'string', default: 'out/bench-history' },
+    data: { type: 'string' },
   },
 });
 const REPO = resolve(import.meta.dirname, '..');
 const CLI = join(REPO, 'dist', 'source', 'cli.js');
 const OUT = resolve(REPO, values.out as string);
 const DATA = join(OUT, 'data');
+const FROM_DATA = values.data === undefined ? undefined : resolve(values.data);
 const devices = Number(values.devices);
 const checkpoints = (values.days as string)
   .split(',')
@@ -88,12 +96,12 @@ interface TransformRun {
   stderr: string;
 }
 
-async function transform(args: string[]): Promise<TransformRun> {
+async function transform(args: string[], data = DATA): Promise<TransformRun> {
   const usageFile = join(OUT, 'transform.usage.json');
   rmSync(usageFile, { force: true });
   const t0 = performance.now();
   let rawAt = Number.NaN;
-  const child = spawn(process.execPath, ['--import', USAGE, CLI, 'transform', '--data', DATA, '--no-report', ...args], {
+  const child = spawn(process.execPath, ['--import', USAGE, CLI, 'transform', '--data', data, '--no-report', ...args], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, BENCH_USAGE_FILE: usageFile },
@@ -109,14 +117,6 @@ async function transform(args: string[]): Promise<TransformRun> {
   const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRssKb: number; cpuMs: number };
   return { wallS: wallMs / 1000, rawS: (rawAt - t0) / 1000, cpuS: usage.cpuMs / 1000, maxRssMb: usage.maxRssKb / 1024, stderr };
 }
-
-const sim = await startSimulator({ devices, seed: Number(values.seed), keepLog: false, rateLimit: { perSecond: 1e9, perHour: 1e9 } });
-const config = resolveConfig({
-  api_url: sim.url,
-  api_token: sim.token,
-  device_details_max_per_sync: 100_000,
-  request_budget_share: 1,
-});
 
 interface Point {
   day: number;
@@ -154,9 +154,11 @@ function writeReport(final: boolean): string {
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}.`,
-    `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}. Seed ${values.seed}. ${syncedDays} daily syncs took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
+    FROM_DATA
+      ? `Command: npm run bench:history -- --data ${values.data} --days ${checkpoints.join(',')}: the history synced earlier; "full rebuild" is the build from scratch over the first D-1 runs. The whole bench ${elapsed()}.`
+      : `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}. Seed ${values.seed}. ${syncedDays} daily syncs took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
     '',
-    `### transform after N daily syncs (${devices.toLocaleString('en-US')} devices)`,
+    `### transform after N daily syncs${FROM_DATA ? ` (${FROM_DATA})` : ` (${devices.toLocaleString('en-US')} devices)`}`,
     '',
     table(
       [
@@ -234,6 +236,70 @@ function writeReport(final: boolean): string {
   writeFileSync(join(OUT, 'report.md'), report);
   return report;
 }
+
+/** Measure the checkpoints on a history synced earlier (--data): see the header. */
+async function measureSynced(source: string): Promise<void> {
+  const manifests = readdirSync(join(source, '_runs'))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  if (manifests.length < lastDay) throw new Error(`${source} holds ${manifests.length} runs, fewer than day ${lastDay} needs`);
+  const runFiles = (name: string) =>
+    (JSON.parse(readFileSync(join(source, '_runs', name), 'utf8')) as { streams: Record<string, { files: string[] }> }).streams;
+  const filesOf = (names: string[]) =>
+    names.reduce(
+      (n, name) =>
+        n +
+        statSync(join(source, '_runs', name)).size +
+        Object.values(runFiles(name))
+          .flatMap((s) => s.files)
+          .filter((f) => existsSync(join(source, f)))
+          .reduce((m, f) => m + statSync(join(source, f)).size, 0),
+      0,
+    );
+  parquet.first = filesOf(manifests.slice(0, 1));
+  parquet.daily = filesOf(manifests.slice(1, 2));
+  for (const day of checkpoints) {
+    const view = join(OUT, `day-${day}`);
+    rmSync(view, { recursive: true, force: true });
+    mkdirSync(join(view, '_runs'), { recursive: true });
+    for (const entry of readdirSync(source, { withFileTypes: true }))
+      if (entry.isDirectory() && !entry.name.startsWith('_')) symlinkSync(join(source, entry.name), join(view, entry.name));
+    for (const name of manifests.slice(0, day - 1)) copyFileSync(join(source, '_runs', name), join(view, '_runs', name));
+    say(`day ${day}: the night before, from scratch over ${day - 1} runs (${elapsed()})`);
+    const full = await transform([], view);
+    say(`  from scratch: ${full.wallS.toFixed(1)} s, raw loaded at ${full.rawS.toFixed(1)} s, ${full.maxRssMb.toFixed(0)} MB`);
+    copyFileSync(join(source, '_runs', manifests[day - 1] as string), join(view, '_runs', manifests[day - 1] as string));
+    say(`day ${day}: measured transform (${elapsed()})`);
+    const incremental = await transform([], view);
+    say(
+      `  incremental: ${incremental.wallS.toFixed(1)} s, raw loaded at ${incremental.rawS.toFixed(1)} s, ${incremental.maxRssMb.toFixed(0)} MB`,
+    );
+    points.push({
+      day,
+      runs: day,
+      incremental,
+      full,
+      dbBytes: bytes(join(view, 'kandji.duckdb')),
+      filesBytes: filesOf(manifests.slice(0, day)),
+    });
+    rmSync(view, { recursive: true, force: true });
+    writeReport(false);
+  }
+}
+
+if (FROM_DATA) {
+  await measureSynced(FROM_DATA);
+  process.stdout.write(writeReport(true));
+  process.exit(0);
+}
+
+const sim = await startSimulator({ devices, seed: Number(values.seed), keepLog: false, rateLimit: { perSecond: 1e9, perHour: 1e9 } });
+const config = resolveConfig({
+  api_url: sim.url,
+  api_token: sim.token,
+  device_details_max_per_sync: 100_000,
+  request_budget_share: 1,
+});
 
 try {
   for (let day = 1; day <= lastDay; day++) {

@@ -347,6 +347,7 @@ withLogging(program.command('transform'))
           ...(opts.tenantGroups ? { tenantGroups: opts.tenantGroups } : {}),
           full: opts.fullRebuild === true,
           say,
+          ...(log.enabled('debug') ? { debug: (line: string) => log.debug(line) } : {}),
         });
         process.stdout.write(`${formatFleetSummary(await fleetSummary(dbPath))}\n`);
         const tenants = await formatTenantSummary(dbPath);

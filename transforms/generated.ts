@@ -17,11 +17,17 @@
  * stream (devices, users, blueprints…) read to the end is a full read; an incremental stream is one when the run's
  * manifest says so (`full_read: true` in its stream entry). Without any full read every row is current.
  *
+ * Both are incremental (transforms/incremental.ts): a nightly build reads only the new runs' raw rows (synced on or
+ * after {{from}}). The current-row model replaces the rows of the keys those rows have, then moves is_current if a
+ * new full read came; the daily model builds the new days from the last build's last day before them ({{previous}})
+ * and the new rows, so a year of history is not read again each night.
+ *
  * A daily model is built only when another model reads it (most streams have no history mart yet), so the build
  * does not pay for histories nobody uses; the current-row models are always built: they are what analysts query.
  * Both are tables, not views: the marts, the checks and the row counts read them several times each, and a view
  * would redo its window over every raw row each time.
  */
+import { TENANT_FIELD } from '../schemas/schema.ts';
 import { STREAMS } from '../streams/index.ts';
 import type { Model } from './models.ts';
 
@@ -35,6 +41,12 @@ export const RUN_COLUMNS = {
 
 /** raw.ts's position of a row in its run's file: the tie-breaker of "latest", not carried into the models. */
 const ROW_COLUMN = '_row';
+/** Past any row's position in its file. */
+const LAST_IN_RUN = '9223372036854775807';
+/** The placeholders transforms/incremental.ts fills in. */
+const FROM = '{{from}}';
+const PREVIOUS = '{{previous}}';
+const TENANT = '{{tenant}}';
 
 /**
  * Key columns that may be null, by stream: an iPhone or iPad app has no install path (docs/kandji-api.md §6.4), nor has
@@ -54,17 +66,27 @@ export function streamKeys(stream: { name: string; primaryKey: string[][] }): st
   });
 }
 
-/** The rows of raw.<stream> with a usable key, the run columns renamed once. */
+/**
+ * The rows of raw.<stream> with a usable key synced on or after {{from}} (transforms/incremental.ts: the first day the
+ * build has to redo; every day on a build from scratch), the run columns renamed once.
+ */
 function rowsOf(stream: string, keys: string[], nullable: readonly string[]): string {
   const runColumns = Object.entries(RUN_COLUMNS).map(([raw, name]) => `${raw} as ${name}`);
-  const required = keys.filter((k) => !nullable.includes(k));
+  const required = keys.filter((k) => !nullable.includes(k)).map((k) => `${ident(k)} is not null`);
   return [
     `select * exclude (${[...Object.keys(RUN_COLUMNS), ROW_COLUMN].join(', ')}), ${runColumns.join(', ')}, ${ROW_COLUMN} as row_in_run`,
     `from raw.${ident(stream)}`,
-    required.length > 0 ? `where ${required.map((k) => `${ident(k)} is not null`).join(' and ')}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n    ');
+    `where ${[...required, `_synced_date >= ${FROM}`].join(' and ')}`,
+  ].join('\n    ');
+}
+
+/**
+ * The last build's rows, as transforms/incremental.ts substitutes {{previous}}; from scratch, `no_previous`: an empty
+ * relation of the same columns, which these models define. The last build's rows are the latest row of their key
+ * in their run: row_in_run, which they do not keep, sorts them after every row of that run.
+ */
+function carried(exclude: string[]): string {
+  return `select * exclude (${exclude.join(', ')}), ${LAST_IN_RUN} as row_in_run from ${PREVIOUS}`;
 }
 
 /** The complete full reads of a stream: (run_seq, synced_date) of every run that read the whole set. */
@@ -96,6 +118,13 @@ export function generatedModels(): Model[] {
       keys,
       nullableKeys: [...nullable],
       materialized: 'table',
+      incremental: {
+        by: 'key',
+        keys,
+        // A new complete full read moves is_current for rows the new runs did not bring.
+        refresh: `update {{target}} set is_current = run_seq >= coalesce((select max(run_seq) from (${fullReadsOf(stream.name)})), 0)
+where ${TENANT_FIELD} = ${TENANT}`,
+      },
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],
@@ -126,6 +155,7 @@ qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(
       keys: ['snapshot_date', ...keys],
       nullableKeys: [...nullable],
       materialized: 'table',
+      incremental: { by: 'day', column: 'snapshot_date' },
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],
@@ -135,17 +165,26 @@ qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(
         `grain: one row per ${keys.join(', ')} per day a run synced`,
       ])}
 with days as (
-    select distinct synced_date as snapshot_date from raw.runs
+    select distinct synced_date as snapshot_date from raw.runs where synced_date >= ${FROM}
 ),
 
 rows as (
     ${rowsOf(stream.name, keys, nullable)}
 ),
 
--- The state at the end of each day the key was read: its last row that day,
+no_previous as (
+    select null::date as snapshot_date, * exclude (row_in_run), null::boolean as is_current from rows where false
+),
+
+-- Each key as of the last day before {{from}}, which the last build made (nothing, from scratch),
+carried as (
+    ${carried(['snapshot_date', 'is_current'])}
+),
+
+-- then the state at the end of each day the key was read: its last row that day,
 last_of_day as (
     select *
-    from rows
+    from (select * from rows union all by name select * from carried)
     qualify row_number() over (partition by ${partition}, synced_date order by run_seq desc, row_in_run desc) = 1
 ),
 

@@ -10,6 +10,8 @@
  *   -- keys: a, b                  the grain's columns: unique together and, unless listed below, never null
  *   -- nullable keys: b            (optional) key columns that may be null (an iPhone app has no install path)
  *   -- materialized: view | table
+ *   -- incremental: snapshot_date  (optional, tables only) rebuilt only from the earliest day new runs brought: the
+ *                                  rows of a day depend on nothing synced after it (transforms/incremental.ts)
  *   -- requires: a, b              (optional) the streams whose rows it needs: when one has none (not selected, not
  *                                  permitted, not synced yet) the model is built empty and the transform warns
  *   -- scope: all tenants          (optional) built once over every tenant's rows, after the per-tenant models
@@ -42,6 +44,15 @@ export interface Model {
   keys: string[];
   nullableKeys: string[];
   materialized: 'view' | 'table';
+  /**
+   * How a table is kept from one build to the next (transforms/incremental.ts); undefined: rebuilt whole every time.
+   *   day   (header `incremental: <date column>`) rows before the earliest day the new runs brought are kept, the
+   *         rest rebuilt
+   *   key   (the generated staging models) the rows of the keys the new runs brought replace those keys' rows;
+   *         then `refresh` (an UPDATE of {{target}}, the tenant's rows: {{tenant}}) brings what depends on every
+   *         run, such as is_current, up to date
+   */
+  incremental?: { by: 'day'; column: string } | { by: 'key'; keys: string[]; refresh?: string };
   /** Models and raw tables it reads, as `schema.name`. */
   refs: string[];
   /** The streams it needs rows of (the header's `requires`); empty for most. */
@@ -139,6 +150,8 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
       if (keys.length === 0) throw new Error(`${where}: the header has no "-- keys:" line`);
       if (materialized !== 'view' && materialized !== 'table')
         throw new Error(`${where}: materialized must be view or table, not ${materialized}`);
+      const incremental = directive(lines, 'incremental');
+      if (incremental !== undefined && materialized !== 'table') throw new Error(`${where}: only a table can be incremental`);
       const scope = directive(lines, 'scope');
       if (scope !== undefined && scope !== 'all tenants')
         throw new Error(`${where}: scope must be "all tenants" or left out, not ${scope}`);
@@ -159,6 +172,7 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
         keys,
         nullableKeys: list(directive(lines, 'nullable keys')),
         materialized,
+        ...(incremental === undefined ? {} : { incremental: { by: 'day' as const, column: incremental } }),
         refs,
         requires: list(directive(lines, 'requires')),
         scope: scope === undefined ? 'tenant' : 'all',
@@ -216,16 +230,17 @@ export function loadChecks(dir: string = TRANSFORMS_DIR): Check[] {
   });
 }
 
-/** The generic checks every model gets from its header: its keys unique together, and not null. */
-export function keyChecks(model: Model): Check[] {
+/** The generic checks every model gets from its header: its keys unique together, and not null (of the rows `where` keeps). */
+export function keyChecks(model: Model, where?: string): Check[] {
   const keys = model.keys.map((k) => `"${k}"`).join(', ');
+  const rows = where ? `(select * from ${model.id} where ${where})` : model.id;
   const checks: Check[] = [
     {
       name: `${model.id} unique (${model.keys.join(', ')})`,
       file: model.file,
       rule: `${model.id}: one row per ${model.keys.join(', ')}`,
       severity: 'error',
-      sql: `select ${keys}, count(*) as rows from ${model.id} group by ${keys} having count(*) > 1`,
+      sql: `select ${keys}, count(*) as rows from ${rows} group by ${keys} having count(*) > 1`,
     },
   ];
   const notNull = model.keys.filter((k) => !model.nullableKeys.includes(k));
@@ -235,7 +250,7 @@ export function keyChecks(model: Model): Check[] {
       file: model.file,
       rule: `${model.id}: ${notNull.join(', ')} never null`,
       severity: 'error',
-      sql: `select * from ${model.id} where ${notNull.map((k) => `"${k}" is null`).join(' or ')}`,
+      sql: `select * from ${rows} where ${notNull.map((k) => `"${k}" is null`).join(' or ')}`,
     });
   }
   return checks;

@@ -116,6 +116,13 @@ export interface RawLoad {
   loaded: string[];
   kept: number;
   removed: string[];
+  /**
+   * Per tenant, the earliest day whose rows may differ from the last load: the earliest synced_date of its new runs;
+   * `all` when rows of runs loaded before changed (a run removed, re-read or moved in the order, or the raw layout
+   * changed); absent when nothing of the tenant changed. The incremental models rebuild from that day
+   * (transforms/incremental.ts).
+   */
+  changed: Map<string, string | 'all'>;
 }
 
 async function tableExists(connection: DuckDBConnection, schema: string, name: string): Promise<boolean> {
@@ -203,6 +210,17 @@ export async function loadRaw(
     await connection.run('commit');
   }
 
+  // raw.runs and raw.run_streams are written through DuckDB's appender at the end: one INSERT per row cost half a
+  // minute once a year of runs (365 × 35 rows) had accumulated.
+  const runRows: RowValue[][] = [];
+  const streamRows: RowValue[][] = [];
+  const changed = new Map<string, string | 'all'>();
+  const change = (tenant: string, from: string | 'all') => {
+    const now = changed.get(tenant);
+    changed.set(tenant, now === 'all' || from === 'all' ? 'all' : now === undefined || from < now ? from : now);
+  };
+  if (previous !== layout) for (const run of runs) change(run.tenant, 'all');
+  for (const id of removed) change((JSON.parse(id) as [string, string])[0], 'all');
   const loaded: string[] = [];
   let kept = 0;
   let files = 0;
@@ -211,23 +229,20 @@ export async function loadRaw(
   for (const { manifest, seq, syncedDate, tenant, dir: dataDir } of runs) {
     // The first failure says why the run failed (a 401 names the revoked token): what sync_status shows.
     const failure = manifest.failures?.[0];
-    await connection.run(
-      `insert into raw.runs values ($1, $2, $3, $4::timestamptz, $5::date, $6::timestamptz, $7::timestamptz, $8, $9, $10, $11, $12)`,
-      [
-        tenant,
-        manifest.run_id,
-        seq,
-        manifest.synced_at,
-        syncedDate,
-        manifest.started_at ?? null,
-        manifest.finished_at ?? null,
-        manifest.status,
-        manifest.format ?? null,
-        manifest.requests ?? null,
-        failure?.failure_type ?? null,
-        failure ? `${failure.stream ? `${failure.stream}: ` : ''}${failure.message}` : null,
-      ],
-    );
+    runRows.push([
+      tenant,
+      manifest.run_id,
+      seq,
+      manifest.synced_at,
+      syncedDate,
+      manifest.started_at ?? null,
+      manifest.finished_at ?? null,
+      manifest.status,
+      manifest.format ?? null,
+      manifest.requests ?? null,
+      failure?.failure_type ?? null,
+      failure ? `${failure.stream ? `${failure.stream}: ` : ''}${failure.message}` : null,
+    ]);
     const picks: { stream: string; file: string; format: InputFormat }[] = [];
     for (const [stream, entry] of Object.entries(manifest.streams ?? {})) {
       const picked = entry.files.length > 0 ? pickFile(dataDir, entry.files, prefer) : undefined;
@@ -236,7 +251,7 @@ export async function loadRaw(
           `run ${manifest.run_id}: none of its ${stream} files is in ${dataDir} (${entry.files.join(', ')}); restore them or remove _runs/${manifest.run_id}.json`,
         );
       }
-      await connection.run(`insert into raw.run_streams values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+      streamRows.push([
         tenant,
         manifest.run_id,
         seq,
@@ -276,9 +291,13 @@ export async function loadRaw(
     const before = done.get(key(tenant, manifest.run_id));
     if (before?.fingerprint === fingerprint) {
       kept++;
-      if (before.seq !== seq) renumbered.push({ tenant, runId: manifest.run_id, seq });
+      if (before.seq !== seq) {
+        renumbered.push({ tenant, runId: manifest.run_id, seq });
+        change(tenant, 'all');
+      }
       continue;
     }
+    change(tenant, before ? 'all' : syncedDate);
     await connection.run('begin transaction');
     try {
       if (before) await forget(tenant, manifest.run_id);
@@ -300,6 +319,8 @@ export async function loadRaw(
     }
     loaded.push(manifest.run_id);
   }
+  await appendRows(connection, 'runs', runRows);
+  await appendRows(connection, 'run_streams', streamRows);
   if (renumbered.length > 0) {
     // A run now sorts among the ones already loaded: move the others' _run_seq to their new places.
     await connection.run('begin transaction');
@@ -323,7 +344,23 @@ export async function loadRaw(
   say(
     `raw: ${runs.length} runs: ${loaded.length} loaded from ${files} files, ${kept} kept from the last transform${removed.length > 0 ? `, ${removed.length} removed (their manifests are gone)` : ''}`,
   );
-  return { tables, loaded, kept, removed };
+  return { tables, loaded, kept, removed, changed };
+}
+
+type RowValue = string | number | boolean | null;
+
+/** Rows into raw.<table> through DuckDB's appender, which casts text to each column's type (timestamptz, date…). */
+async function appendRows(connection: DuckDBConnection, table: string, rows: readonly RowValue[][]): Promise<void> {
+  const appender = await connection.createAppender(table, 'raw');
+  for (const row of rows) {
+    for (const value of row) {
+      if (value === null) appender.appendNull();
+      else if (typeof value === 'boolean') appender.appendBoolean(value);
+      else appender.appendVarchar(String(value));
+    }
+    appender.endRow();
+  }
+  appender.closeSync();
 }
 
 interface StreamColumns {

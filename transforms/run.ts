@@ -14,7 +14,8 @@ import { copyFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check, type Model } from './models.ts';
-import { loadRaw, type InputFormat } from './raw.ts';
+import { buildIncremental, fingerprints, keepIncremental, recordIncremental, type RebuildFrom } from './incremental.ts';
+import { loadRaw, rawLayout, type InputFormat } from './raw.ts';
 import { buildPerTenant, combined, loadTenantGroups, openMarts, readTenants } from './tenants.ts';
 
 export interface TransformOptions {
@@ -31,6 +32,8 @@ export interface TransformOptions {
   format?: InputFormat;
   /** Progress lines for people. */
   say?: (line: string) => void;
+  /** Each model's and check's build time (`transform --log-level debug`): where a slow transform spends it. */
+  debug?: (line: string) => void;
   /** Load every run from its files, ignoring the raw layer of the last database. Default false. */
   full?: boolean;
   /** DuckDB's memory limit while building (it spills to disk beyond it). Default 2GB: see docs/benchmarks.md. */
@@ -84,9 +87,15 @@ async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise
   return failures;
 }
 
-async function buildModel(connection: DuckDBConnection, model: Model, label: string): Promise<void> {
+/** Build a model (`build`: how, when not a plain CREATE), naming its file when it fails. */
+async function buildModel(
+  connection: DuckDBConnection,
+  model: Model,
+  label: string,
+  build: () => Promise<void> | undefined = () => undefined,
+): Promise<void> {
   try {
-    await connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`);
+    await (build() ?? connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`));
   } catch (error) {
     throw new Error(`transform: ${relative(TRANSFORMS_DIR, model.file)} does not build${label}: ${(error as Error).message}`);
   }
@@ -94,6 +103,13 @@ async function buildModel(connection: DuckDBConnection, model: Model, label: str
 
 export async function runTransform(options: TransformOptions): Promise<TransformResult> {
   const say = options.say ?? (() => {});
+  const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    if (!options.debug) return work();
+    const t0 = performance.now();
+    const result = await work();
+    options.debug(`${what}: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    return result;
+  };
   const dataDir = resolve(options.dataDir);
   const dbPath = resolve(options.dbPath ?? join(dataDir, 'kandji.duckdb'));
   const tenants = await readTenants(dataDir);
@@ -120,7 +136,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   // where the file system has them, a plain copy elsewhere).
   const reuse = !options.full && existsSync(dbPath);
   if (reuse) {
-    await copyFile(dbPath, building, constants.COPYFILE_FICLONE);
+    await timed('copy of the last database', () => copyFile(dbPath, building, constants.COPYFILE_FICLONE));
     if (existsSync(`${dbPath}.wal`)) await copyFile(`${dbPath}.wal`, `${building}.wal`, constants.COPYFILE_FICLONE);
   }
   const tables: Record<string, number> = {};
@@ -139,7 +155,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   try {
     const conn = await db.connect();
     connection = conn;
-    const { tables: rawTables } = await loadRaw(conn, runs, options.format, say);
+    const { tables: rawTables, changed } = await timed('raw layer', () => loadRaw(conn, runs, options.format, say));
     const groups = options.tenantGroups ?? join(dataDir, 'tenants.csv');
     const unknown = await loadTenantGroups(
       conn,
@@ -148,8 +164,6 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     );
     if (unknown.length > 0) say(`warning: ${groups} maps tenants with no data here: ${unknown.join(', ')}`);
     rawTables.add('raw.tenant_groups');
-    // The models are rebuilt whole: drop the last build's, so a model file since removed leaves nothing behind.
-    for (const schema of [...LAYERS].reverse()) await conn.run(`drop schema if exists ${schema} cascade`);
     const all = loadModels();
     // Per tenant, in its own catalog (transforms/tenants.ts); then, over every tenant's rows, the cross-tenant models.
     const perTenant = buildOrder(
@@ -166,6 +180,24 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     const tenantChecks = loadChecks();
     // The shared macros (version comparison…) before the models that call them: in each tenant's catalog and here.
     const macros = readFileSync(join(TRANSFORMS_DIR, 'macros.sql'), 'utf8');
+    // The models are rebuilt whole, but for the incremental tables still valid (transforms/incremental.ts): drop the
+    // rest of the last build's, so a model file since removed leaves nothing behind.
+    const prints = fingerprints([...perTenant, ...across], `${macros}\n${rawLayout()}`);
+    const kept = await keepIncremental(
+      conn,
+      perTenant,
+      prints,
+      tenants.map((t) => t.tenant),
+    );
+    const rebuildFrom = (tenant: string): RebuildFrom => changed.get(tenant) ?? 'none';
+    const incremental = perTenant.filter((m) => m.incremental).length;
+    const froms = [...new Set(tenants.map((t) => rebuildFrom(t.tenant)))];
+    if (incremental > 0 && !froms.includes('all') && kept.columns.size > 0)
+      say(
+        froms.every((f) => f === 'none')
+          ? `incremental: no new run; ${kept.columns.size} of ${incremental} incremental tables kept as they are`
+          : `incremental: ${kept.columns.size} of ${incremental} incremental tables kept, rebuilt from ${froms.filter((f) => f !== 'none').sort()[0]}`,
+      );
     for (const schema of LAYERS) await conn.run(`create schema if not exists ${schema}`);
     await conn.run(macros);
     let passed = 0;
@@ -173,7 +205,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
       tenants: tenants.map((t) => t.tenant),
       rawTables,
       models: perTenant,
-      build: async (tenant) => {
+      build: async (tenant, main) => {
         const label = tenants.length > 1 ? ` for tenant ${tenant}` : '';
         for (const schema of LAYERS) await conn.run(`create schema if not exists ${schema}`);
         await conn.run(macros);
@@ -188,9 +220,13 @@ export async function runTransform(options: TransformOptions): Promise<Transform
             warnings.push(line);
             say(`warning: ${line}`);
           }
-          await buildModel(conn, model, label);
+          await timed(`model ${model.id}${label}`, () =>
+            buildModel(conn, model, label, () =>
+              model.incremental ? buildIncremental(conn, model, { main, tenant, from: rebuildFrom(tenant), kept }) : undefined,
+            ),
+          );
         }
-        const found = await runChecks(conn, tenantChecks);
+        const found = await timed(`checks${label}`, () => runChecks(conn, tenantChecks));
         const failures = found.filter((f) => f.check.severity === 'error');
         if (failures.length > 0) throw new TransformCheckError(failures, label);
         for (const f of found) {
@@ -200,19 +236,29 @@ export async function runTransform(options: TransformOptions): Promise<Transform
         passed += tenantChecks.length - found.length;
       },
     });
-    for (const model of across) await buildModel(conn, model, '');
+    for (const model of across) await timed(`model ${model.id}`, () => buildModel(conn, model, ''));
     const models = [...perTenant.map(combined), ...across];
     say(`models: ${models.length} built (${LAYERS.map((l) => `${models.filter((m) => m.schema === l).length} ${l}`).join(', ')})`);
 
-    const checks = models.flatMap(keyChecks);
-    const failures = await runChecks(conn, checks);
+    // An incremental table's rows before the earliest day rebuilt were checked when they were built: only the rows
+    // from that day on are checked again (a day's keys include the day, so they cannot clash with older rows).
+    const checks = models.flatMap((m) => {
+      const mode = m.incremental;
+      if (mode?.by !== 'day' || kept.fresh.has(m.id) || froms.includes('all')) return keyChecks(m);
+      const from = froms.filter((f) => f !== 'none').sort()[0];
+      return from === undefined ? [] : keyChecks(m, `"${mode.column}" >= '${from}'::date`);
+    });
+    const failures = await timed('key checks', () => runChecks(conn, checks));
     if (failures.length > 0) throw new TransformCheckError(failures);
     passed += checks.length;
     const warned = warnings.length;
     say(`checks: ${passed} passed${warned > 0 ? `, ${warned} warned` : ''}`);
 
-    for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(connection, `select * from ${id}`);
-    await connection.run('checkpoint');
+    await timed('row counts', async () => {
+      for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(conn, `select * from ${id}`);
+    });
+    await recordIncremental(conn, kept, prints);
+    await timed('checkpoint', () => conn.run('checkpoint'));
   } catch (error) {
     connection?.closeSync();
     db.closeSync();

@@ -116,7 +116,8 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /**
  * Build the per-tenant models of every tenant and combine them into the current database: for each tenant, a catalog
  * of its own with `raw.*` views of its rows, where `build` creates the models and runs the checks;
- * then every model's rows go into a table of the same name in the main catalog, `tenant_id` first.
+ * then every model's rows go into a table of the same name in the main catalog, `tenant_id` first (an incremental
+ * model writes its own there: transforms/incremental.ts).
  */
 export async function buildPerTenant(
   connection: DuckDBConnection,
@@ -124,8 +125,11 @@ export async function buildPerTenant(
     tenants: readonly string[];
     rawTables: ReadonlySet<string>;
     models: readonly Model[];
-    /** Builds the models and runs the checks in the current catalog; `tenant` only labels its messages. */
-    build: (tenant: string) => Promise<void>;
+    /**
+     * Builds the models and runs the checks in the current catalog (`tenant` labels its messages); `main` is the
+     * combined database's catalog, where the incremental models write their rows themselves (transforms/incremental.ts).
+     */
+    build: (tenant: string, main: string) => Promise<void>;
   },
 ): Promise<void> {
   const main = String((await connection.runAndReadAll('select current_database() as d')).getRowObjectsJson()[0]?.d);
@@ -141,9 +145,9 @@ export async function buildPerTenant(
           `create view ${schema}.${ident(name)} as select * from ${ident(main)}.${schema}.${ident(name)} where ${TENANT_FIELD} = ${literal(tenant)}`,
         );
       }
-      await options.build(tenant);
+      await options.build(tenant, main);
       await connection.run(`use ${ident(main)}`);
-      for (const model of options.models) {
+      for (const model of options.models.filter((m) => !m.incremental)) {
         const columns = (await connection.runAndReadAll(`describe ${alias}.${model.id}`))
           .getRowObjectsJson()
           .map((r) => String(r.column_name));
@@ -158,7 +162,7 @@ export async function buildPerTenant(
   }
 }
 
-/** A per-tenant model as the combined database has it: `tenant_id` leading its keys. */
+/** A per-tenant model as the combined database has it: `tenant_id` leading its keys, a table. */
 export function combined(model: Model): Model {
   return { ...model, keys: [TENANT_FIELD, ...model.keys.filter((k) => k !== TENANT_FIELD)], materialized: 'table' };
 }

@@ -6,6 +6,7 @@
 -- grain: one row per device with a reported boot volume per day a run synced
 -- keys: snapshot_date, device_id
 -- materialized: table
+-- incremental: snapshot_date
 with volumes as (
     select
         d.snapshot_date,

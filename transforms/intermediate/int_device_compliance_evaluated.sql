@@ -9,6 +9,7 @@
 -- grain: one row per enrolled (not removed) device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
+-- incremental: snapshot_date
 with base as (
     select
         s.snapshot_date,

@@ -12,6 +12,7 @@
 -- grain: one row per device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
+-- incremental: snapshot_date
 with signals as (
     select
         s.snapshot_date,

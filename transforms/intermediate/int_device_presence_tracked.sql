@@ -8,6 +8,7 @@
 -- grain: one row per device per run with a complete devices list, from the device's first listing on
 -- keys: device_id, run_id
 -- materialized: table
+-- incremental: synced_date
 with list_runs as (
     select
         r.run_id,

@@ -4,7 +4,8 @@
 -- no list of releases, and a release nobody installed yet is not one the fleet can be measured against.
 -- grain: one row per snapshot day per platform
 -- keys: snapshot_date, platform
--- materialized: view
+-- materialized: table
+-- incremental: snapshot_date
 with per_day as (
     select
         snapshot_date,

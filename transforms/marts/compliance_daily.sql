@@ -4,5 +4,6 @@
 -- grain: one row per enrolled (not removed) device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
+-- incremental: snapshot_date
 select *
 from intermediate.int_device_compliance_evaluated

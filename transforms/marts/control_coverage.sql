@@ -7,6 +7,7 @@
 -- grain: one row per control per snapshot day
 -- keys: snapshot_date, control
 -- materialized: table
+-- incremental: snapshot_date
 select
     snapshot_date,
     control,

@@ -7,6 +7,7 @@
 -- grain: one row per enrolled (not removed) device per control per snapshot day
 -- keys: snapshot_date, device_id, control
 -- materialized: table
+-- incremental: snapshot_date
 select
     snapshot_date,
     device_id,

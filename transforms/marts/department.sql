@@ -11,6 +11,7 @@
 -- grain: one row per snapshot day per department
 -- keys: snapshot_date, department
 -- materialized: table
+-- incremental: snapshot_date
 with days as (
     select distinct snapshot_date
     from snapshots.snp_devices_daily

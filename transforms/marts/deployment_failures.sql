@@ -4,7 +4,19 @@
 -- keys: device_id, library_item_id
 -- requires: library_item_statuses
 -- materialized: table
-with statuses as (
+with latest as (
+    select max(d.snapshot_date) as snapshot_date from snapshots.snp_devices_daily as d
+),
+
+-- The items failing on a device on the latest day: only their history is read (a year of every item's status on
+-- every device is the largest table of the database).
+failing_now as (
+    select s.device_id, s.library_item_id
+    from snapshots.snp_kandji__library_item_statuses_daily as s
+    where s.snapshot_date = (select l.snapshot_date from latest as l) and s.is_current and s.status_normalized = 'fail'
+),
+
+statuses as (
     select
         s.snapshot_date,
         s.device_id,
@@ -14,6 +26,7 @@ with statuses as (
         s.reported_at,
         s.is_current and s.status_normalized = 'fail' as is_failing
     from snapshots.snp_kandji__library_item_statuses_daily as s
+    semi join failing_now as n on n.device_id = s.device_id and n.library_item_id = s.library_item_id
     where s.snapshot_date in (select d.snapshot_date from snapshots.snp_devices_daily as d)
 ),
 
@@ -31,7 +44,7 @@ streaks as (
 open_streaks as (
     select x.device_id, x.library_item_id, x.streak
     from streaks as x
-    where x.is_failing and x.snapshot_date = (select max(d.snapshot_date) from snapshots.snp_devices_daily as d)
+    where x.is_failing and x.snapshot_date = (select l.snapshot_date from latest as l)
 )
 
 select

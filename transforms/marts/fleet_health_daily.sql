@@ -6,6 +6,7 @@
 -- grain: one row per snapshot day per platform
 -- keys: snapshot_date, platform
 -- materialized: table
+-- incremental: snapshot_date
 select
     snapshot_date,
     platform,

@@ -6,6 +6,7 @@
 -- keys: snapshot_date, token_id
 -- requires: ade_tokens
 -- materialized: table
+-- incremental: snapshot_date
 select
     t.snapshot_date,
     t.id as token_id,

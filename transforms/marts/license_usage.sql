@@ -5,6 +5,7 @@
 -- keys: snapshot_date
 -- requires: licensing
 -- materialized: table
+-- incremental: snapshot_date
 select
     l.snapshot_date,
     l.limits ->> 'plan_type' as plan_type,

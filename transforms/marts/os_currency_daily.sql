@@ -6,6 +6,7 @@
 -- grain: one row per enrolled (not removed) device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
+-- incremental: snapshot_date
 with devices as (
     select
         snapshot_date,

@@ -10,6 +10,7 @@
 -- grain: one row per device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
+-- incremental: snapshot_date
 with day_runs as (
     select synced_date, max(run_seq) as run_seq
     from intermediate.int_device_presence_tracked
