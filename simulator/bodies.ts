@@ -6,7 +6,17 @@
 import { between, hash, pick, unit, uuid } from './random.ts';
 import { DAY, HOUR, t1, t2, t3, t4, t5, t6, timeAgo } from './timestamps.ts';
 import type { Device, Tenant } from './tenant.ts';
-import { APPS, BLUEPRINTS, CUSTOM_APP_NAMES, IPA_APP_NAMES, OS_RELEASES, PROFILE_NAMES, SCRIPT_NAMES, TAGS } from './vocabulary.ts';
+import {
+  APPS,
+  BLUEPRINTS,
+  CUSTOM_APP_NAMES,
+  IPA_APP_NAMES,
+  OS_RELEASES,
+  PROFILE_NAMES,
+  SCRIPT_NAMES,
+  TAGS,
+  payloadTypesOf,
+} from './vocabulary.ts';
 
 type Json = Record<string, unknown>;
 
@@ -183,7 +193,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
       verified: 'verified',
       identifier: `com.kandji.profile.custom.${uuid(s, 'profile', p)}`,
       organization: 'Kandji, Inc.',
-      payload_types: ['com.apple.ManagedClient.preferences'],
+      payload_types: [...payloadTypesOf(p)],
       install_date: t4(Math.max(d.enrolledAt, d.changedAt.profile - p * 60_000)),
     })),
     apple_business_manager:
@@ -415,7 +425,53 @@ export function deviceLibraryItems(t: Tenant, d: Device): Json {
       rules_present: false,
     };
   });
-  return { device_id: d.id, library_items: items };
+  const edr = edrItem(t, d);
+  return { device_id: d.id, library_items: edr ? [...items, edr] : items };
+}
+
+/**
+ * A Mac's EDR item (the EDR add-on's `threat-security-policy` library item, "Avert" in the example, §6.5): its
+ * `edr_status` as the example has it once the Kandji agent runs it (`enabled`, the postures, the baseline scans as
+ * T9 text). Most report PASS, some are PENDING (as in the example: enabled, not audited yet), a few ERROR (an audit
+ * failure, no EDR status); a Mac without the agent has the item PENDING and no EDR status.
+ */
+function edrItem(t: Tenant, d: Device): Json | undefined {
+  if (d.platform !== 'Mac' || !t.addOns.edr) return undefined;
+  const roll = unit(t.seed, 'edr-status', d.index, d.changedAt.base);
+  const status = !d.agentInstalled ? 'PENDING' : roll < 0.9 ? 'PASS' : roll < 0.95 ? 'PENDING' : 'ERROR';
+  const running = d.agentInstalled && status !== 'ERROR';
+  const scan = (ms: number) => {
+    const at = new Date(ms);
+    const month = at.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+    const time = at.toLocaleString('en-US', { hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true, timeZone: 'UTC' });
+    return `${month} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${time}`;
+  };
+  return {
+    id: hash(t.seed, 'li-edr', d.index) % 10_000_000,
+    status,
+    reported_at: status === 'PASS' || status === 'ERROR' ? t1(d.lastCheckIn) : null,
+    log: status === 'ERROR' ? 'Avert could not verify its system extension.' : status === 'PASS' ? '' : null,
+    last_audit_run: null,
+    last_audit_log: null,
+    control_log: null,
+    control_reported_at: null,
+    edr_status: running
+      ? {
+          baseline_scan_runtime: 'Kandji checked 339,254 files in 3 minutes, 41 seconds.',
+          last_baseline_scan: scan(Math.max(d.enrolledAt, d.lastCheckIn - between(t.seed, 1, 20, 'edr-scan', d.index) * DAY)),
+          malware_posture: 'Protect',
+          next_baseline_scan: scan(d.lastCheckIn + between(t.seed, 1, 28, 'edr-next', d.index) * DAY),
+          pup_posture: 'Protect',
+          status: 'enabled',
+        }
+      : null,
+    item_id: uuid(t.seed, 'edr-item'),
+    name: 'Avert',
+    type: 'threat-security-policy',
+    computer: { id: d.id, name: d.name },
+    blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
+    rules_present: false,
+  };
 }
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -470,6 +526,14 @@ export const LIBRARY_SIZES: Record<LibraryKind, number> = {
 
 export function libraryItemId(t: Tenant, kind: LibraryKind, index: number): string {
   return uuid(t.seed, 'library', kind, index);
+}
+
+/** A custom profile's XML (§6.7 `profile`): a plist whose PayloadContent names each payload's PayloadType. */
+function profileXml(name: string, payloadTypes: readonly string[]): string {
+  const payloads = payloadTypes.map(
+    (type) => `<dict><key>PayloadType</key><string>${type}</string><key>PayloadVersion</key><integer>1</integer></dict>`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>PayloadContent</key><array>${payloads.join('')}</array><key>PayloadDisplayName</key><string>${name}</string><key>PayloadType</key><string>Configuration</string></dict></plist>`;
 }
 
 /** One item of a library list (§6.7). */
@@ -530,7 +594,7 @@ export function libraryItem(t: Tenant, kind: LibraryKind, i: number): Json {
         ...base,
         name: PROFILE_NAMES[i],
         active: true,
-        profile: `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>PayloadDisplayName</key><string>${PROFILE_NAMES[i]}</string></dict></plist>`,
+        profile: profileXml(PROFILE_NAMES[i] ?? '', payloadTypesOf(i)),
         mdm_identifier: `com.kandji.profile.custom.${uuid(s, 'profile', i)}`,
         runs_on_mac: true,
         runs_on_iphone: i % 2 === 0,
