@@ -158,6 +158,8 @@ const WORDS: Record<string, string> = {
   recovery_lock: 'Recovery Lock not set',
   os_current: 'OS not current',
   blueprint: 'no blueprint',
+  screen_lock: 'no screen lock enforced',
+  edr: 'EDR not running',
 };
 const words = (names: string[]) => names.map((n) => WORDS[n] ?? n.replace(/_/g, ' '));
 
@@ -716,13 +718,15 @@ const WORDS_TITLE: Record<string, string> = {
   recovery_lock: 'Recovery Lock',
   os_current: 'OS current',
   blueprint: 'Blueprint assigned',
+  screen_lock: 'Screen lock',
+  edr: 'EDR',
 };
 
 /** The rules, in the page itself: the reader has no repository to look them up in. */
 const RULES = `<section id="rules"><h2>How to read this report</h2>
 <dl>
 <dt>Health</dt><dd>Each device each day, first match wins. <b>Critical</b>: reported missing, in lost mode, MDM off, or no check-in for 30 days. <b>Warning</b>: no check-in for 7 days, a Mac without the Kandji agent, an OS below the newest release any device of its platform runs, or a boot disk at least 90% full. Otherwise <b>healthy</b>. A signal that has not been reported raises nothing.</dd>
-<dt>Compliance</dt><dd>Each enrolled device is checked for FileVault (on, recovery key escrowed), Gatekeeper, System Integrity Protection and the firewall (Macs), Recovery Lock (Apple silicon Macs), an up-to-date OS and an assigned blueprint. A device is <b>compliant</b> when every check that applies passes, <b>non-compliant</b> when one fails, and <b>unknown</b> when a check that applies has not been reported yet. Compliance rates count only devices whose status is known; the coverage says how many that is.</dd>
+<dt>Compliance</dt><dd>Each enrolled device is checked for FileVault (on, recovery key escrowed), Gatekeeper, System Integrity Protection and the firewall (Macs), Recovery Lock (Apple silicon Macs), an up-to-date OS, an assigned blueprint, a screen lock (a passcode or screen saver policy installed, on Macs, iPhones and iPads) and EDR running (Macs under an EDR policy). A device is <b>compliant</b> when every check that applies passes, <b>non-compliant</b> when one fails, and <b>unknown</b> when a check that applies has not been reported yet. Compliance rates count only devices whose status is known; the coverage says how many that is.</dd>
 <dt>Coverage</dt><dd>Device details are read in slices over several syncs, so on a given day some devices have not reported every check. A rising count of failures can mean more devices were read, not that more fail: compare the rate and the coverage.</dd>
 <dt>Time</dt><dd>Every day is the tenant's clock at the day's last sync. A day without a sync is an empty space on the time axis. A device is removed on the first complete sync that no longer lists it; an incomplete sync never removes one.</dd>
 </dl></section>`;
