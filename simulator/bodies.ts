@@ -682,37 +682,52 @@ export function vulnerabilityDetections(t: Tenant, d: Device): { at: number; row
       cve: hash(s, 'vuln-cve', a, d.apps.get(a) ?? 0, k) % 400,
     })).filter((x, k, all) => all.findIndex((y) => y.cve === x.cve) === k),
   );
-  return found.map(({ a, cve }) => {
-    const spec = APPS[a];
+  const natural = found.map(({ a, cve }) => {
     const score = Math.round((4 + (hash(s, 'vuln-score', cve) % 60) / 10) * 10) / 10;
-    const severity = score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : 'Low';
     const first = Math.max(d.enrolledAt, d.appChangedAt.get(a) ?? d.enrolledAt);
-    const latest = Math.max(first, d.lastCheckIn);
-    const cveId = `CVE-2025-${String(21000 + cve * 37).padStart(5, '0')}`;
-    const description = `${spec?.name} before the fixed version allows a crafted file to execute code.`;
-    return {
-      at: latest,
-      row: {
-        device_id: d.id,
-        device_name: d.name,
-        device_serial_number: d.serial,
-        device_model: d.model.name,
-        device_os_version: os(d).version,
-        blueprint_id: blueprintId(t, d.blueprint),
-        blueprint_name: BLUEPRINTS[d.blueprint]?.name,
-        name: spec?.name,
-        version: appVersion(t, a, d),
-        path: `/Applications/${spec?.name}.app`,
-        bundle_id: spec?.bundleId,
-        cve_id: cveId,
-        cve_link: `https://nvd.nist.gov/vuln/detail/${cveId}`,
-        cvss_score: score,
-        ...(older
-          ? { description, severity, detection_datetime: t1(latest) }
-          : { cve_description: description, cvss_severity: severity, first_detection_date: t1(first), latest_detection_date: t1(latest) }),
-      },
-    };
+    return detection(t, d, a, `CVE-2025-${String(21000 + cve * 37).padStart(5, '0')}`, score, first, older);
   });
+  // Scripted ones (Tenant.scheduleVulnerability), open until patched.
+  const scripted = t.openVulnerabilities(d.index).map((v) => detection(t, d, v.app, v.cveId, v.cvssScore, v.at, older));
+  return [...natural, ...scripted];
+}
+
+/** One detection of a CVE in app `a` of Mac `d`, first detected at `first`, re-detected at every check-in. */
+function detection(
+  t: Tenant,
+  d: Device,
+  a: number,
+  cveId: string,
+  score: number,
+  first: number,
+  older: boolean,
+): { at: number; row: Json } {
+  const spec = APPS[a];
+  const severity = score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : 'Low';
+  const latest = Math.max(first, d.lastCheckIn);
+  const description = `${spec?.name} before the fixed version allows a crafted file to execute code.`;
+  return {
+    at: latest,
+    row: {
+      device_id: d.id,
+      device_name: d.name,
+      device_serial_number: d.serial,
+      device_model: d.model.name,
+      device_os_version: os(d).version,
+      blueprint_id: blueprintId(t, d.blueprint),
+      blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+      name: spec?.name,
+      version: appVersion(t, a, d),
+      path: `/Applications/${spec?.name}.app`,
+      bundle_id: spec?.bundleId,
+      cve_id: cveId,
+      cve_link: `https://nvd.nist.gov/vuln/detail/${cveId}`,
+      cvss_score: score,
+      ...(older
+        ? { description, severity, detection_datetime: t1(latest) }
+        : { cve_description: description, cvss_severity: severity, first_detection_date: t1(first), latest_detection_date: t1(latest) }),
+    },
+  };
 }
 
 /**
@@ -806,15 +821,13 @@ export function adeTokens(t: Tenant, counts: Record<string, number>): Json[] {
  */
 export function adeDevice(t: Tenant, d: Device | undefined, k: number): Json {
   const s = t.seed;
-  const family = d ? (d.platform === 'AppleTV' ? 'AppleTV' : d.platform) : pick(s, ['Mac', 'iPad', 'iPhone'], 'ade-family', k);
+  const family = d ? (d.platform === 'AppleTV' ? 'AppleTV' : d.platform) : t.awaitingAdeDevice(k).platform;
   const token = { id: uuid(s, 'ade-token', 0), server_name: 'Accuhive ABM' };
+  // A device that was awaiting enrollment keeps its ADE id once enrolled (Tenant.enrollAdeDevice).
+  const slot = d ? t.adeSlotOf(d.index) : k;
   return {
-    id: uuid(s, 'ade-device', d ? d.index : -1 - k),
-    serial_number: d
-      ? d.serial
-      : `ADE${String(hash(s, 'ade-serial', k))
-          .padStart(9, '0')
-          .slice(0, 9)}`,
+    id: uuid(s, 'ade-device', slot !== undefined ? -1 - slot : (d as Device).index),
+    serial_number: d ? d.serial : t.awaitingAdeDevice(k).serial,
     model: d ? d.model.name : family === 'Mac' ? 'MacBook Air' : family,
     description: d ? d.model.name : `${family} (awaiting enrollment)`,
     color: 'SILVER',
