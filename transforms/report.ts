@@ -69,7 +69,16 @@ export interface ReportData {
   actions: ActionRow[];
   actionCount: number;
   /** Per control on the latest day: in scope, passing, failing, unknown, coverage. */
-  controls: { control: string; inScope: number; passing: number; failing: number; unknown: number; coverage: number | null }[];
+  controls: {
+    control: string;
+    inScope: number;
+    passing: number;
+    failing: number;
+    unknown: number;
+    coverage: number | null;
+    /** In-scope devices with no pass or fail on any of the last 90 days: the coverage gap. */
+    withoutEvidence90d: number;
+  }[];
   /** The asset register on the latest day: devices by lifecycle state, the most common models, by age. */
   assets: { lifecycle: Count[]; models: Count[]; age: Count[] };
   /** Assignment changes of the 7 days before the latest snapshot day, latest first. */
@@ -320,7 +329,8 @@ async function viewData(dbPath: string, options: ViewOptions, only?: string): Pr
     });
     const controls = (
       await query(`
-        select control, in_scope::integer as in_scope, passing::integer as passing, failing::integer as failing, unknown::integer as unknown, coverage
+        select control, in_scope::integer as in_scope, passing::integer as passing, failing::integer as failing, unknown::integer as unknown, coverage,
+               without_evidence_90d::integer as without_evidence_90d
         from marts.control_coverage where snapshot_date = (select max(snapshot_date) from marts.control_coverage)
         order by control`)
     ).map((r) => ({
@@ -330,6 +340,7 @@ async function viewData(dbPath: string, options: ViewOptions, only?: string): Pr
       failing: Number(r.failing),
       unknown: Number(r.unknown),
       coverage: r.coverage === null ? null : Number(r.coverage),
+      withoutEvidence90d: Number(r.without_evidence_90d),
     }));
 
     const counts = (rows: Row[]) => rows.map((r) => ({ label: String(r.label), devices: Number(r.devices) }));
@@ -639,10 +650,10 @@ ${table(
 
 function controlsSection(data: ReportData): string {
   return `<section id="coverage"><h2>Checks and what is not known</h2>
-<p>For each check on the latest day: the devices it applies to, how many pass, fail, or have not reported it yet (unknown), and the coverage: the share that reported. An unknown device is neither passing nor failing.</p>
+<p>For each check on the latest day: the devices it applies to, how many pass, fail, or have not reported it yet (unknown), and the coverage: the share that reported. An unknown device is neither passing nor failing. The coverage gap: devices with no pass or fail for the check on any of the last 90 days.</p>
 ${table(
   'controls',
-  ['check', 'applies to', 'pass', 'fail', 'unknown', 'coverage'],
+  ['check', 'applies to', 'pass', 'fail', 'unknown', 'coverage', 'no evidence in 90 days'],
   data.controls.map((c) => [
     WORDS_TITLE[c.control] ?? c.control,
     String(c.inScope),
@@ -650,6 +661,7 @@ ${table(
     String(c.failing),
     String(c.unknown),
     percent(c.coverage),
+    String(c.withoutEvidence90d),
   ]),
   (i) => i > 0,
 )}</section>`;
