@@ -784,6 +784,41 @@ describe('marts from a hand-written sync history', () => {
     for (const sql of examples) await expect(query(result.dbPath, sql.trim().replace(/;$/, '')), sql).resolves.toBeInstanceOf(Array);
     const critical = await query(result.dbPath, (examples[0] as string).trim().replace(/;$/, ''));
     expect(critical.map((r) => r.device_name)).toEqual(['i1']);
+    const answer = async (start: string) =>
+      query(result.dbPath, (examples.find((sql) => sql.startsWith(start)) as string).trim().replace(/;$/, ''));
+    expect(await answer('-- Devices without an enforced screen lock')).toEqual([
+      { device_name: 'm2', platform: 'Mac', user_email: 'u2@acme.io', screen_lock_ok: false, edr_ok: null },
+    ]);
+  });
+
+  it("docs/marts.md: every mart has its grain, keys and at least three questions in SQL; its controls and columns are the code's", async () => {
+    const doc = readFileSync(new URL('../../docs/marts.md', import.meta.url), 'utf8');
+    const sections = doc.slice(doc.indexOf('\n## Marts'), doc.indexOf('\n## Many tenants')).split('\n### ').slice(1);
+    // The cross-tenant marts are documented in the table of the Many tenants section, one row each.
+    const tenantMarts = [...doc.slice(doc.indexOf('\n## Many tenants')).matchAll(/^\| `(\w+)` +\|/gm)].map((m) => m[1]);
+    const marts = (await query(result.dbPath, `select table_name from information_schema.tables where table_schema = 'marts' order by 1`))
+      .map((r) => String(r.table_name))
+      .filter((name) => !tenantMarts.includes(name));
+    expect(marts.length).toBeGreaterThanOrEqual(19);
+    for (const mart of marts) {
+      const section = sections.find((sec) => (sec.split('\n')[0] as string).includes(`\`${mart}\``));
+      expect(section, mart).toBeDefined();
+      expect(section, mart).toMatch(/grain/i);
+      expect(section, mart).toMatch(/\bkeys?\b/i);
+      expect((section as string).split('```sql').length - 1, mart).toBeGreaterThanOrEqual(3);
+    }
+    // Every control of the control mapping has a row in the compliance rule's table.
+    const controls = await query(result.dbPath, 'select distinct control from marts.control_evidence_daily order by 1');
+    expect(controls.length).toBe(9);
+    for (const { control } of controls) expect(doc, control).toMatch(new RegExp(`^\\| \`${control}\` +\\|`, 'm'));
+    // Every column of compliance_daily is named in its table (tenant_id, which every model has, in Many tenants).
+    const compliance = doc.slice(doc.indexOf('### `compliance_daily`'), doc.indexOf('### `compliance`\n'));
+    const columns = await query(
+      result.dbPath,
+      `select column_name from information_schema.columns
+       where table_schema = 'marts' and table_name = 'compliance_daily' and column_name <> 'tenant_id'`,
+    );
+    for (const { column_name } of columns) expect(compliance, column_name).toContain(`\`${column_name}\``);
   });
 
   it('a data directory with no runs is an error that says what to do', async () => {
