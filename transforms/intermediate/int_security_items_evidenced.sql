@@ -16,7 +16,8 @@
 --                  (its blueprint assigns no EDR policy, or the tenant lacks the add-on); null when never read
 --   edr_passes     true when the item's edr_status says 'enabled'; false when its audit fails (ERROR) or its
 --                  edr_status reports another status; null while it reports none (pending, no agent to run it)
--- Provenance (stream, run, synced_at) is the latest row behind each verdict.
+-- Provenance (stream, run, synced_at) is the latest run's row behind each verdict (latest by run_seq, which is unique
+-- where synced_at is not: a rerun shares its tenant time).
 -- grain: one row per enrolled (not removed) device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
@@ -34,6 +35,7 @@ profiles as (
             json_extract_string(profile_data, '$[*].type'), ['com.apple.mobiledevice.passwordpolicy', 'com.apple.screensaver']
         ) as has_lock_payload,
         run_id,
+        run_seq,
         synced_at
     from snapshots.snp_kandji__installed_profiles_daily
     where is_current
@@ -44,8 +46,8 @@ installed as (
         snapshot_date,
         device_id,
         bool_or(has_lock_payload) as lock_installed,
-        coalesce(arg_max(run_id, synced_at) filter (where has_lock_payload), arg_max(run_id, synced_at)) as run_id,
-        coalesce(max(synced_at) filter (where has_lock_payload), max(synced_at)) as synced_at
+        coalesce(arg_max(run_id, run_seq) filter (where has_lock_payload), arg_max(run_id, run_seq)) as run_id,
+        coalesce(arg_max(synced_at, run_seq) filter (where has_lock_payload), arg_max(synced_at, run_seq)) as synced_at
     from profiles
     group by snapshot_date, device_id
 ),
@@ -67,6 +69,7 @@ lock_statuses as (
         s.device_id,
         s.status_normalized,
         s.run_id,
+        s.run_seq,
         s.synced_at,
         'device_library_items' as source_stream
     from snapshots.snp_kandji__device_library_items_daily as s
@@ -78,6 +81,7 @@ lock_statuses as (
         s.device_id,
         s.status_normalized,
         s.run_id,
+        s.run_seq,
         s.synced_at,
         'library_item_statuses' as source_stream
     from snapshots.snp_kandji__library_item_statuses_daily as s
@@ -91,9 +95,11 @@ lock_status as (
         device_id,
         bool_or(status_normalized = 'pass') as item_passes,
         bool_or(status_normalized = 'fail') as item_fails,
-        arg_max(source_stream, synced_at) as source_stream,
-        arg_max(run_id, synced_at) as run_id,
-        max(synced_at) as synced_at
+        -- The latest run's evidence; within a run, the device's own list before the per-item one (any fixed order
+        -- would do: a rebuild must pick the same).
+        arg_max(source_stream, [run_seq, case source_stream when 'device_library_items' then 1 else 0 end]) as source_stream,
+        arg_max(run_id, run_seq) as run_id,
+        arg_max(synced_at, run_seq) as synced_at
     from lock_statuses
     group by snapshot_date, device_id
 ),
@@ -109,9 +115,11 @@ edr as (
             and (status_normalized = 'fail' or coalesce((edr_status ->> 'status'), 'enabled') <> 'enabled')
         ) as failing,
         coalesce(
-            arg_max(run_id, synced_at) filter (where type = 'threat-security-policy'), arg_max(run_id, synced_at)
+            arg_max(run_id, run_seq) filter (where type = 'threat-security-policy'), arg_max(run_id, run_seq)
         ) as run_id,
-        coalesce(max(synced_at) filter (where type = 'threat-security-policy'), max(synced_at)) as synced_at
+        coalesce(
+            arg_max(synced_at, run_seq) filter (where type = 'threat-security-policy'), arg_max(synced_at, run_seq)
+        ) as synced_at
     from snapshots.snp_kandji__device_library_items_daily
     where is_current
     group by snapshot_date, device_id
