@@ -6,7 +6,17 @@
 import { between, hash, pick, unit, uuid } from './random.ts';
 import { DAY, HOUR, t1, t2, t3, t4, t5, t6, timeAgo } from './timestamps.ts';
 import type { Device, Tenant } from './tenant.ts';
-import { APPS, BLUEPRINTS, CUSTOM_APP_NAMES, IPA_APP_NAMES, OS_RELEASES, PROFILE_NAMES, SCRIPT_NAMES, TAGS } from './vocabulary.ts';
+import {
+  APPS,
+  BLUEPRINTS,
+  CUSTOM_APP_NAMES,
+  IPA_APP_NAMES,
+  OS_RELEASES,
+  PROFILE_NAMES,
+  SCRIPT_NAMES,
+  TAGS,
+  payloadTypesOf,
+} from './vocabulary.ts';
 
 type Json = Record<string, unknown>;
 
@@ -183,7 +193,7 @@ export function deviceDetails(t: Tenant, d: Device): Json {
       verified: 'verified',
       identifier: `com.kandji.profile.custom.${uuid(s, 'profile', p)}`,
       organization: 'Kandji, Inc.',
-      payload_types: ['com.apple.ManagedClient.preferences'],
+      payload_types: [...payloadTypesOf(p)],
       install_date: t4(Math.max(d.enrolledAt, d.changedAt.profile - p * 60_000)),
     })),
     apple_business_manager:
@@ -415,7 +425,53 @@ export function deviceLibraryItems(t: Tenant, d: Device): Json {
       rules_present: false,
     };
   });
-  return { device_id: d.id, library_items: items };
+  const edr = edrItem(t, d);
+  return { device_id: d.id, library_items: edr ? [...items, edr] : items };
+}
+
+/**
+ * A Mac's EDR item (the EDR add-on's `threat-security-policy` library item, "Avert" in the example, §6.5): its
+ * `edr_status` as the example has it once the Kandji agent runs it (`enabled`, the postures, the baseline scans as
+ * T9 text). Most report PASS, some are PENDING (as in the example: enabled, not audited yet), a few ERROR (an audit
+ * failure, no EDR status); a Mac without the agent has the item PENDING and no EDR status.
+ */
+function edrItem(t: Tenant, d: Device): Json | undefined {
+  if (d.platform !== 'Mac' || !t.addOns.edr) return undefined;
+  const roll = unit(t.seed, 'edr-status', d.index, d.changedAt.base);
+  const status = !d.agentInstalled ? 'PENDING' : roll < 0.9 ? 'PASS' : roll < 0.95 ? 'PENDING' : 'ERROR';
+  const running = d.agentInstalled && status !== 'ERROR';
+  const scan = (ms: number) => {
+    const at = new Date(ms);
+    const month = at.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+    const time = at.toLocaleString('en-US', { hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true, timeZone: 'UTC' });
+    return `${month} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${time}`;
+  };
+  return {
+    id: hash(t.seed, 'li-edr', d.index) % 10_000_000,
+    status,
+    reported_at: status === 'PASS' || status === 'ERROR' ? t1(d.lastCheckIn) : null,
+    log: status === 'ERROR' ? 'Avert could not verify its system extension.' : status === 'PASS' ? '' : null,
+    last_audit_run: null,
+    last_audit_log: null,
+    control_log: null,
+    control_reported_at: null,
+    edr_status: running
+      ? {
+          baseline_scan_runtime: 'Kandji checked 339,254 files in 3 minutes, 41 seconds.',
+          last_baseline_scan: scan(Math.max(d.enrolledAt, d.lastCheckIn - between(t.seed, 1, 20, 'edr-scan', d.index) * DAY)),
+          malware_posture: 'Protect',
+          next_baseline_scan: scan(d.lastCheckIn + between(t.seed, 1, 28, 'edr-next', d.index) * DAY),
+          pup_posture: 'Protect',
+          status: 'enabled',
+        }
+      : null,
+    item_id: uuid(t.seed, 'edr-item'),
+    name: 'Avert',
+    type: 'threat-security-policy',
+    computer: { id: d.id, name: d.name },
+    blueprint: { id: blueprintId(t, d.blueprint), name: BLUEPRINTS[d.blueprint]?.name },
+    rules_present: false,
+  };
 }
 
 // -------------------------------------------------------------------------------------------------------------------
@@ -470,6 +526,14 @@ export const LIBRARY_SIZES: Record<LibraryKind, number> = {
 
 export function libraryItemId(t: Tenant, kind: LibraryKind, index: number): string {
   return uuid(t.seed, 'library', kind, index);
+}
+
+/** A custom profile's XML (§6.7 `profile`): a plist whose PayloadContent names each payload's PayloadType. */
+function profileXml(name: string, payloadTypes: readonly string[]): string {
+  const payloads = payloadTypes.map(
+    (type) => `<dict><key>PayloadType</key><string>${type}</string><key>PayloadVersion</key><integer>1</integer></dict>`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>PayloadContent</key><array>${payloads.join('')}</array><key>PayloadDisplayName</key><string>${name}</string><key>PayloadType</key><string>Configuration</string></dict></plist>`;
 }
 
 /** One item of a library list (§6.7). */
@@ -530,7 +594,7 @@ export function libraryItem(t: Tenant, kind: LibraryKind, i: number): Json {
         ...base,
         name: PROFILE_NAMES[i],
         active: true,
-        profile: `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict><key>PayloadDisplayName</key><string>${PROFILE_NAMES[i]}</string></dict></plist>`,
+        profile: profileXml(PROFILE_NAMES[i] ?? '', payloadTypesOf(i)),
         mdm_identifier: `com.kandji.profile.custom.${uuid(s, 'profile', i)}`,
         runs_on_mac: true,
         runs_on_iphone: i % 2 === 0,
@@ -618,37 +682,52 @@ export function vulnerabilityDetections(t: Tenant, d: Device): { at: number; row
       cve: hash(s, 'vuln-cve', a, d.apps.get(a) ?? 0, k) % 400,
     })).filter((x, k, all) => all.findIndex((y) => y.cve === x.cve) === k),
   );
-  return found.map(({ a, cve }) => {
-    const spec = APPS[a];
+  const natural = found.map(({ a, cve }) => {
     const score = Math.round((4 + (hash(s, 'vuln-score', cve) % 60) / 10) * 10) / 10;
-    const severity = score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : 'Low';
     const first = Math.max(d.enrolledAt, d.appChangedAt.get(a) ?? d.enrolledAt);
-    const latest = Math.max(first, d.lastCheckIn);
-    const cveId = `CVE-2025-${String(21000 + cve * 37).padStart(5, '0')}`;
-    const description = `${spec?.name} before the fixed version allows a crafted file to execute code.`;
-    return {
-      at: latest,
-      row: {
-        device_id: d.id,
-        device_name: d.name,
-        device_serial_number: d.serial,
-        device_model: d.model.name,
-        device_os_version: os(d).version,
-        blueprint_id: blueprintId(t, d.blueprint),
-        blueprint_name: BLUEPRINTS[d.blueprint]?.name,
-        name: spec?.name,
-        version: appVersion(t, a, d),
-        path: `/Applications/${spec?.name}.app`,
-        bundle_id: spec?.bundleId,
-        cve_id: cveId,
-        cve_link: `https://nvd.nist.gov/vuln/detail/${cveId}`,
-        cvss_score: score,
-        ...(older
-          ? { description, severity, detection_datetime: t1(latest) }
-          : { cve_description: description, cvss_severity: severity, first_detection_date: t1(first), latest_detection_date: t1(latest) }),
-      },
-    };
+    return detection(t, d, a, `CVE-2025-${String(21000 + cve * 37).padStart(5, '0')}`, score, first, older);
   });
+  // Scripted ones (Tenant.scheduleVulnerability), open until patched.
+  const scripted = t.openVulnerabilities(d.index).map((v) => detection(t, d, v.app, v.cveId, v.cvssScore, v.at, older));
+  return [...natural, ...scripted];
+}
+
+/** One detection of a CVE in app `a` of Mac `d`, first detected at `first`, re-detected at every check-in. */
+function detection(
+  t: Tenant,
+  d: Device,
+  a: number,
+  cveId: string,
+  score: number,
+  first: number,
+  older: boolean,
+): { at: number; row: Json } {
+  const spec = APPS[a];
+  const severity = score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : 'Low';
+  const latest = Math.max(first, d.lastCheckIn);
+  const description = `${spec?.name} before the fixed version allows a crafted file to execute code.`;
+  return {
+    at: latest,
+    row: {
+      device_id: d.id,
+      device_name: d.name,
+      device_serial_number: d.serial,
+      device_model: d.model.name,
+      device_os_version: os(d).version,
+      blueprint_id: blueprintId(t, d.blueprint),
+      blueprint_name: BLUEPRINTS[d.blueprint]?.name,
+      name: spec?.name,
+      version: appVersion(t, a, d),
+      path: `/Applications/${spec?.name}.app`,
+      bundle_id: spec?.bundleId,
+      cve_id: cveId,
+      cve_link: `https://nvd.nist.gov/vuln/detail/${cveId}`,
+      cvss_score: score,
+      ...(older
+        ? { description, severity, detection_datetime: t1(latest) }
+        : { cve_description: description, cvss_severity: severity, first_detection_date: t1(first), latest_detection_date: t1(latest) }),
+    },
+  };
 }
 
 /**
@@ -742,15 +821,13 @@ export function adeTokens(t: Tenant, counts: Record<string, number>): Json[] {
  */
 export function adeDevice(t: Tenant, d: Device | undefined, k: number): Json {
   const s = t.seed;
-  const family = d ? (d.platform === 'AppleTV' ? 'AppleTV' : d.platform) : pick(s, ['Mac', 'iPad', 'iPhone'], 'ade-family', k);
+  const family = d ? (d.platform === 'AppleTV' ? 'AppleTV' : d.platform) : t.awaitingAdeDevice(k).platform;
   const token = { id: uuid(s, 'ade-token', 0), server_name: 'Accuhive ABM' };
+  // A device that was awaiting enrollment keeps its ADE id once enrolled (Tenant.enrollAdeDevice).
+  const slot = d ? t.adeSlotOf(d.index) : k;
   return {
-    id: uuid(s, 'ade-device', d ? d.index : -1 - k),
-    serial_number: d
-      ? d.serial
-      : `ADE${String(hash(s, 'ade-serial', k))
-          .padStart(9, '0')
-          .slice(0, 9)}`,
+    id: uuid(s, 'ade-device', slot !== undefined ? -1 - slot : (d as Device).index),
+    serial_number: d ? d.serial : t.awaitingAdeDevice(k).serial,
     model: d ? d.model.name : family === 'Mac' ? 'MacBook Air' : family,
     description: d ? d.model.name : `${family} (awaiting enrollment)`,
     color: 'SILVER',

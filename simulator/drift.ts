@@ -92,13 +92,13 @@ function fnv(text: string): number {
 }
 
 /**
- * The records of a response body: a bare array, `results`, `data`, `apps` or `parameters`, a page envelope under a
+ * The records of a response body: a bare array, `results`, `data`, `apps`, `parameters` or `library_items`, a page envelope under a
  * key (`{ activity: { results } }`), or the object itself. The envelope is never drifted, only the rows in it.
  */
 function recordsOf(body: unknown): Record<string, unknown>[] {
   if (Array.isArray(body)) return body.filter(isObject);
   if (!isObject(body)) return [];
-  for (const key of ['results', 'data', 'apps', 'parameters'])
+  for (const key of ['results', 'data', 'apps', 'parameters', 'library_items'])
     if (Array.isArray(body[key])) return (body[key] as unknown[]).filter(isObject);
   for (const value of Object.values(body)) if (isObject(value) && Array.isArray(value.results)) return recordsOf(value);
   return [body];

@@ -16,6 +16,7 @@ import {
   LAUNCH_AGENTS,
   PRISM_FAMILY,
   PROFILE_NAMES,
+  payloadTypesOf,
   SYSTEM_EXTENSIONS,
   TCC_ENTRIES,
 } from './vocabulary.ts';
@@ -268,16 +269,15 @@ export const PRISM: Record<PrismCategory, PrismCategorySpec> = {
         organization: 'Kandji, Inc.',
         removable: false,
         signed: true,
-        profile_data: [
-          {
-            type: 'com.apple.ManagedClient.preferences',
-            uuid: uuid(s, 'payload', p),
-            version: 1,
-            identifier: `com.kandji.payload.${p}`,
-            display_name: PROFILE_NAMES[p],
-            organization: 'Kandji, Inc.',
-          },
-        ],
+        // One entry per payload; the first keeps the ids the single-payload profiles always had.
+        profile_data: payloadTypesOf(p).map((type, k) => ({
+          type,
+          uuid: k === 0 ? uuid(s, 'payload', p) : uuid(s, 'payload', p, k),
+          version: 1,
+          identifier: k === 0 ? `com.kandji.payload.${p}` : `com.kandji.payload.${p}.${k}`,
+          display_name: PROFILE_NAMES[p],
+          organization: 'Kandji, Inc.',
+        })),
       }));
     },
   },

@@ -429,8 +429,16 @@ function deviceHistoryPage(key: string, rowsOf: (t: Tenant, d: Device) => Record
   };
 }
 
-/** Apple devices bought but not yet enrolled: one for every fifty enrolled, at least one. */
-const awaitingEnrollment = (ctx: RouteContext) => Math.max(1, Math.floor(appleDevices(ctx).length / 50));
+/**
+ * The slots of Apple devices bought but not yet enrolled: one for every fifty enrolled, at least one, less those
+ * that have enrolled since (Tenant.enrollAdeDevice), which the enrolled list carries.
+ */
+const awaitingEnrollment = (ctx: RouteContext): number[] =>
+  ctx.memo('ade-awaiting', () =>
+    Array.from({ length: Math.max(1, Math.floor(appleDevices(ctx).length / 50)) }, (_, k) => k).filter(
+      (k) => ctx.tenant.adeEnrolledAs(k) === undefined,
+    ),
+  );
 
 function appleDevices(ctx: RouteContext): Int32Array {
   return ctx.memo('ade-apple', () =>
@@ -455,13 +463,16 @@ function listAdeDevices(ctx: RouteContext): Reply {
   const page = intParam(url, 'page', 1);
   if (isReply(page)) return page;
   const enrolled = appleDevices(ctx);
-  const total = enrolled.length + awaitingEnrollment(ctx);
+  const awaiting = awaitingEnrollment(ctx);
+  const total = enrolled.length + awaiting.length;
   const pages = Math.max(1, Math.ceil(total / 300));
   if (page < 1 || page > pages) return { status: 404, body: { detail: 'Invalid page.' } };
   const results = [];
   for (let k = (page - 1) * 300; k < Math.min(total, page * 300); k++)
     results.push(
-      k < enrolled.length ? adeDevice(tenant, tenant.device(enrolled[k] as number), k) : adeDevice(tenant, undefined, k - enrolled.length),
+      k < enrolled.length
+        ? adeDevice(tenant, tenant.device(enrolled[k] as number), k)
+        : adeDevice(tenant, undefined, awaiting[k - enrolled.length] as number),
     );
   const link = (p: number) => withParams(ctx.origin, url.pathname, url, { page: String(p) });
   return { status: 200, body: drfPage(results, total, page < pages ? link(page + 1) : null, page > 1 ? link(page - 1) : null) };

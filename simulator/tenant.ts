@@ -16,6 +16,7 @@ import {
   MODELS,
   OS_RELEASES,
   PROFILE_NAMES,
+  SCREEN_LOCK_PROFILE,
   TAGS,
   type Model,
   type Platform,
@@ -170,6 +171,12 @@ export class Tenant {
   private readonly removed = new Map<number, number>();
   private readonly changes = new Map<number, DeviceChange[]>();
   private readonly userDepartmentChanges = new Map<number, { at: number; department: number }>();
+  /** Scripted vulnerability detections per device (scheduleVulnerability), open until patched. */
+  private readonly scriptedVulnerabilities = new Map<number, ScriptedVulnerability[]>();
+  /** Devices enrolled from Apple Business Manager by enrollAdeDevice: device index → the awaiting slot it was. */
+  private readonly fromAde = new Map<number, number>();
+  /** Awaiting slots that have enrolled: slot → device index. */
+  private readonly adeEnrolled = new Map<number, number>();
   /** Device lifecycle events for the audit log: enrollments and deletions made by advance(). */
   readonly lifecycle: { at: number; kind: 'enrolled' | 'deleted'; device: number }[] = [];
   private sortedCache: { key: string; order: Int32Array } | undefined;
@@ -215,6 +222,8 @@ export class Tenant {
   }
 
   platformOf(index: number): Platform {
+    const slot = this.fromAde.get(index);
+    if (slot !== undefined) return this.awaitingAdeDevice(slot).platform;
     return weighted(this.seed, this.platformMix, 'platform', index);
   }
 
@@ -260,7 +269,8 @@ export class Tenant {
       id: this.deviceId(index),
       platform,
       model,
-      serial: serial(s, 'device', index),
+      // A device enrolled from Apple Business Manager keeps the serial number ABM listed it under.
+      serial: this.fromAde.has(index) ? this.awaitingAdeDevice(this.fromAde.get(index) as number).serial : serial(s, 'device', index),
       name: '',
       user,
       blueprint: baseBlueprint,
@@ -362,6 +372,10 @@ export class Tenant {
       d.platform === 'Mac' ? between(this.seed, 6, 14, 'profile-count', d.index) : between(this.seed, 3, 8, 'profile-count', d.index);
     const start = hash(this.seed, 'profile-start', d.index) % PROFILE_NAMES.length;
     for (let j = 0; j < count; j++) d.profiles.push((start + j) % PROFILE_NAMES.length);
+    // Most tenants scope their screen lock profile to every Mac, iPhone and iPad; a few devices lack it.
+    const lockable = d.platform === 'Mac' || d.platform === 'iPhone' || d.platform === 'iPad';
+    if (lockable && !d.profiles.includes(SCREEN_LOCK_PROFILE) && chance(this.seed, 0.85, 'screen-lock', d.index))
+      d.profiles.push(SCREEN_LOCK_PROFILE);
   }
 
   /**
@@ -519,6 +533,75 @@ export class Tenant {
     this.version++;
   }
 
+  /**
+   * A scripted vulnerability for tests that tell a story: from now on, the Vulnerability Management detections list
+   * the CVE on Mac `index` against the first app it has installed (and the vulnerabilities list counts it), until
+   * patchVulnerability. `cvssScore` sets its severity (docs/kandji-api.md §6.11); below 4 it is Low, a severity the
+   * tenant's own detections never have, so a story can tell it apart.
+   */
+  scheduleVulnerability(index: number, cveId: string, cvssScore: number): void {
+    const d = this.device(index);
+    if (d.platform !== 'Mac' || d.apps.size === 0) throw new RangeError(`device ${index} is not a Mac with apps`);
+    const list = this.scriptedVulnerabilities.get(index) ?? [];
+    list.push({ cveId, cvssScore, app: d.apps.keys().next().value as number, at: this.now - 1 });
+    this.scriptedVulnerabilities.set(index, list);
+    this.version++;
+  }
+
+  /**
+   * Patch a scripted vulnerability the way a fleet does: the vulnerable app is updated (an `app` change, which a
+   * sync reads as a new version), and the detection disappears from the list; the API keeps no record of it.
+   */
+  patchVulnerability(index: number, cveId: string): void {
+    const open = (this.scriptedVulnerabilities.get(index) ?? []).find((v) => v.cveId === cveId && v.patchedAt === undefined);
+    if (!open) throw new RangeError(`device ${index} has no open ${cveId}`);
+    open.patchedAt = this.now - 1;
+    this.scheduleChange(index, 'app', open.app);
+  }
+
+  /** The scripted vulnerabilities open on device `index` at the tenant's clock. */
+  openVulnerabilities(index: number): readonly ScriptedVulnerability[] {
+    return (this.scriptedVulnerabilities.get(index) ?? []).filter((v) => v.at <= this.now && v.patchedAt === undefined);
+  }
+
+  /**
+   * An Apple device bought and assigned to the tenant in Apple Business Manager, not enrolled yet: the ADE devices
+   * list shows slot `k` with this serial number and family and no `mdm_device` (docs/kandji-api.md §6.11).
+   */
+  awaitingAdeDevice(k: number): { serial: string; platform: 'Mac' | 'iPad' | 'iPhone' } {
+    return {
+      serial: `ADE${String(hash(this.seed, 'ade-serial', k))
+        .padStart(9, '0')
+        .slice(0, 9)}`,
+      platform: pick(this.seed, ['Mac', 'iPad', 'iPhone'] as const, 'ade-family', k),
+    };
+  }
+
+  /** The device an awaiting ADE slot became, or undefined while it waits. */
+  adeEnrolledAs(k: number): number | undefined {
+    return this.adeEnrolled.get(k);
+  }
+
+  /** The awaiting ADE slot device `index` came from, if it enrolled through enrollAdeDevice. */
+  adeSlotOf(index: number): number | undefined {
+    return this.fromAde.get(index);
+  }
+
+  /**
+   * The ADE device of slot `k` enrolls now, without moving the clock: it joins the devices list with the serial
+   * number and family Apple Business Manager listed, and its ADE record (same id) gains its `mdm_device`.
+   */
+  enrollAdeDevice(k: number): number {
+    if (this.adeEnrolled.has(k)) throw new RangeError(`ADE slot ${k} has already enrolled`);
+    const i = this.deviceCount++;
+    this.enrolledLater.set(i, this.now);
+    this.fromAde.set(i, k);
+    this.adeEnrolled.set(k, i);
+    this.lifecycle.push({ at: this.now, kind: 'enrolled', device: i });
+    this.version++;
+    return i;
+  }
+
   /** When device `index` was deleted, if it was. */
   removedAt(index: number): number | undefined {
     return this.removed.get(index);
@@ -559,6 +642,15 @@ export class Tenant {
     for (let i = 0; i < this.deviceCount; i++) if (this.deviceId(i) === deviceId) return i;
     return -1;
   }
+}
+
+/** A vulnerability scripted onto a device (scheduleVulnerability): its CVE, score, the app it is in, and when. */
+export interface ScriptedVulnerability {
+  cveId: string;
+  cvssScore: number;
+  app: number;
+  at: number;
+  patchedAt?: number;
 }
 
 export interface AdvanceSummary {

@@ -415,6 +415,18 @@ export const PROFILE_NAMES = [
   'Smart Card',
   'FileVault Escrow',
 ];
+/**
+ * The payloads a profile carries (its XML's `PayloadType`s; Prism installed_profiles `profile_data[].type`; /details
+ * `installed_profiles[].payload_types`, docs/kandji-api.md §6.3, §6.10). Most are managed preferences; the screen lock
+ * profile carries Apple's passcode policy and screen saver payloads, which is how the control mapping finds it.
+ */
+export const SCREEN_LOCK_PROFILE = PROFILE_NAMES.indexOf('Screen Saver Lock');
+const PAYLOAD_TYPES: Record<string, readonly string[]> = {
+  'Screen Saver Lock': ['com.apple.mobiledevice.passwordpolicy', 'com.apple.screensaver'],
+};
+export function payloadTypesOf(profile: number): readonly string[] {
+  return PAYLOAD_TYPES[PROFILE_NAMES[profile] ?? ''] ?? ['com.apple.ManagedClient.preferences'];
+}
 export const SCRIPT_NAMES = [
   'Rename Computer',
   'Set Time Zone',

@@ -32,7 +32,7 @@ export interface ResolvedConfig {
   requestTimeoutMs: number;
   /** Most `/devices/{id}/details` calls per sync, 0–100,000. Default 2000. */
   deviceDetailsMaxPerSync: number;
-  /** Most devices per sync for each of device_activity, device_commands and device_parameters, 0–100,000. Default 500. */
+  /** Most devices per sync for each of device_activity, device_commands, device_parameters and device_library_items, 0–100,000. Default 500. */
   deviceHistoryMaxPerSync: number;
   /** How device_apps is read. Default `prism`. */
   deviceAppsSource: 'prism' | 'per_device';

@@ -121,7 +121,8 @@ export const configSchema = Type.Object(
       Type.Integer({
         title: 'Device histories per sync',
         description:
-          'At most this many devices per sync for each of device_activity, device_commands and device_parameters ' +
+          'At most this many devices per sync for each of device_activity, device_commands, device_parameters and ' +
+          'device_library_items ' +
           '(one request or more per device), from 0 to 100,000; 0 reads none. The devices that changed since the ' +
           'last sync are read in rolling slices, so a first read of a large fleet is spread over several syncs. ' +
           'Default: 500.',

@@ -7,6 +7,7 @@ import { deviceAppsStream } from './device_apps.ts';
 import { deviceDetailsStream } from './device_details.ts';
 import { devicesStream } from './devices.ts';
 import { deviceParametersStream } from './device_parameters.ts';
+import { deviceLibraryItemsStream } from './device_library_items.ts';
 import { deviceActivityStream, deviceCommandsStream } from './device_history.ts';
 import { libraryItemStatusesStream } from './library_item_statuses.ts';
 import { behavioralDetectionsStream, threatsStream } from './threats.ts';
@@ -51,6 +52,7 @@ export const STREAMS: readonly StreamDeclaration[] = [
   libraryItemStatusesStream,
   deviceDetailsStream,
   deviceParametersStream,
+  deviceLibraryItemsStream,
   deviceActivityStream,
   deviceCommandsStream,
 ].map(tenantScoped);

@@ -69,7 +69,16 @@ export interface ReportData {
   actions: ActionRow[];
   actionCount: number;
   /** Per control on the latest day: in scope, passing, failing, unknown, coverage. */
-  controls: { control: string; inScope: number; passing: number; failing: number; unknown: number; coverage: number | null }[];
+  controls: {
+    control: string;
+    inScope: number;
+    passing: number;
+    failing: number;
+    unknown: number;
+    coverage: number | null;
+    /** In-scope devices with no pass or fail on any of the last 90 days: the coverage gap. */
+    withoutEvidence90d: number;
+  }[];
   /** The asset register on the latest day: devices by lifecycle state, the most common models, by age. */
   assets: { lifecycle: Count[]; models: Count[]; age: Count[] };
   /** Assignment changes of the 7 days before the latest snapshot day, latest first. */
@@ -158,6 +167,8 @@ const WORDS: Record<string, string> = {
   recovery_lock: 'Recovery Lock not set',
   os_current: 'OS not current',
   blueprint: 'no blueprint',
+  screen_lock: 'no screen lock enforced',
+  edr: 'EDR not running',
 };
 const words = (names: string[]) => names.map((n) => WORDS[n] ?? n.replace(/_/g, ' '));
 
@@ -318,7 +329,8 @@ async function viewData(dbPath: string, options: ViewOptions, only?: string): Pr
     });
     const controls = (
       await query(`
-        select control, in_scope::integer as in_scope, passing::integer as passing, failing::integer as failing, unknown::integer as unknown, coverage
+        select control, in_scope::integer as in_scope, passing::integer as passing, failing::integer as failing, unknown::integer as unknown, coverage,
+               without_evidence_90d::integer as without_evidence_90d
         from marts.control_coverage where snapshot_date = (select max(snapshot_date) from marts.control_coverage)
         order by control`)
     ).map((r) => ({
@@ -328,6 +340,7 @@ async function viewData(dbPath: string, options: ViewOptions, only?: string): Pr
       failing: Number(r.failing),
       unknown: Number(r.unknown),
       coverage: r.coverage === null ? null : Number(r.coverage),
+      withoutEvidence90d: Number(r.without_evidence_90d),
     }));
 
     const counts = (rows: Row[]) => rows.map((r) => ({ label: String(r.label), devices: Number(r.devices) }));
@@ -637,10 +650,10 @@ ${table(
 
 function controlsSection(data: ReportData): string {
   return `<section id="coverage"><h2>Checks and what is not known</h2>
-<p>For each check on the latest day: the devices it applies to, how many pass, fail, or have not reported it yet (unknown), and the coverage: the share that reported. An unknown device is neither passing nor failing.</p>
+<p>For each check on the latest day: the devices it applies to, how many pass, fail, or have not reported it yet (unknown), and the coverage: the share that reported. An unknown device is neither passing nor failing. The coverage gap: devices with no pass or fail for the check on any of the last 90 days.</p>
 ${table(
   'controls',
-  ['check', 'applies to', 'pass', 'fail', 'unknown', 'coverage'],
+  ['check', 'applies to', 'pass', 'fail', 'unknown', 'coverage', 'no evidence in 90 days'],
   data.controls.map((c) => [
     WORDS_TITLE[c.control] ?? c.control,
     String(c.inScope),
@@ -648,6 +661,7 @@ ${table(
     String(c.failing),
     String(c.unknown),
     percent(c.coverage),
+    String(c.withoutEvidence90d),
   ]),
   (i) => i > 0,
 )}</section>`;
@@ -716,13 +730,15 @@ const WORDS_TITLE: Record<string, string> = {
   recovery_lock: 'Recovery Lock',
   os_current: 'OS current',
   blueprint: 'Blueprint assigned',
+  screen_lock: 'Screen lock',
+  edr: 'EDR',
 };
 
 /** The rules, in the page itself: the reader has no repository to look them up in. */
 const RULES = `<section id="rules"><h2>How to read this report</h2>
 <dl>
 <dt>Health</dt><dd>Each device each day, first match wins. <b>Critical</b>: reported missing, in lost mode, MDM off, or no check-in for 30 days. <b>Warning</b>: no check-in for 7 days, a Mac without the Kandji agent, an OS below the newest release any device of its platform runs, or a boot disk at least 90% full. Otherwise <b>healthy</b>. A signal that has not been reported raises nothing.</dd>
-<dt>Compliance</dt><dd>Each enrolled device is checked for FileVault (on, recovery key escrowed), Gatekeeper, System Integrity Protection and the firewall (Macs), Recovery Lock (Apple silicon Macs), an up-to-date OS and an assigned blueprint. A device is <b>compliant</b> when every check that applies passes, <b>non-compliant</b> when one fails, and <b>unknown</b> when a check that applies has not been reported yet. Compliance rates count only devices whose status is known; the coverage says how many that is.</dd>
+<dt>Compliance</dt><dd>Each enrolled device is checked for FileVault (on, recovery key escrowed), Gatekeeper, System Integrity Protection and the firewall (Macs), Recovery Lock (Apple silicon Macs), an up-to-date OS, an assigned blueprint, a screen lock (a passcode or screen saver policy installed, on Macs, iPhones and iPads) and EDR running (Macs under an EDR policy). A device is <b>compliant</b> when every check that applies passes, <b>non-compliant</b> when one fails, and <b>unknown</b> when a check that applies has not been reported yet. Compliance rates count only devices whose status is known; the coverage says how many that is.</dd>
 <dt>Coverage</dt><dd>Device details are read in slices over several syncs, so on a given day some devices have not reported every check. A rising count of failures can mean more devices were read, not that more fail: compare the rate and the coverage.</dd>
 <dt>Time</dt><dd>Every day is the tenant's clock at the day's last sync. A day without a sync is an empty space on the time axis. A device is removed on the first complete sync that no longer lists it; an incomplete sync never removes one.</dd>
 </dl></section>`;

@@ -118,6 +118,11 @@ const ALLOWANCES: Record<string, Allowance[]> = {
   'GET /devices/{id}/apps': [],
   'GET /devices/{id}/library-items': [
     { path: 'library_items[].edr_status', allow: 'missing', why: '§6.5: `edr_status?` is only on threat-security-policy items' },
+    {
+      path: 'library_items[].edr_status',
+      allow: 'extra',
+      why: "§6.5: a Mac's EDR item (threat-security-policy) carries `edr_status`; the Postman example lists profiles only",
+    },
   ],
   'GET /blueprints': [
     { path: 'results[].missing_computers_count', allow: 'extra', why: '§6.6: `missing_computers_count` (seen in the PATCH response)' },

@@ -327,6 +327,16 @@ describe('asset marts from a hand-written history', () => {
       { device_id: 'a2', bundle_id: 'com.tinyspeck.slackmacgap', path: '/Applications/Slack.app', version: '4.9.0' },
       { device_id: 'a3', bundle_id: 'com.apple.mobilenotes', path: null, version: '1.0' },
     ]);
+    // No stream reports when an app was last opened: every row says so, typed, rather than 'never_opened'.
+    const usage = await query(
+      db,
+      `select usage_state, typeof(usage_state) as state_type, typeof(last_opened_at) as opened_type,
+              count(*)::integer as apps, count(last_opened_at)::integer as with_time
+       from marts.software_inventory group by all`,
+    );
+    expect(usage).toEqual([
+      { usage_state: 'not_reported', state_type: 'VARCHAR', opened_type: 'TIMESTAMP WITH TIME ZONE', apps: 3, with_time: 0 },
+    ]);
     const catalog = await query(
       db,
       `select bundle_id, version, app_name, devices::integer as devices, platforms, newest_version, is_behind, devices_behind::integer as devices_behind

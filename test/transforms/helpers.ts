@@ -172,11 +172,11 @@ export async function differences(dbA: string, dbB: string, schemas: string[], e
   }
 }
 
-/** One in-process sync against the simulator, as the `sync` command runs it. */
+/** One in-process sync against the simulator, as the `sync` command runs it; `config` adds or overrides settings. */
 export async function syncSim(
   sim: Simulator,
   outDir: string,
-  options: { format?: OutputFormat; token?: string; catalog?: ConfiguredCatalog } = {},
+  options: { format?: OutputFormat; token?: string; catalog?: ConfiguredCatalog; config?: Record<string, unknown> } = {},
 ): Promise<RunManifest> {
   const config = resolveConfig({
     api_url: sim.url,
@@ -184,6 +184,7 @@ export async function syncSim(
     request_timeout_seconds: 10,
     device_details_max_per_sync: 100_000,
     request_budget_share: 1,
+    ...options.config,
   });
   const { manifest } = await sync({
     config,

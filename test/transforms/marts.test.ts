@@ -12,6 +12,8 @@
  * no agent, disk 95% full, firewall off), m3 (a Mac with no Prism rows or details yet, user not in the directory),
  * p1 (iPhone, unassigned, last check-in 10 days before day 1), p2 (iPhone, missing, OS behind; deleted after
  * day 1), t1 (Apple TV without a blueprint), i1 (iPad in lost mode, its user by the legacy numeric id).
+ * Screen lock: a passcode payload is installed on m1, p1, p2 and i1; m2's profiles carry none; m3 reports no
+ * profiles. EDR: m1 runs the EDR item; m2's library items hold none (out of scope); m3's were never read.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -148,6 +150,14 @@ const details = (id: string, at: string, volumes: unknown[], extra: Record<strin
   ...extra,
 });
 
+/** A Prism installed_profiles row: one profile of the device and its payloads' types. */
+const profile = (device_id: string, ...types: string[]) => ({
+  device_id,
+  payload_uuid: `${device_id}-${types.join('+')}`,
+  profile_data: types.map((type) => ({ type })),
+});
+const PASSCODE = 'com.apple.mobiledevice.passwordpolicy';
+
 const users = (u2Department: string | null) => [
   { id: 'u1', email: 'u1@acme.io', name: 'Ann', department: 'Engineering', active: true, archived: false, deprecated_user_id: '30001' },
   { id: 'u2', email: 'u2@acme.io', name: 'Bo', department: u2Department, active: true, archived: false },
@@ -201,6 +211,22 @@ const HISTORY: FixtureRun[] = [
           details('p2', D1, [volume('', 20)]),
           details('i1', D1, [volume('', 30)]),
           details('t1', D1, []),
+        ],
+      },
+      installed_profiles: {
+        rows: [
+          profile('m1', PASSCODE),
+          profile('m2', 'com.apple.wifi.managed'),
+          profile('p1', PASSCODE),
+          profile('p2', PASSCODE),
+          profile('i1', 'com.apple.wifi.managed'),
+          profile('i1', PASSCODE, 'com.apple.screensaver'),
+        ],
+      },
+      device_library_items: {
+        rows: [
+          { device_id: 'm1', item_id: 'edr', type: 'threat-security-policy', status: 'PASS', edr_status: { status: 'enabled' } },
+          { device_id: 'm2', item_id: 'wifi', type: 'profile', status: 'success' },
         ],
       },
       users: { rows: users(null) },
@@ -535,7 +561,7 @@ describe('marts from a hand-written sync history', () => {
       `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, compliance_status, is_compliant, failing_checks, failing_checks_text, unknown_checks
        from marts.compliance_daily order by day, device_id`,
     );
-    const macUnknown = ['filevault', 'gatekeeper', 'sip', 'firewall', 'recovery_lock'];
+    const macUnknown = ['filevault', 'gatekeeper', 'sip', 'firewall', 'recovery_lock', 'screen_lock', 'edr'];
     // Issue #10 item 3: a device whose checks are unknown is not compliant (nor failed): its status says unknown.
     const v = (day: string, device_id: string, failing: string[], unknown: string[] = []) => ({
       day,
@@ -550,7 +576,7 @@ describe('marts from a hand-written sync history', () => {
       v('2026-01-05', 'i1', []),
       v('2026-01-05', 'm1', []),
       // An Intel Mac: Recovery Lock does not apply.
-      v('2026-01-05', 'm2', ['firewall', 'os_current']),
+      v('2026-01-05', 'm2', ['firewall', 'os_current', 'screen_lock']),
       // No Prism rows or details yet: undecided, neither failed nor compliant.
       v('2026-01-05', 'm3', [], macUnknown),
       // FileVault, Gatekeeper, SIP and the firewall do not apply to an iPhone.
@@ -560,7 +586,7 @@ describe('marts from a hand-written sync history', () => {
       v('2026-01-06', 'i1', []),
       // FileVault went off in R2: non-compliant from that day on, compliant the day before.
       v('2026-01-06', 'm1', ['filevault']),
-      v('2026-01-06', 'm2', ['firewall', 'os_current']),
+      v('2026-01-06', 'm2', ['firewall', 'os_current', 'screen_lock']),
       v('2026-01-06', 'm3', [], macUnknown),
       v('2026-01-06', 'p1', []),
       v('2026-01-06', 'p2', ['os_current']),
@@ -568,14 +594,14 @@ describe('marts from a hand-written sync history', () => {
       v('2026-01-07', 'i1', []),
       v('2026-01-07', 'm1', ['filevault']),
       // R4 failed, but its FileVault rows were read on day 3: an incremental source as of a day is every row synced by then.
-      v('2026-01-07', 'm2', ['filevault', 'firewall', 'os_current']),
+      v('2026-01-07', 'm2', ['filevault', 'firewall', 'os_current', 'screen_lock']),
       v('2026-01-07', 'm3', [], macUnknown),
       v('2026-01-07', 'p1', []),
       v('2026-01-07', 't1', ['blueprint']),
     ]);
     const checks = await query(
       result.dbPath,
-      `select device_id, filevault_ok, gatekeeper_ok, sip_ok, firewall_ok, recovery_lock_ok, os_current_ok, blueprint_ok
+      `select device_id, filevault_ok, gatekeeper_ok, sip_ok, firewall_ok, recovery_lock_ok, os_current_ok, blueprint_ok, screen_lock_ok, edr_ok
        from marts.compliance_daily where snapshot_date = '2026-01-05' and device_id in ('m1', 'm2', 'p1') order by device_id`,
     );
     expect(checks).toEqual([
@@ -588,6 +614,8 @@ describe('marts from a hand-written sync history', () => {
         recovery_lock_ok: true,
         os_current_ok: true,
         blueprint_ok: true,
+        screen_lock_ok: true,
+        edr_ok: true,
       },
       {
         device_id: 'm2',
@@ -598,6 +626,9 @@ describe('marts from a hand-written sync history', () => {
         recovery_lock_ok: null,
         os_current_ok: false,
         blueprint_ok: true,
+        // Its profiles carry no passcode or screen saver payload; no EDR policy is in its scope.
+        screen_lock_ok: false,
+        edr_ok: null,
       },
       {
         device_id: 'p1',
@@ -608,6 +639,8 @@ describe('marts from a hand-written sync history', () => {
         recovery_lock_ok: null,
         os_current_ok: true,
         blueprint_ok: true,
+        screen_lock_ok: true,
+        edr_ok: null,
       },
     ]);
   });
@@ -751,6 +784,41 @@ describe('marts from a hand-written sync history', () => {
     for (const sql of examples) await expect(query(result.dbPath, sql.trim().replace(/;$/, '')), sql).resolves.toBeInstanceOf(Array);
     const critical = await query(result.dbPath, (examples[0] as string).trim().replace(/;$/, ''));
     expect(critical.map((r) => r.device_name)).toEqual(['i1']);
+    const answer = async (start: string) =>
+      query(result.dbPath, (examples.find((sql) => sql.startsWith(start)) as string).trim().replace(/;$/, ''));
+    expect(await answer('-- Devices without an enforced screen lock')).toEqual([
+      { device_name: 'm2', platform: 'Mac', user_email: 'u2@acme.io', screen_lock_ok: false, edr_ok: null },
+    ]);
+  });
+
+  it("docs/marts.md: every mart has its grain, keys and at least three questions in SQL; its controls and columns are the code's", async () => {
+    const doc = readFileSync(new URL('../../docs/marts.md', import.meta.url), 'utf8');
+    const sections = doc.slice(doc.indexOf('\n## Marts'), doc.indexOf('\n## Many tenants')).split('\n### ').slice(1);
+    // The cross-tenant marts are documented in the table of the Many tenants section, one row each.
+    const tenantMarts = [...doc.slice(doc.indexOf('\n## Many tenants')).matchAll(/^\| `(\w+)` +\|/gm)].map((m) => m[1]);
+    const marts = (await query(result.dbPath, `select table_name from information_schema.tables where table_schema = 'marts' order by 1`))
+      .map((r) => String(r.table_name))
+      .filter((name) => !tenantMarts.includes(name));
+    expect(marts.length).toBeGreaterThanOrEqual(19);
+    for (const mart of marts) {
+      const section = sections.find((sec) => (sec.split('\n')[0] as string).includes(`\`${mart}\``));
+      expect(section, mart).toBeDefined();
+      expect(section, mart).toMatch(/grain/i);
+      expect(section, mart).toMatch(/\bkeys?\b/i);
+      expect((section as string).split('```sql').length - 1, mart).toBeGreaterThanOrEqual(3);
+    }
+    // Every control of the control mapping has a row in the compliance rule's table.
+    const controls = await query(result.dbPath, 'select distinct control from marts.control_evidence_daily order by 1');
+    expect(controls.length).toBe(9);
+    for (const { control } of controls) expect(doc, control).toMatch(new RegExp(`^\\| \`${control}\` +\\|`, 'm'));
+    // Every column of compliance_daily is named in its table (tenant_id, which every model has, in Many tenants).
+    const compliance = doc.slice(doc.indexOf('### `compliance_daily`'), doc.indexOf('### `compliance`\n'));
+    const columns = await query(
+      result.dbPath,
+      `select column_name from information_schema.columns
+       where table_schema = 'marts' and table_name = 'compliance_daily' and column_name <> 'tenant_id'`,
+    );
+    for (const { column_name } of columns) expect(compliance, column_name).toContain(`\`${column_name}\``);
   });
 
   it('a data directory with no runs is an error that says what to do', async () => {

@@ -218,6 +218,18 @@ describe.skipIf(!hasChromium)(`the HTML report in headless Chromium${skipNote}`,
       `[...document.querySelectorAll('#controls tbody tr')].map((tr) => Number(tr.children[4].textContent))`,
     )) as number[];
     expect(cells.reduce((a, b) => a + b, 0)).toBe(controls[0]?.unknown);
+    // Each control's coverage gap (no evidence in 90 days) beside its coverage, as control_coverage has it; the two
+    // controls evidenced by library items are there too.
+    const gaps = await query(
+      dbPath,
+      `select control, in_scope::integer as in_scope, without_evidence_90d::integer as gap from marts.control_coverage
+       where snapshot_date = (select max(snapshot_date) from marts.control_coverage) order by control`,
+    );
+    const shown = (await page.evaluate(
+      `[...document.querySelectorAll('#controls tbody tr')].map((tr) => [tr.children[0].textContent, Number(tr.children[1].textContent), Number(tr.children[6].textContent)])`,
+    )) as [string, number, number][];
+    expect(shown.map(([, inScope, gap]) => [inScope, gap])).toEqual(gaps.map((g) => [g.in_scope, g.gap]));
+    expect(shown.map(([name]) => name)).toEqual(expect.arrayContaining(['Screen lock', 'EDR']));
     const text = (await page.evaluate('document.body.innerText')) as string;
     expect(text).toMatch(/How to read this report/);
     expect(text).toMatch(/unknown when a check that applies has not been reported yet/);

@@ -215,3 +215,44 @@ describe('security and integration marts from a hand-written history', () => {
     expect(answer('-- Library items failing on the most devices today.')).toEqual([{ library_item_name: 'Chrome', devices: '1' }]);
   });
 });
+
+describe('is_kev comes only from the vulnerabilities stream', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** The history above with its vulnerabilities stream replaced (undefined: never synced). */
+  async function kevWith(vulnerabilities: FixtureStream | undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'kandji-kev-'));
+    dirs.push(dir);
+    writeRuns(
+      dir,
+      HISTORY.map((run) => {
+        const { vulnerabilities: _, ...streams } = run.streams;
+        return { ...run, streams: vulnerabilities && run.syncedAt === at(DAYS[4] as string) ? { ...streams, vulnerabilities } : streams };
+      }),
+    );
+    const { dbPath, tables } = await runTransform({ dataDir: dir });
+    expect(tables['raw.vulnerabilities']).toBe(vulnerabilities?.rows.length ?? 0);
+    return query(dbPath, 'select cve_id, is_kev from marts.vulnerability_lifecycle order by cve_id');
+  }
+
+  it('null, not false, for every CVE when the stream was never synced', async () => {
+    expect(await kevWith(undefined)).toEqual([
+      { cve_id: 'CVE-1', is_kev: null },
+      { cve_id: 'CVE-2', is_kev: null },
+    ]);
+  });
+
+  it('null for a CVE the stream does not list, true or false for those it does', async () => {
+    expect(await kevWith({ rows: [{ cve_id: 'CVE-2', severity: 'Critical', kev_score: 1 }] })).toEqual([
+      { cve_id: 'CVE-1', is_kev: null },
+      { cve_id: 'CVE-2', is_kev: true },
+    ]);
+    expect(await kevWith({ rows: [{ cve_id: 'CVE-1', severity: 'High', kev_score: 0 }] })).toEqual([
+      { cve_id: 'CVE-1', is_kev: false },
+      { cve_id: 'CVE-2', is_kev: null },
+    ]);
+  });
+});

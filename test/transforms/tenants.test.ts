@@ -211,9 +211,15 @@ describe('three tenants over three days, one token revoked for a day', () => {
       db,
       `select tenant_id, control, passed::integer as passed, failed::integer as failed from marts.tenant_controls order by all`,
     );
+    // Every control of the control mapping, the two evidenced by library items (screen lock, EDR) included.
     expect(new Set(controls.map((c) => c.control))).toEqual(
-      new Set(['filevault', 'gatekeeper', 'sip', 'firewall', 'recovery_lock', 'os_current', 'blueprint']),
+      new Set(['filevault', 'gatekeeper', 'sip', 'firewall', 'recovery_lock', 'os_current', 'blueprint', 'screen_lock', 'edr']),
     );
+    for (const control of ['screen_lock', 'edr'])
+      expect(
+        controls.filter((c) => c.control === control).map((c) => c.passed > 0),
+        control,
+      ).toEqual([true, true, true]);
     const blueprint = controls.filter((c) => c.control === 'blueprint').map((c) => c.passed + c.failed);
     expect(blueprint).toEqual(tenants.map((t) => t.devices));
   });

@@ -44,6 +44,7 @@ describe('discover', () => {
         'threats:detection_date',
         'behavioral_detections:detection_date',
         'device_parameters:refreshed_at',
+        'device_library_items:refreshed_at',
       ].sort(),
     );
   });

@@ -21,8 +21,21 @@
 --                  in compliance_daily, not a control.
 --   os_current     every platform: on the latest OS release seen for the platform that day (devices)
 --   blueprint      every platform: assigned to a blueprint (devices)
--- Not yet controls, for want of a stream on this branch: screen lock (library item status by payload type), EDR.
--- Passcodes: no stream carries an Apple device's passcode state (docs/kandji-api.md §6).
+--   screen_lock    Macs, iPhones and iPads (Apple TV has no passcode; Windows and Android passcode policies are not
+--                  read): a passcode policy or screen saver payload enforces a screen lock. Found by payload type
+--                  (com.apple.mobiledevice.passwordpolicy, com.apple.screensaver), never by a profile's name: pass
+--                  when such a payload is installed (Prism installed_profiles profile_data) or the custom profile
+--                  carrying it reports success on the device (device_library_items, library_item_statuses); fail
+--                  when that profile fails, or when the device's installed profiles are reported and none has
+--                  such a payload; unknown without evidence (int_security_items_evidenced).
+--   edr            Macs (Kandji EDR runs in the Kandji agent, which only Macs have), in the scope of an EDR policy:
+--                  the EDR add-on's library item, by its type threat-security-policy (device_library_items,
+--                  docs/kandji-api.md §6.5): pass when its edr_status says 'enabled', fail when its audit fails or
+--                  edr_status reports another status, unknown while it reports none (pending, no agent) or the
+--                  device's library items were never read; not_applicable for a Mac whose library items were
+--                  read and hold no EDR item (its blueprint assigns none, or the tenant lacks the add-on).
+--                  Threat detections (threats, behavioral_detections) say what EDR found, not that it runs: not
+--                  evidence here.
 -- grain: one row per enrolled (not removed) device per control per snapshot day
 -- keys: snapshot_date, device_id, control
 -- materialized: table
@@ -32,10 +45,20 @@ with devices as (
         s.*,
         s.platform = 'Mac' as is_mac,
         o.latest_os_version,
-        s.os_version_key >= o.latest_os_version_key as is_os_current
+        s.os_version_key >= o.latest_os_version_key as is_os_current,
+        e.screen_lock_passes,
+        e.screen_lock_stream,
+        e.screen_lock_run_id,
+        e.screen_lock_synced_at,
+        e.edr_in_scope,
+        e.edr_passes,
+        e.edr_run_id,
+        e.edr_synced_at
     from snapshots.snp_devices_daily as s
     left join intermediate.int_latest_os_releases_tracked as o
         on o.snapshot_date = s.snapshot_date and o.platform = s.platform
+    left join intermediate.int_security_items_evidenced as e
+        on e.snapshot_date = s.snapshot_date and e.device_id = s.device_id
     where not s.is_removed
 ),
 
@@ -123,6 +146,31 @@ controls as (
         'devices' as source_stream,
         run_id,
         synced_at as collected_at
+    from devices
+    union all
+    select
+        snapshot_date,
+        device_id,
+        'screen_lock' as control,
+        8 as control_order,
+        platform in ('Mac', 'iPhone', 'iPad') as applies,
+        screen_lock_passes as passes,
+        coalesce(screen_lock_stream, 'installed_profiles') as source_stream,
+        screen_lock_run_id as run_id,
+        screen_lock_synced_at as collected_at
+    from devices
+    union all
+    select
+        snapshot_date,
+        device_id,
+        'edr' as control,
+        9 as control_order,
+        -- A Mac outside every EDR policy is out of scope; unknown while its library items were never read.
+        case when is_mac then edr_in_scope else false end as applies,
+        edr_passes as passes,
+        'device_library_items' as source_stream,
+        edr_run_id as run_id,
+        edr_synced_at as collected_at
     from devices
 )
 

@@ -57,6 +57,8 @@ select
     v.ok['recovery_lock'] as recovery_lock_ok,
     v.ok['os_current'] as os_current_ok,
     v.ok['blueprint'] as blueprint_ok,
+    v.ok['screen_lock'] as screen_lock_ok,
+    v.ok['edr'] as edr_ok,
     case
         when len(coalesce(v.failing, [])) > 0 then 'non_compliant'
         when len(coalesce(v.unknown, [])) > 0 then 'unknown'
