@@ -21,6 +21,7 @@
 -- grain: one row per enrolled (not removed) device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
+-- incremental: snapshot_date
 with devices as (
     select snapshot_date, device_id
     from snapshots.snp_devices_daily
@@ -52,9 +53,10 @@ installed as (
     group by snapshot_date, device_id
 ),
 
+-- The screen lock items as the library listed them that day (a day's rows never change once built).
 lock_items as (
-    select id as item_id
-    from staging.stg_kandji__library_items
+    select snapshot_date, id as item_id
+    from snapshots.snp_kandji__library_items_daily
     where
         is_current
         and item_type = 'custom_profile'
@@ -73,7 +75,7 @@ lock_statuses as (
         s.synced_at,
         'device_library_items' as source_stream
     from snapshots.snp_kandji__device_library_items_daily as s
-    inner join lock_items as i on i.item_id = s.item_id
+    inner join lock_items as i on i.snapshot_date = s.snapshot_date and i.item_id = s.item_id
     where s.is_current and s.status_normalized in ('pass', 'fail')
     union all
     select
@@ -85,7 +87,7 @@ lock_statuses as (
         s.synced_at,
         'library_item_statuses' as source_stream
     from snapshots.snp_kandji__library_item_statuses_daily as s
-    inner join lock_items as i on i.item_id = s.library_item_id
+    inner join lock_items as i on i.snapshot_date = s.snapshot_date and i.item_id = s.library_item_id
     where s.is_current and s.status_normalized in ('pass', 'fail')
 ),
 
