@@ -122,8 +122,8 @@ export function generatedModels(): Model[] {
         by: 'key',
         keys,
         // A new complete full read moves is_current for rows the new runs did not bring.
-        refresh: `update {{target}} set is_current = run_seq >= coalesce((select max(run_seq) from (${fullReadsOf(stream.name)})), 0)
-where ${TENANT_FIELD} = ${TENANT}`,
+        refresh: `update {{target}} set is_current = not is_current
+where ${TENANT_FIELD} = ${TENANT} and is_current <> (run_seq >= coalesce((select max(run_seq) from (${fullReadsOf(stream.name)})), 0))`,
       },
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],

@@ -16,12 +16,18 @@
  * models after it read every day of it.
  */
 import { createHash } from 'node:crypto';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, version } from '@duckdb/node-api';
 import { TENANT_FIELD } from '../schemas/schema.ts';
 import { LAYERS, type Model } from './models.ts';
 import { literal } from './raw.ts';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Bump when this file changes how the tables are built (not what a model's SQL says, which its fingerprint covers):
+ * every incremental table is then rebuilt whole once. The DuckDB version is part of the fingerprint too.
+ */
+const ENGINE_VERSION = 1;
 
 /** Where a tenant's incremental rows are rebuilt from: a day, every day, or none (nothing of the tenant changed). */
 export type RebuildFrom = string | 'all' | 'none';
@@ -49,7 +55,7 @@ export function fingerprints(models: readonly Model[], salt: string): Map<string
       .sort()
       .map((ref) => of(byId.get(ref) as Model));
     const hash = createHash('sha256')
-      .update(JSON.stringify([salt, model.sql, model.incremental ?? null, upstream]))
+      .update(JSON.stringify([ENGINE_VERSION, version(), salt, model.sql, model.incremental ?? null, upstream]))
       .digest('hex')
       .slice(0, 16);
     done.set(model.id, hash);

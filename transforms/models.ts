@@ -155,6 +155,8 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
       const scope = directive(lines, 'scope');
       if (scope !== undefined && scope !== 'all tenants')
         throw new Error(`${where}: scope must be "all tenants" or left out, not ${scope}`);
+      if (scope !== undefined && incremental !== undefined)
+        throw new Error(`${where}: a model built over all tenants is rebuilt whole; leave out its incremental line`);
       const refs = [
         ...new Set(
           [...codeOnly(sql).matchAll(/\b(raw|staging|intermediate|snapshots|marts)\.([a-z_][a-z0-9_]*)/gi)].map((m) =>

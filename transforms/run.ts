@@ -4,8 +4,9 @@
  * Each run builds a new file that replaces the old one only when every model was built and every check passed: a
  * rerun never adds rows, and a failed or killed run leaves the last good database in place. The new file starts as
  * a copy of the last good one, whose raw layer already holds the runs loaded before: only new or changed runs are
- * read from their files (transforms/raw.ts), then every model is built again from the raw layer. A year of files is
- * read once, not every night; the models, which are cheap beside it, stay a whole rebuild.
+ * read from their files (transforms/raw.ts). The incremental tables (the day-grained ones, the generated staging
+ * tables) then write only the days or keys the new runs brought (transforms/incremental.ts), and every other model
+ * is built again whole from the raw layer. A year of files is read once, not every night.
  * Layers (STYLE.md §10): raw (transforms/raw.ts) → staging → intermediate → snapshots → marts, each a schema of the
  * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
  */

@@ -3,7 +3,8 @@
  * happens to the data directory between transforms, the database must hold the same rows as one built from
  * scratch over the same files:
  *
- *   - a transform after every simulated day (incremental) == one full build at the end, in every schema;
+ *   - a transform after every simulated day (incremental), and after a second sync on one day, == one full build at
+ *     the end, in every schema;
  *   - a rerun reads no file and adds no row; a failed sync's run is loaded as a full build loads it;
  *   - a run whose files were re-written is read again, a run whose manifest was removed loses its rows;
  *   - a transform killed midway leaves the last good database in place, and its `.building` file is cleaned up.
@@ -65,20 +66,26 @@ describe('incremental transform', () => {
       // the streams the token can read).
       statuses.push((await syncSim(sim, dir, { format: 'both', ...(token ? { token, catalog: defaultCatalog() } : {}) })).status);
       await transform();
+      if (day === 4) {
+        // A second sync the same day, an hour later (a cron user's retry): that day is built again from both runs.
+        sim.advance(1);
+        statuses.push((await syncSim(sim, dir, { format: 'both' })).status);
+        await transform();
+      }
     }
-    expect(statuses).toEqual(['complete', 'complete', 'failed', 'complete', 'complete', 'complete']);
+    expect(statuses).toEqual(['complete', 'complete', 'failed', 'complete', 'complete', 'complete', 'complete']);
     // Each transform read only the day's new run.
     expect(rawLines[0]).toMatch(/^raw: 1 runs: 1 loaded from \d+ files, 0 kept/);
-    expect(rawLines[5]).toMatch(/^raw: 6 runs: 1 loaded from \d+ files, 5 kept/);
+    expect(rawLines[6]).toMatch(/^raw: 7 runs: 1 loaded from \d+ files, 6 kept/);
 
     // A rerun: nothing read, nothing added.
     const before = await query(join(dir, 'kandji.duckdb'), `select count(*)::integer as n from raw.device_apps`);
     await transform();
-    expect(rawLines.at(-1)).toMatch(/^raw: 6 runs: 0 loaded from 0 files, 6 kept/);
+    expect(rawLines.at(-1)).toMatch(/^raw: 7 runs: 0 loaded from 0 files, 7 kept/);
     expect(await query(join(dir, 'kandji.duckdb'), `select count(*)::integer as n from raw.device_apps`)).toEqual(before);
 
     const full = await transform({ full: true, dbPath: join(dir, 'full.duckdb') });
-    expect(rawLines.at(-1)).toMatch(/^raw: 6 runs: 6 loaded/);
+    expect(rawLines.at(-1)).toMatch(/^raw: 7 runs: 7 loaded/);
     expect(await differences(join(dir, 'kandji.duckdb'), full.dbPath, ALL)).toEqual({});
   }, 300_000);
 
@@ -102,7 +109,7 @@ describe('incremental transform', () => {
     rmSync(join(dir, '_runs', `${first}.json`));
 
     await transform();
-    expect(rawLines.at(-1)).toMatch(/^raw: 5 runs: 2 loaded from \d+ files, 3 kept from the last transform, 1 removed/);
+    expect(rawLines.at(-1)).toMatch(/^raw: 6 runs: 2 loaded from \d+ files, 4 kept from the last transform, 1 removed/);
     const full = await transform({ full: true, dbPath: join(dir, 'full-2.duckdb') });
     expect(await differences(join(dir, 'kandji.duckdb'), full.dbPath, ALL)).toEqual({});
     const [{ n }] = (await query(
@@ -128,7 +135,7 @@ describe('incremental transform', () => {
       if (/raw: \d+ runs/.test(stderr)) child.kill('SIGKILL');
     });
     await new Promise((done) => child.on('close', done));
-    expect(stderr).toMatch(/raw: 6 runs: 1 loaded/);
+    expect(stderr).toMatch(/raw: 7 runs: 1 loaded/);
     const leftovers = readdirSync(dir).filter((f) => f.startsWith('kandji.duckdb.building-'));
     expect(leftovers.length).toBeGreaterThan(0);
     expect(statSync(db).mtimeMs).toBe(good);
@@ -137,7 +144,7 @@ describe('incremental transform', () => {
     expect(lines.some((l) => /removed kandji\.duckdb\.building-\d+, left by a transform that did not finish/.test(l))).toBe(true);
     expect(readdirSync(dir).filter((f) => f.startsWith('kandji.duckdb.building-'))).toEqual([]);
     // The killed transform loaded nothing into the good database: the new run is loaded now.
-    expect(rawLines.at(-1)).toMatch(/^raw: 6 runs: 1 loaded from \d+ files, 5 kept/);
+    expect(rawLines.at(-1)).toMatch(/^raw: 7 runs: 1 loaded from \d+ files, 6 kept/);
     const full = await transform({ full: true, dbPath: join(dir, 'full-3.duckdb') });
     expect(await differences(result.dbPath, full.dbPath, ALL)).toEqual({});
   }, 300_000);
