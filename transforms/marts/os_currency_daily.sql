@@ -21,7 +21,12 @@ with devices as (
 
 -- Every version each platform and major line has shown, with the first day it was seen.
 releases as (
-    select platform, os_parts[1] as os_major, os_parts, arg_min(os_version, snapshot_date) as os_version, min(snapshot_date) as first_seen_on
+    select
+        platform,
+        os_parts[1] as os_major,
+        os_parts,
+        arg_min(os_version, snapshot_date) as os_version,
+        min(snapshot_date) as first_seen_on
     from devices
     where os_parts is not null
     group by platform, os_parts[1], os_parts
