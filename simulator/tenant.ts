@@ -372,10 +372,11 @@ export class Tenant {
       d.platform === 'Mac' ? between(this.seed, 6, 14, 'profile-count', d.index) : between(this.seed, 3, 8, 'profile-count', d.index);
     const start = hash(this.seed, 'profile-start', d.index) % PROFILE_NAMES.length;
     for (let j = 0; j < count; j++) d.profiles.push((start + j) % PROFILE_NAMES.length);
-    // Most tenants scope their screen lock profile to every Mac, iPhone and iPad; a few devices lack it.
+    // Most tenants scope their screen lock profile to every Mac, iPhone and iPad; a few devices lack it. It takes the
+    // place of the device's last other profile, so a device has as many profiles as before (and Prism as many rows).
     const lockable = d.platform === 'Mac' || d.platform === 'iPhone' || d.platform === 'iPad';
     if (lockable && !d.profiles.includes(SCREEN_LOCK_PROFILE) && chance(this.seed, 0.85, 'screen-lock', d.index))
-      d.profiles.push(SCREEN_LOCK_PROFILE);
+      d.profiles[d.profiles.length - 1] = SCREEN_LOCK_PROFILE;
   }
 
   /**
