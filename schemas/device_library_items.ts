@@ -4,6 +4,7 @@
  * `edr_status`), which the library lists of `library_item_statuses` do not name. The status is kept as it comes and
  * normalised beside it like library_item_statuses. Key: device_id, item_id.
  */
+import { itemReportFields } from './library_item_statuses.ts';
 import { boolean, integer, json, object, record, string, timestamp } from './schema.ts';
 
 export const device_library_items = record({
@@ -14,12 +15,7 @@ export const device_library_items = record({
   type: string('custom-script, profile, macos-release, kandji-setup, threat-security-policy, …'),
   status: string('As the API sends it: PASS, PENDING, ERROR, EXCLUDED, INCOMPATIBLE, …; success, failed, pending for profiles'),
   status_normalized: string('pass | fail | pending | excluded | not_applicable | muted'),
-  reported_at: timestamp(),
-  log: string(),
-  last_audit_run: timestamp(),
-  last_audit_log: string(),
-  control_log: string(),
-  control_reported_at: timestamp(),
+  ...itemReportFields,
   computer: object({ id: string(), name: string() }),
   blueprint: object({ id: string(), name: string() }),
   rules_present: boolean(),

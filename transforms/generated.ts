@@ -30,6 +30,7 @@
 import { TENANT_FIELD } from '../schemas/schema.ts';
 import { STREAMS } from '../streams/index.ts';
 import type { Model } from './models.ts';
+import { ident, literal, PLACEHOLDER } from './sql.ts';
 
 /** The run columns raw.ts adds to every stream's rows, as the generated models name them (raw name → model name). */
 export const RUN_COLUMNS = {
@@ -43,10 +44,7 @@ export const RUN_COLUMNS = {
 const ROW_COLUMN = '_row';
 /** Past any row's position in its file. */
 const LAST_IN_RUN = '9223372036854775807';
-/** The placeholders transforms/incremental.ts fills in. */
-const FROM = '{{from}}';
-const PREVIOUS = '{{previous}}';
-const TENANT = '{{tenant}}';
+const { from: FROM, previous: PREVIOUS, target: TARGET, tenant: TENANT } = PLACEHOLDER;
 
 /**
  * Key columns that may be null, by stream: an iPhone or iPad app has no install path (docs/kandji-api.md §6.4), nor has
@@ -54,9 +52,6 @@ const TENANT = '{{tenant}}';
  * other key column must be set; a row without it is no row of that key and is left out.
  */
 const NULLABLE_KEYS: Record<string, readonly string[]> = { device_apps: ['path'], vulnerability_detections: ['path'] };
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** The stream's key columns (top-level fields of its records, in the declaration's order). */
 export function streamKeys(stream: { name: string; primaryKey: string[][] }): string[] {
@@ -81,13 +76,11 @@ function rowsOf(stream: string, keys: string[], nullable: readonly string[]): st
 }
 
 /**
- * The last build's rows, as transforms/incremental.ts substitutes {{previous}}; from scratch, `no_previous`: an empty
- * relation of the same columns, which these models define. The last build's rows are the latest row of their key
- * in their run: row_in_run, which they do not keep, sorts them after every row of that run.
+ * A daily model's last day before {{from}}, as transforms/incremental.ts substitutes {{previous}}; from scratch,
+ * `no_previous`: an empty relation of the same columns, which the daily model defines. Each of those rows is the
+ * latest row of its key in its run: row_in_run, which the model does not keep, sorts it after every row of that run.
  */
-function carried(exclude: string[]): string {
-  return `select * exclude (${exclude.join(', ')}), ${LAST_IN_RUN} as row_in_run from ${PREVIOUS}`;
-}
+const CARRIED = `select * exclude (snapshot_date, is_current), ${LAST_IN_RUN} as row_in_run from ${PREVIOUS}`;
 
 /** The complete full reads of a stream: (run_seq, synced_date) of every run that read the whole set. */
 function fullReadsOf(stream: string): string {
@@ -122,7 +115,7 @@ export function generatedModels(): Model[] {
         by: 'key',
         keys,
         // A new complete full read moves is_current for rows the new runs did not bring.
-        refresh: `update {{target}} set is_current = not is_current
+        refresh: `update ${TARGET} set is_current = not is_current
 where ${TENANT_FIELD} = ${TENANT} and is_current <> (run_seq >= coalesce((select max(run_seq) from (${fullReadsOf(stream.name)})), 0))`,
       },
       scope: 'tenant',
@@ -178,7 +171,7 @@ no_previous as (
 
 -- Each key as of the last day before {{from}}, which the last build made (nothing, from scratch),
 carried as (
-    ${carried(['snapshot_date', 'is_current'])}
+    ${CARRIED}
 ),
 
 -- then the state at the end of each day the key was read: its last row that day,

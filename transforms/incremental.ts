@@ -3,7 +3,7 @@
  * history makes large, built only from the earliest day the new runs brought.
  *
  * A model opts in with `-- incremental: <date column>` in its header (the generated daily snapshots do it in
- * transforms/generated.ts). Its contract: the rows of a day depend on nothing synced after that day. Then, when the
+ * transforms/generated.ts; the generated staging tables are incremental by key instead: see buildIncremental). Its contract: the rows of a day depend on nothing synced after that day. Then, when the
  * raw layer gains runs whose earliest synced_date is F (transforms/raw.ts `changed`), the rows before F are those the
  * last build made, and only the rows from F on are built again: the model's SQL runs as it is, over the whole history
  * (a window that looks back still sees every earlier day), and only its rows from F on are written. A rerun with no
@@ -19,9 +19,7 @@ import { createHash } from 'node:crypto';
 import { type DuckDBConnection, version } from '@duckdb/node-api';
 import { TENANT_FIELD } from '../schemas/schema.ts';
 import { LAYERS, type Model } from './models.ts';
-import { literal } from './raw.ts';
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+import { ident, literal, PLACEHOLDER } from './sql.ts';
 
 /**
  * Bump when this file changes how the tables are built (not what a model's SQL says, which its fingerprint covers):
@@ -148,7 +146,7 @@ export async function buildIncremental(
       from === 'all' || mode.by === 'key'
         ? 'no_previous'
         : `(select * from ${target} where ${ofTenant} and ${column} = (select max(${column}) from ${target} where ${ofTenant} and ${column} < ${day}))`;
-    const sql = model.sql.replaceAll('{{from}}', day).replaceAll('{{previous}}', previous);
+    const sql = model.sql.replaceAll(PLACEHOLDER.from, day).replaceAll(PLACEHOLDER.previous, previous);
     const staged = `${model.schema}.${ident(`${model.name}__new`)}`;
     await connection.run(
       `create or replace table ${staged} as select * from (\n${sql}\n)${mode.by === 'day' && from !== 'all' ? `\nwhere ${column} >= ${day}` : ''}`,
@@ -172,7 +170,7 @@ export async function buildIncremental(
       await connection.run(`insert into ${target} by name ${select}`);
     }
     if (mode.by === 'key' && mode.refresh && from !== 'all')
-      await connection.run(mode.refresh.replaceAll('{{target}}', target).replaceAll('{{tenant}}', literal(tenant)));
+      await connection.run(mode.refresh.replaceAll(PLACEHOLDER.target, target).replaceAll(PLACEHOLDER.tenant, literal(tenant)));
     await connection.run(`drop table ${staged}`);
   }
   const columns = (kept.columns.get(model.id) as string[]).map(ident).join(', ');

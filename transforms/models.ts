@@ -29,6 +29,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatedModels, isOptionalModel } from './generated.ts';
+import { ident } from './sql.ts';
 
 export const LAYERS = ['staging', 'intermediate', 'snapshots', 'marts'] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -234,7 +235,7 @@ export function loadChecks(dir: string = TRANSFORMS_DIR): Check[] {
 
 /** The generic checks every model gets from its header: its keys unique together, and not null (of the rows `where` keeps). */
 export function keyChecks(model: Model, where?: string): Check[] {
-  const keys = model.keys.map((k) => `"${k}"`).join(', ');
+  const keys = model.keys.map(ident).join(', ');
   const rows = where ? `(select * from ${model.id} where ${where})` : model.id;
   const checks: Check[] = [
     {
@@ -252,7 +253,7 @@ export function keyChecks(model: Model, where?: string): Check[] {
       file: model.file,
       rule: `${model.id}: ${notNull.join(', ')} never null`,
       severity: 'error',
-      sql: `select * from ${rows} where ${notNull.map((k) => `"${k}" is null`).join(' or ')}`,
+      sql: `select * from ${rows} where ${notNull.map((k) => `${ident(k)} is null`).join(' or ')}`,
     });
   }
   return checks;

@@ -26,6 +26,7 @@ import { duckdbColumns, duckdbColumnsLiteral } from '../schemas/duckdb.ts';
 import type { RunManifest } from '../core/run_manifest.ts';
 import { TENANT_FIELD } from '../schemas/schema.ts';
 import { STREAMS } from '../streams/index.ts';
+import { ident, literal } from './sql.ts';
 
 /** Which file to read for a run that wrote both formats. */
 export type InputFormat = 'jsonl' | 'parquet';
@@ -41,10 +42,6 @@ export interface LoadedRun {
   /** The UTC date of synced_at: the day the run's data describes. */
   syncedDate: string;
 }
-
-/** SQL string literal. */
-export const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * The runs of a sync output directory, in order. A crashed run's manifest (run id ending `_crashed`) is skipped: its

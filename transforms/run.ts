@@ -17,6 +17,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check, type Model } from './models.ts';
 import { buildIncremental, fingerprints, keepIncremental, recordIncremental, type RebuildFrom } from './incremental.ts';
 import { loadRaw, rawLayout, type InputFormat } from './raw.ts';
+import { ident, literal } from './sql.ts';
 import { buildPerTenant, combined, loadTenantGroups, openMarts, readTenants } from './tenants.ts';
 
 export interface TransformOptions {
@@ -88,15 +89,15 @@ async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise
   return failures;
 }
 
-/** Build a model (`build`: how, when not a plain CREATE), naming its file when it fails. */
+/** Build a model (by default a plain CREATE of its SELECT), naming its file when it fails. */
 async function buildModel(
   connection: DuckDBConnection,
   model: Model,
   label: string,
-  build: () => Promise<void> | undefined = () => undefined,
+  build: () => Promise<unknown> = () => connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`),
 ): Promise<void> {
   try {
-    await (build() ?? connection.run(`create or replace ${model.materialized} ${model.id} as\n${model.sql}`));
+    await build();
   } catch (error) {
     throw new Error(`transform: ${relative(TRANSFORMS_DIR, model.file)} does not build${label}: ${(error as Error).message}`);
   }
@@ -222,8 +223,11 @@ export async function runTransform(options: TransformOptions): Promise<Transform
             say(`warning: ${line}`);
           }
           await timed(`model ${model.id}${label}`, () =>
-            buildModel(conn, model, label, () =>
-              model.incremental ? buildIncremental(conn, model, { main, tenant, from: rebuildFrom(tenant), kept }) : undefined,
+            buildModel(
+              conn,
+              model,
+              label,
+              model.incremental ? () => buildIncremental(conn, model, { main, tenant, from: rebuildFrom(tenant), kept }) : undefined,
             ),
           );
         }
@@ -247,7 +251,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
       const mode = m.incremental;
       if (mode?.by !== 'day' || kept.fresh.has(m.id) || froms.includes('all')) return keyChecks(m);
       const from = froms.filter((f) => f !== 'none').sort()[0];
-      return from === undefined ? [] : keyChecks(m, `"${mode.column}" >= '${from}'::date`);
+      return from === undefined ? [] : keyChecks(m, `${ident(mode.column)} >= ${literal(from)}::date`);
     });
     const failures = await timed('key checks', () => runChecks(conn, checks));
     if (failures.length > 0) throw new TransformCheckError(failures);

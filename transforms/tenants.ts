@@ -16,7 +16,8 @@ import { basename, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TENANT_FIELD } from '../schemas/schema.ts';
 import type { Model } from './models.ts';
-import { literal, readRuns, type LoadedRun } from './raw.ts';
+import { readRuns, type LoadedRun } from './raw.ts';
+import { ident, literal } from './sql.ts';
 
 export interface TenantData {
   tenant: string;
@@ -110,8 +111,6 @@ export async function loadTenantGroups(
   }
   return [...seen.keys()].filter((t) => !tenants.includes(t));
 }
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Build the per-tenant models of every tenant and combine them into the current database: for each tenant, a catalog
