@@ -316,9 +316,9 @@ withLogging(program.command('transform'))
   .requiredOption('--data <dir>', "a sync's output directory (its --out), or a data root with a folder per tenant (sync --root)")
   .option(
     '--db <file>',
-    'database to build (default: DIR/kandji.duckdb); replaced each run, its raw layer reused: only new or changed runs are read from their files',
+    'database to build (default: DIR/kandji.duckdb); updated in place, so only new or changed runs are read from their files; locked while transform runs',
   )
-  .option('--full-rebuild', 'read every run from its files, ignoring the raw layer of the last database')
+  .option('--full-rebuild', "build a new database from every run's files, ignoring the last one (replaced once the build passed)")
   .addOption(new Option('--format <format>', 'files to read where a run wrote both (default: parquet)').choices(['parquet', 'jsonl']))
   .option('--tenant-groups <file>', 'CSV tenant_id,tenant_group mapping tenants to groups (default: DIR/tenants.csv when it exists)')
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
@@ -360,7 +360,8 @@ withLogging(program.command('transform'))
         process.stdout.write(`database: ${dbPath}\n`);
       } catch (error) {
         log.error((error as Error)?.message ?? String(error));
-        process.exitCode = 1;
+        // 75 (EX_TEMPFAIL): another process holds the database; a scheduler should simply try again later.
+        process.exitCode = (error as Error)?.name === 'DatabaseBusyError' ? 75 : 1;
       }
     },
   );

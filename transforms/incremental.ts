@@ -63,15 +63,22 @@ export function fingerprints(models: readonly Model[], salt: string): Map<string
   return done;
 }
 
+/** The table a build writes a model's next rows into, beside the live one: swapped in when every check passed. */
+export const nextTable = (model: Pick<Model, 'schema' | 'name'>) => `${model.schema}.${ident(`${model.name}__next`)}`;
+/** A day model's new days (every tenant's), beside the live table: merged into it when every check passed. */
+const newDays = (model: Pick<Model, 'schema' | 'name'>) => `${model.schema}.${ident(`${model.name}__new`)}`;
+/** What a build killed midway leaves: its next and new tables. */
+const LEFTOVER = /__(next|new)$/;
+
 /**
- * Before the models are built: drop every model of the last build except the incremental tables whose fingerprint is
- * unchanged, and delete those tables' rows of tenants that are gone. Returns what was kept.
+ * Before the models are built: drop what a build killed midway left (its next and new tables), and find the incremental
+ * tables of the last build still valid (fingerprint unchanged). Nothing live is touched: the last build's tables stay
+ * readable until `swap`.
  */
 export async function keepIncremental(
   connection: DuckDBConnection,
   models: readonly Model[],
   prints: ReadonlyMap<string, string>,
-  tenants: readonly string[],
 ): Promise<KeptTables> {
   await connection.run(
     `create table if not exists _transform.incremental (model_id varchar primary key, fingerprint varchar not null, columns varchar not null)`,
@@ -81,110 +88,218 @@ export async function keepIncremental(
       .getRowObjectsJson()
       .map((r) => [String(r.model_id), { fingerprint: String(r.fingerprint), columns: JSON.parse(String(r.columns)) as string[] }]),
   );
-  const existing = new Set(
-    (
-      await connection.runAndReadAll(
-        `select schema_name || '.' || table_name as id from duckdb_tables() where database_name = current_database() and schema_name in (${LAYERS.map(literal).join(', ')})`,
-      )
-    )
-      .getRowObjectsJson()
-      .map((r) => String(r.id)),
-  );
+  const existing = await modelTables(connection);
+  for (const { schema, name } of existing.filter((t) => LEFTOVER.test(t.name)))
+    await connection.run(`drop table ${ident(schema)}.${ident(name)}`);
+  const ids = new Set(existing.map((t) => `${t.schema}.${t.name}`));
   const kept: KeptTables = { columns: new Map(), fresh: new Set() };
   for (const model of models) {
     const before = recorded.get(model.id);
-    if (model.incremental && before && before.fingerprint === prints.get(model.id) && existing.has(model.id)) {
+    if (model.incremental && before && before.fingerprint === prints.get(model.id) && ids.has(model.id)) {
       kept.columns.set(model.id, before.columns);
     }
   }
-  // Everything else the last build made goes: rebuilt below, or a model since removed.
+  return kept;
+}
+
+/** The tables and views of the model schemas in the database being built. */
+async function modelTables(connection: DuckDBConnection): Promise<{ schema: string; name: string; kind: 'table' | 'view' }[]> {
+  const found: { schema: string; name: string; kind: 'table' | 'view' }[] = [];
   for (const kind of ['view', 'table'] as const) {
-    const objects = (
+    const rows = (
       await connection.runAndReadAll(
         `select schema_name, ${kind}_name as name from duckdb_${kind}s() where database_name = current_database() and not internal and schema_name in (${LAYERS.map(literal).join(', ')})`,
       )
     ).getRowObjectsJson();
-    for (const { schema_name, name } of objects) {
-      const id = `${schema_name}.${name}`;
-      if (!kept.columns.has(id)) await connection.run(`drop ${kind} if exists ${ident(String(schema_name))}.${ident(String(name))}`);
-    }
+    for (const r of rows) found.push({ schema: String(r.schema_name), name: String(r.name), kind });
   }
-  for (const id of kept.columns.keys())
-    await connection.run(`delete from ${id} where ${TENANT_FIELD} not in (${tenants.map(literal).join(', ') || 'null'})`);
-  await connection.run(
-    `delete from _transform.incremental where model_id not in (${[...kept.columns.keys()].map(literal).join(', ') || 'null'})`,
-  );
-  return kept;
+  return found;
 }
 
 /**
- * Build an incremental model for one tenant, from inside the tenant's catalog, into the combined table `main`.<id>:
+ * One build's incremental work, shared by every tenant: where each tenant's rows are rebuilt from, the incremental
+ * tables kept, and which day models have new days staged.
+ */
+export interface IncrementalBuild {
+  kept: KeptTables;
+  /** This build's tenants: rows of any other tenant leave every table at the swap. */
+  tenants: readonly string[];
+  from(tenant: string): RebuildFrom;
+  /** Day models whose new days are staged (their __new table exists). */
+  staged: Set<string>;
+}
+
+/** Where a model's rows of a tenant are built from in this build: `all` for a table not kept. */
+function fromOf(model: Model, build: IncrementalBuild, tenant: string): RebuildFrom {
+  return build.kept.columns.has(model.id) && !build.kept.fresh.has(model.id) ? build.from(tenant) : 'all';
+}
+
+/**
+ * Build an incremental model for one tenant, from inside the tenant's catalog, next to the live table `main`.<id>,
+ * which stays as the last build left it until `swap`:
  *
- *   by day  its rows from `from` on (every row, for `all`) replace the tenant's rows from that day
- *   by key  its rows replace the tenant's rows of the same keys (every row, for `all`); then its `refresh` UPDATE
+ *   by day  its rows from `from` on (every row, for `all`) go into <id>__new, to replace the tenant's rows from that day
+ *   by key  <id>__next gets the tenant's rows: the live ones of keys the new rows do not have, then the new rows; then
+ *           its `refresh` UPDATE
  *
  * A model's SQL may name two placeholders: {{from}}, the first day to build (a DATE; -infinity from scratch), and
  * {{previous}} (by day), the last build's rows of the tenant on the last day before {{from}}; from scratch,
  * {{previous}} names `no_previous`, which such a model defines: an empty relation of its columns. Then, in the
- * tenant's catalog, the model becomes a view of the combined table's rows of the tenant.
+ * tenant's catalog, the model becomes a view of the tenant's rows as the swap will leave them, so the models after it
+ * read every day of it.
  */
 export async function buildIncremental(
   connection: DuckDBConnection,
   model: Model,
-  options: { main: string; tenant: string; from: RebuildFrom; kept: KeptTables },
+  options: { main: string; tenant: string; build: IncrementalBuild },
 ): Promise<void> {
-  const { main, tenant, kept } = options;
+  const { main, tenant, build } = options;
+  const { kept } = build;
   const mode = model.incremental;
   if (!mode) throw new Error(`${model.id} is not incremental`);
-  const target = `${ident(main)}.${model.id}`;
+  const live = `${ident(main)}.${model.id}`;
   const ofTenant = `${TENANT_FIELD} = ${literal(tenant)}`;
-  const from = kept.columns.has(model.id) && !kept.fresh.has(model.id) ? options.from : 'all';
+  const from = fromOf(model, build, tenant);
+  const isKept = kept.columns.has(model.id);
+  if (!isKept) kept.fresh.add(model.id);
+  let staged: string | undefined;
   if (from !== 'none') {
     const day = from === 'all' ? `'-infinity'::date` : `${literal(from)}::date`;
     const column = mode.by === 'day' ? ident(mode.column) : '';
     const previous =
       from === 'all' || mode.by === 'key'
         ? 'no_previous'
-        : `(select * from ${target} where ${ofTenant} and ${column} = (select max(${column}) from ${target} where ${ofTenant} and ${column} < ${day}))`;
+        : `(select * from ${live} where ${ofTenant} and ${column} = (select max(${column}) from ${live} where ${ofTenant} and ${column} < ${day}))`;
     const sql = model.sql.replaceAll(PLACEHOLDER.from, day).replaceAll(PLACEHOLDER.previous, previous);
-    const staged = `${model.schema}.${ident(`${model.name}__new`)}`;
+    staged = `${model.schema}.${ident(`${model.name}__staged`)}`;
     await connection.run(
       `create or replace table ${staged} as select * from (\n${sql}\n)${mode.by === 'day' && from !== 'all' ? `\nwhere ${column} >= ${day}` : ''}`,
     );
-    const columns = (await connection.runAndReadAll(`describe ${staged}`)).getRowObjectsJson().map((r) => String(r.column_name));
-    const rest = columns.filter((c) => c !== TENANT_FIELD).map(ident);
-    const select = `select ${literal(tenant)} as ${TENANT_FIELD}${rest.length > 0 ? `, ${rest.join(', ')}` : ''} from ${staged}`;
-    if (!kept.columns.has(model.id)) {
-      await connection.run(`create table ${target} as ${select}`);
-      kept.columns.set(model.id, columns);
-      kept.fresh.add(model.id);
-    } else {
-      // The rows to replace: from the day on, or those of the keys the new rows have (null keys match null keys).
-      const replaced =
-        from === 'all'
-          ? ''
-          : mode.by === 'day'
-            ? ` and ${column} >= ${day}`
-            : ` and exists (select 1 from ${staged} as n where ${mode.keys.map((k) => `n.${ident(k)} is not distinct from ${target}.${ident(k)}`).join(' and ')})`;
-      await connection.run(`delete from ${target} where ${ofTenant}${replaced}`);
-      await connection.run(`insert into ${target} by name ${select}`);
-    }
-    if (mode.by === 'key' && mode.refresh && from !== 'all')
-      await connection.run(mode.refresh.replaceAll(PLACEHOLDER.target, target).replaceAll(PLACEHOLDER.tenant, literal(tenant)));
-    await connection.run(`drop table ${staged}`);
+    if (!isKept)
+      kept.columns.set(
+        model.id,
+        (await connection.runAndReadAll(`describe ${staged}`)).getRowObjectsJson().map((r) => String(r.column_name)),
+      );
   }
+  const own = (kept.columns.get(model.id) as string[]).filter((c) => c !== TENANT_FIELD).map(ident);
+  const withTenant = `${literal(tenant)} as ${TENANT_FIELD}${own.length > 0 ? `, ${own.join(', ')}` : ''}`;
   const columns = (kept.columns.get(model.id) as string[]).map(ident).join(', ');
-  await connection.run(`create or replace view ${model.id} as select ${columns} from ${target} where ${ofTenant}`);
+  const into = async (table: string, exists: boolean, select: string) =>
+    connection.run(exists ? `insert into ${table} by name ${select}` : `create table ${table} as ${select}`);
+  let view: string;
+  if (mode.by === 'day') {
+    const fresh = `${ident(main)}.${newDays(model)}`;
+    if (staged) {
+      await into(fresh, build.staged.has(model.id), `select ${withTenant} from ${staged}`);
+      build.staged.add(model.id);
+    }
+    const column = ident(mode.column);
+    view =
+      from === 'none'
+        ? `select ${columns} from ${live} where ${ofTenant}`
+        : from === 'all'
+          ? `select ${columns} from ${fresh} where ${ofTenant}`
+          : `select ${columns} from ${live} where ${ofTenant} and ${column} < ${literal(from)}::date
+union all
+select ${columns} from ${fresh} where ${ofTenant}`;
+  } else {
+    const next = `${ident(main)}.${nextTable(model)}`;
+    const exists =
+      (
+        await connection.runAndReadAll(`select 1 from duckdb_tables() where database_name = $1 and schema_name = $2 and table_name = $3`, [
+          main,
+          model.schema,
+          `${model.name}__next`,
+        ])
+      ).getRows().length > 0;
+    // The tenant's live rows the new ones do not replace (none, from scratch), then the new rows.
+    const keys = mode.keys.map((k) => `n.${ident(k)} is not distinct from l.${ident(k)}`).join(' and ');
+    const carried =
+      from === 'all'
+        ? undefined
+        : `select * from ${live} as l where ${ofTenant}${staged ? ` and not exists (select 1 from ${staged} as n where ${keys})` : ''}`;
+    let made = exists;
+    if (carried) {
+      await into(next, made, carried);
+      made = true;
+    }
+    if (staged) await into(next, made, `select ${withTenant} from ${staged}`);
+    if (mode.refresh && from !== 'all' && from !== 'none')
+      await connection.run(mode.refresh.replaceAll(PLACEHOLDER.target, next).replaceAll(PLACEHOLDER.tenant, literal(tenant)));
+    view = `select ${columns} from ${next} where ${ofTenant}`;
+  }
+  if (staged) await connection.run(`drop table ${staged}`);
+  await connection.run(`create or replace view ${model.id} as ${view}`);
 }
 
-/** After a build whose every check passed: record the incremental tables' fingerprints and columns. */
-export async function recordIncremental(
+/**
+ * A model's rows as the swap will leave them, every tenant's: the SQL a view of the next state selects (the
+ * cross-tenant models, the key checks and the row counts read these). `main` is the combined database's catalog.
+ */
+export function nextRows(model: Model, build: IncrementalBuild, main: string): string {
+  if (model.incremental?.by !== 'day') return `select * from ${ident(main)}.${nextTable(model)}`;
+  const columns = [TENANT_FIELD, ...(build.kept.columns.get(model.id) ?? []).filter((c) => c !== TENANT_FIELD)].map(ident).join(', ');
+  const fresh = `select ${columns} from ${ident(main)}.${newDays(model)}`;
+  if (build.kept.fresh.has(model.id)) return fresh;
+  const kept = `select ${columns} from ${ident(main)}.${model.id} where not (${replaced(model, build)})`;
+  return build.staged.has(model.id) ? `${kept}\nunion all\n${fresh}` : kept;
+}
+
+/** The live rows of a kept day model that this build replaces: a gone tenant's, and each changed tenant's from its day. */
+function replaced(model: Model, build: IncrementalBuild): string {
+  const column = model.incremental?.by === 'day' ? ident(model.incremental.column) : '';
+  const rebuilt = build.tenants.flatMap((tenant) => {
+    const from = build.from(tenant);
+    if (from === 'none') return [];
+    return [`(${TENANT_FIELD} = ${literal(tenant)}${from === 'all' ? '' : ` and ${column} >= ${literal(from)}::date`})`];
+  });
+  return [`${TENANT_FIELD} not in (${build.tenants.map(literal).join(', ') || 'null'})`, ...rebuilt].join(' or ');
+}
+
+/**
+ * After a build whose every check passed, in one transaction: every model's next rows take the place of the live
+ * ones (a day model's new days replace its rows from each tenant's day; every other model's next table replaces it),
+ * the tables of models no longer built go, and the incremental tables' fingerprints and columns are recorded. A build
+ * that fails or is killed before this leaves the last build's tables as they were; its next and new tables are
+ * dropped by the next build (keepIncremental).
+ */
+export async function swap(
   connection: DuckDBConnection,
-  kept: KeptTables,
+  models: readonly Model[],
+  build: IncrementalBuild,
   prints: ReadonlyMap<string, string>,
+  more: () => Promise<void>,
 ): Promise<void> {
-  await connection.run(`delete from _transform.incremental`);
-  for (const [id, columns] of kept.columns) {
-    await connection.run(`insert into _transform.incremental values ($1, $2, $3)`, [id, prints.get(id) as string, JSON.stringify(columns)]);
+  const built = new Set(models.map((m) => m.id));
+  const stale = (await modelTables(connection)).filter((t) => !built.has(`${t.schema}.${t.name}`) && !LEFTOVER.test(t.name));
+  await connection.run('begin transaction');
+  try {
+    for (const { schema, name, kind } of stale) await connection.run(`drop ${kind} ${ident(schema)}.${ident(name)}`);
+    for (const model of models) {
+      const dropLive = `drop table if exists ${model.id}`;
+      if (model.incremental?.by === 'day' && !build.kept.fresh.has(model.id)) {
+        await connection.run(`delete from ${model.id} where ${replaced(model, build)}`);
+        if (build.staged.has(model.id)) {
+          await connection.run(`insert into ${model.id} by name select * from ${newDays(model)}`);
+          await connection.run(`drop table ${newDays(model)}`);
+        }
+        continue;
+      }
+      await connection.run(dropLive);
+      const next = model.incremental?.by === 'day' ? newDays(model) : nextTable(model);
+      await connection.run(`alter table ${next} rename to ${ident(model.name)}`);
+    }
+    await connection.run(`delete from _transform.incremental`);
+    for (const [id, columns] of build.kept.columns)
+      await connection.run(`insert into _transform.incremental values ($1, $2, $3)`, [
+        id,
+        prints.get(id) as string,
+        JSON.stringify(columns),
+      ]);
+    await more();
+    await connection.run('commit');
+  } catch (error) {
+    await connection.run('rollback');
+    throw error;
   }
 }

@@ -13,9 +13,10 @@
  * model still works), and the SQL models never see a file path. Every stream gets its table, empty until a run
  * writes it. A run's manifest is the only way in: files without one (a sync still writing) are not read.
  *
- * The raw tables persist from one transform to the next (the next starts from a copy of the last good database):
- * `loadRaw` reads only the runs that are new or whose files changed since, and `_transform.loaded_runs` says which
- * runs' rows are in, with what fingerprint. The result is the rows a load of every run from scratch gives.
+ * The raw tables persist from one transform to the next, which loads into them in place: `loadRaw` reads only the
+ * runs that are new or whose files changed since, and `_transform.loaded_runs` says which runs' rows are in, with what
+ * fingerprint. The result is the rows a load of every run from scratch gives. `_transform.built_runs` is the same
+ * list as the last build whose checks all passed saw it: what the models were built from (transforms/run.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -114,10 +115,11 @@ export interface RawLoad {
   kept: number;
   removed: string[];
   /**
-   * Per tenant, the earliest day whose rows may differ from the last load: the earliest synced_date of its new runs;
-   * `all` when rows of runs loaded before changed (a run removed, re-read or moved in the order, or the raw layout
-   * changed); absent when nothing of the tenant changed. The incremental models rebuild from that day
-   * (transforms/incremental.ts).
+   * Per tenant, the earliest day whose rows may differ from those the last good build's models were built from: the
+   * earliest synced_date of the runs new since that build; `all` when rows of runs it was built from changed (a run
+   * removed, re-read or moved in the order, or the raw layout changed); absent when nothing of the tenant changed.
+   * The incremental models rebuild from that day (transforms/incremental.ts). Measured against the last good build,
+   * not the last load, so runs loaded by a build that then failed are rebuilt by the next.
    */
   changed: Map<string, string | 'all'>;
 }
@@ -131,7 +133,7 @@ async function tableExists(connection: DuckDBConnection, schema: string, name: s
 
 /**
  * Bring raw.runs, raw.run_streams and raw.<stream> up to date with the runs of a data directory, in a database that
- * may hold a previous load (a copy of the last good database: see transforms/run.ts).
+ * may hold a previous load (the last good database, loaded in place: see transforms/run.ts).
  *
  * Loading is incremental and idempotent per run: `_transform.loaded_runs` keeps, for each run whose rows are in the
  * raw tables, a fingerprint of its manifest and of the files read (path, size, modification time). A run is read
@@ -139,8 +141,9 @@ async function tableExists(connection: DuckDBConnection, schema: string, name: s
  * was preferred); a changed run's old rows are deleted first, and the rows of a run whose manifest is gone are
  * deleted. Each run's rows and its fingerprint are written in one transaction, so a load killed midway leaves no
  * run half loaded. The result is the same rows a load of every run from scratch gives (a test builds both).
- * raw.runs and raw.run_streams are small and rebuilt whole; run_seq is re-numbered in the raw tables only when a
- * run's place in the order changed (a run synced at an earlier tenant time appeared).
+ * raw.runs and raw.run_streams are small and rewritten whole in one transaction once every run is in; run_seq is
+ * re-numbered in the raw tables only when a run's place in the order changed (a run synced at an earlier tenant time
+ * appeared).
  */
 export async function loadRaw(
   connection: DuckDBConnection,
@@ -165,11 +168,14 @@ export async function loadRaw(
   await connection.run(
     `create table if not exists _transform.loaded_runs (tenant_id varchar not null, run_id varchar not null, run_seq integer not null, fingerprint varchar not null, primary key (tenant_id, run_id))`,
   );
-  await connection.run(`create or replace table raw.runs (
+  // What the last good build was built from (a database from before 0.3.0 was kept only when its build passed: its
+  // loaded runs are that).
+  await connection.run(`create table if not exists _transform.built_runs as select * from _transform.loaded_runs`);
+  await connection.run(`create table if not exists raw.runs (
     tenant_id varchar not null, run_id varchar not null, run_seq integer not null, synced_at timestamptz not null, synced_date date not null,
     started_at timestamptz, finished_at timestamptz, status varchar not null, format varchar, requests bigint,
     failure_type varchar, failure_reason varchar, primary key (tenant_id, run_id))`);
-  await connection.run(`create or replace table raw.run_streams (
+  await connection.run(`create table if not exists raw.run_streams (
     tenant_id varchar not null, run_id varchar not null, run_seq integer not null, stream varchar not null, sync_mode varchar, status varchar not null,
     records bigint, file varchar, file_format varchar, is_partial boolean, full_read boolean, primary key (tenant_id, run_id, stream))`);
 
@@ -211,18 +217,12 @@ export async function loadRaw(
   // minute once a year of runs (365 × 35 rows) had accumulated.
   const runRows: RowValue[][] = [];
   const streamRows: RowValue[][] = [];
-  const changed = new Map<string, string | 'all'>();
-  const change = (tenant: string, from: string | 'all') => {
-    const now = changed.get(tenant);
-    changed.set(tenant, now === 'all' || from === 'all' ? 'all' : now === undefined || from < now ? from : now);
-  };
-  if (previous !== layout) for (const run of runs) change(run.tenant, 'all');
-  for (const id of removed) change((JSON.parse(id) as [string, string])[0], 'all');
   const loaded: string[] = [];
   let kept = 0;
   let files = 0;
   const fellBack = new Set<string>();
   const renumbered: { tenant: string; runId: string; seq: number }[] = [];
+  const now = new Map<string, { seq: number; fingerprint: string; syncedDate: string }>();
   for (const { manifest, seq, syncedDate, tenant, dir: dataDir } of runs) {
     // The first failure says why the run failed (a 401 names the revoked token): what sync_status shows.
     const failure = manifest.failures?.[0];
@@ -285,16 +285,13 @@ export async function loadRaw(
         ]),
       )
       .digest('hex');
+    now.set(key(tenant, manifest.run_id), { seq, fingerprint, syncedDate });
     const before = done.get(key(tenant, manifest.run_id));
     if (before?.fingerprint === fingerprint) {
       kept++;
-      if (before.seq !== seq) {
-        renumbered.push({ tenant, runId: manifest.run_id, seq });
-        change(tenant, 'all');
-      }
+      if (before.seq !== seq) renumbered.push({ tenant, runId: manifest.run_id, seq });
       continue;
     }
-    change(tenant, before ? 'all' : syncedDate);
     await connection.run('begin transaction');
     try {
       if (before) await forget(tenant, manifest.run_id);
@@ -316,8 +313,17 @@ export async function loadRaw(
     }
     loaded.push(manifest.run_id);
   }
-  await appendRows(connection, 'runs', runRows);
-  await appendRows(connection, 'run_streams', streamRows);
+  await connection.run('begin transaction');
+  try {
+    await connection.run('delete from raw.runs');
+    await connection.run('delete from raw.run_streams');
+    await appendRows(connection, 'runs', runRows);
+    await appendRows(connection, 'run_streams', streamRows);
+    await connection.run('commit');
+  } catch (error) {
+    await connection.run('rollback');
+    throw error;
+  }
   if (renumbered.length > 0) {
     // A run now sorts among the ones already loaded: move the others' _run_seq to their new places.
     await connection.run('begin transaction');
@@ -341,7 +347,37 @@ export async function loadRaw(
   say(
     `raw: ${runs.length} runs: ${loaded.length} loaded from ${files} files, ${kept} kept from the last transform${removed.length > 0 ? `, ${removed.length} removed (their manifests are gone)` : ''}`,
   );
-  return { tables, loaded, kept, removed, changed };
+  return { tables, loaded, kept, removed, changed: await changedSinceBuild(connection, now, previous !== layout) };
+}
+
+/** Per tenant, where its rows differ from those the last good build was built from (RawLoad.changed). */
+async function changedSinceBuild(
+  connection: DuckDBConnection,
+  now: ReadonlyMap<string, { seq: number; fingerprint: string; syncedDate: string }>,
+  relaid: boolean,
+): Promise<Map<string, string | 'all'>> {
+  const changed = new Map<string, string | 'all'>();
+  const change = (tenant: string, from: string | 'all') => {
+    const was = changed.get(tenant);
+    changed.set(tenant, was === 'all' || from === 'all' ? 'all' : was === undefined || from < was ? from : was);
+  };
+  const built = new Map<string, { seq: number; fingerprint: string }>();
+  for (const row of (await connection.runAndReadAll(`select tenant_id, run_id, run_seq, fingerprint from _transform.built_runs`)).getRows())
+    built.set(JSON.stringify([String(row[0]), String(row[1])]), { seq: Number(row[2]), fingerprint: String(row[3]) });
+  const tenantOf = (id: string) => (JSON.parse(id) as [string, string])[0];
+  for (const id of built.keys()) if (!now.has(id)) change(tenantOf(id), 'all');
+  for (const [id, run] of now) {
+    const before = built.get(id);
+    if (relaid || (before && (before.fingerprint !== run.fingerprint || before.seq !== run.seq))) change(tenantOf(id), 'all');
+    else if (!before) change(tenantOf(id), run.syncedDate);
+  }
+  return changed;
+}
+
+/** Once the build passed (inside its swap: transforms/incremental.ts): the runs loaded are what the models were built from. */
+export async function recordBuilt(connection: DuckDBConnection): Promise<void> {
+  await connection.run('delete from _transform.built_runs');
+  await connection.run('insert into _transform.built_runs select * from _transform.loaded_runs');
 }
 
 type RowValue = string | number | boolean | null;

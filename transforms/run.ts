@@ -1,22 +1,33 @@
 /**
  * `transform`: build the DuckDB database of the marts from a `sync` output directory (JSONL or Parquet, either works).
  *
- * Each run builds a new file that replaces the old one only when every model was built and every check passed: a
- * rerun never adds rows, and a failed or killed run leaves the last good database in place. The new file starts as
- * a copy of the last good one, whose raw layer already holds the runs loaded before: only new or changed runs are
- * read from their files (transforms/raw.ts). The incremental tables (the day-grained ones, the generated staging
- * tables) then write only the days or keys the new runs brought (transforms/incremental.ts), and every other model
- * is built again whole from the raw layer. A year of files is read once, not every night.
+ * The database is built in place: its raw layer already holds the runs loaded before, so only new or changed runs are
+ * read from their files (transforms/raw.ts). Every model is then built beside the live tables (a `<name>__next`
+ * table; a day model's new days in `<name>__new`), and when every model was built and every check passed, one
+ * transaction puts them in place (transforms/incremental.ts `swap`): a rerun never adds rows, and a failed or killed
+ * build leaves the last good build's models as they were. The incremental tables (the day-grained ones, the generated
+ * staging tables) write only the days or keys the new runs brought, and every other model is built again whole from
+ * the raw layer. A year of files is read once, and a year of history is neither rebuilt nor copied every night.
+ * The first build (or --full-rebuild) writes a new file and moves it into place at the end.
  * Layers (STYLE.md §10): raw (transforms/raw.ts) → staging → intermediate → snapshots → marts, each a schema of the
  * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
  */
-import { constants, existsSync, readFileSync } from 'node:fs';
-import { copyFile, readdir, rename, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { buildOrder, keyChecks, LAYERS, loadChecks, loadModels, TRANSFORMS_DIR, type Check, type Model } from './models.ts';
-import { buildIncremental, fingerprints, keepIncremental, recordIncremental, type RebuildFrom } from './incremental.ts';
-import { loadRaw, rawLayout, type InputFormat } from './raw.ts';
+import {
+  buildIncremental,
+  fingerprints,
+  type IncrementalBuild,
+  keepIncremental,
+  nextRows,
+  nextTable,
+  type RebuildFrom,
+  swap,
+} from './incremental.ts';
+import { loadRaw, rawLayout, recordBuilt, type InputFormat } from './raw.ts';
 import { ident, literal } from './sql.ts';
 import { buildPerTenant, combined, loadTenantGroups, openMarts, readTenants } from './tenants.ts';
 
@@ -28,7 +39,10 @@ export interface TransformOptions {
   dataDir: string;
   /** CSV `tenant_id,tenant_group` mapping tenants to groups. Default: DATA/tenants.csv when it exists. */
   tenantGroups?: string;
-  /** The database file to build. Default: DATA/kandji.duckdb. Replaced whole on every run. */
+  /**
+   * The database file to build. Default: DATA/kandji.duckdb. Updated in place (it is locked while the transform
+   * runs); built anew when it does not exist yet.
+   */
   dbPath?: string;
   /** The format to read where a run wrote both. Default: parquet, falling back to JSONL run by run. */
   format?: InputFormat;
@@ -36,7 +50,7 @@ export interface TransformOptions {
   say?: (line: string) => void;
   /** Each model's and check's build time (`transform --log-level debug`): where a slow transform spends it. */
   debug?: (line: string) => void;
-  /** Load every run from its files, ignoring the raw layer of the last database. Default false. */
+  /** Build a new database from every run's files, ignoring the last one (which is replaced at the end). Default false. */
   full?: boolean;
   /** DuckDB's memory limit while building (it spills to disk beyond it). Default 2GB: see docs/benchmarks.md. */
   memoryLimit?: string;
@@ -128,19 +142,16 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   if (tenants.length > 1) say(`tenants: ${tenants.map((t) => `${t.tenant} (${t.runs.length} runs)`).join(', ')}`);
 
   await removeAbandonedBuilds(dbPath, say);
-  const building = `${dbPath}.building-${process.pid}`;
+  // The last good database is built on in place; a first build (or --full-rebuild) writes a new file, moved into place
+  // once it passed.
+  const inPlace = !options.full && existsSync(dbPath);
+  const building = inPlace ? dbPath : `${dbPath}.building-${process.pid}`;
   const discard = async () => {
+    if (inPlace) return;
     await rm(building, { force: true });
     await rm(`${building}.wal`, { force: true });
   };
   await discard();
-  // Start from the last good database, whose raw layer holds every run loaded before (FICLONE: a copy-on-write clone
-  // where the file system has them, a plain copy elsewhere).
-  const reuse = !options.full && existsSync(dbPath);
-  if (reuse) {
-    await timed('copy of the last database', () => copyFile(dbPath, building, constants.COPYFILE_FICLONE));
-    if (existsSync(`${dbPath}.wal`)) await copyFile(`${dbPath}.wal`, `${building}.wal`, constants.COPYFILE_FICLONE);
-  }
   const tables: Record<string, number> = {};
   const warnings: string[] = [];
   const config = { memory_limit: options.memoryLimit ?? '2GB' };
@@ -148,10 +159,12 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   try {
     db = await DuckDBInstance.create(building, config);
   } catch (error) {
-    if (!reuse) throw error;
-    say(`transform: the last database (${dbPath}) does not open (${(error as Error).message}); loading every run again`);
-    await discard();
-    db = await DuckDBInstance.create(building, config);
+    const message = (error as Error).message;
+    if (/Could not set lock on file/i.test(message)) throw new DatabaseBusyError(dbPath, message);
+    if (!inPlace) throw error;
+    // The last database is damaged (not a lock: another process holding it says so above): build a new one.
+    say(`transform: the last database (${dbPath}) does not open (${message}); building it again from every run`);
+    return runTransform({ ...options, full: true });
   }
   let connection: DuckDBConnection | undefined;
   try {
@@ -182,16 +195,11 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     const tenantChecks = loadChecks();
     // The shared macros (version comparison…) before the models that call them: in each tenant's catalog and here.
     const macros = readFileSync(join(TRANSFORMS_DIR, 'macros.sql'), 'utf8');
-    // The models are rebuilt whole, but for the incremental tables still valid (transforms/incremental.ts): drop the
-    // rest of the last build's, so a model file since removed leaves nothing behind.
+    // Every model is built again, but for the incremental tables still valid (transforms/incremental.ts).
     const prints = fingerprints([...perTenant, ...across], `${macros}\n${rawLayout()}`);
-    const kept = await keepIncremental(
-      conn,
-      perTenant,
-      prints,
-      tenants.map((t) => t.tenant),
-    );
+    const kept = await keepIncremental(conn, perTenant, prints);
     const rebuildFrom = (tenant: string): RebuildFrom => changed.get(tenant) ?? 'none';
+    const build: IncrementalBuild = { kept, tenants: tenants.map((t) => t.tenant), from: rebuildFrom, staged: new Set() };
     const incremental = perTenant.filter((m) => m.incremental).length;
     const froms = [...new Set(tenants.map((t) => rebuildFrom(t.tenant)))];
     if (incremental > 0 && !froms.includes('all') && kept.columns.size > 0)
@@ -223,12 +231,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
             say(`warning: ${line}`);
           }
           await timed(`model ${model.id}${label}`, () =>
-            buildModel(
-              conn,
-              model,
-              label,
-              model.incremental ? () => buildIncremental(conn, model, { main, tenant, from: rebuildFrom(tenant), kept }) : undefined,
-            ),
+            buildModel(conn, model, label, model.incremental ? () => buildIncremental(conn, model, { main, tenant, build }) : undefined),
           );
         }
         const found = await timed(`checks${label}`, () => runChecks(conn, tenantChecks));
@@ -241,28 +244,43 @@ export async function runTransform(options: TransformOptions): Promise<Transform
         passed += tenantChecks.length - found.length;
       },
     });
-    for (const model of across) await timed(`model ${model.id}`, () => buildModel(conn, model, ''));
     const models = [...perTenant.map(combined), ...across];
-    say(`models: ${models.length} built (${LAYERS.map((l) => `${models.filter((m) => m.schema === l).length} ${l}`).join(', ')})`);
+    // The cross-tenant models, the key checks and the row counts read every model as the swap will leave it: in a
+    // catalog of their own whose models are views of the next rows (transforms/incremental.ts nextRows).
+    const main = String((await conn.runAndReadAll('select current_database() as d')).getRowObjectsJson()[0]?.d);
+    await conn.run(`attach ':memory:' as next_build`);
+    try {
+      await conn.run('use next_build');
+      for (const schema of ['raw', ...LAYERS]) await conn.run(`create schema if not exists ${schema}`);
+      await conn.run(macros);
+      for (const id of rawTables) await conn.run(`create view ${id} as select * from ${ident(main)}.${id}`);
+      for (const model of perTenant) await conn.run(`create view ${model.id} as ${nextRows(model, build, main)}`);
+      for (const model of across) await timed(`model ${model.id}`, () => buildModel(conn, model, ''));
+      say(`models: ${models.length} built (${LAYERS.map((l) => `${models.filter((m) => m.schema === l).length} ${l}`).join(', ')})`);
 
-    // An incremental table's rows before the earliest day rebuilt were checked when they were built: only the rows
-    // from that day on are checked again (a day's keys include the day, so they cannot clash with older rows).
-    const checks = models.flatMap((m) => {
-      const mode = m.incremental;
-      if (mode?.by !== 'day' || kept.fresh.has(m.id) || froms.includes('all')) return keyChecks(m);
-      const from = froms.filter((f) => f !== 'none').sort()[0];
-      return from === undefined ? [] : keyChecks(m, `${ident(mode.column)} >= ${literal(from)}::date`);
-    });
-    const failures = await timed('key checks', () => runChecks(conn, checks));
-    if (failures.length > 0) throw new TransformCheckError(failures);
-    passed += checks.length;
-    const warned = warnings.length;
-    say(`checks: ${passed} passed${warned > 0 ? `, ${warned} warned` : ''}`);
+      // An incremental table's rows before the earliest day rebuilt were checked when they were built: only the rows
+      // from that day on are checked again (a day's keys include the day, so they cannot clash with older rows).
+      const checks = models.flatMap((m) => {
+        const mode = m.incremental;
+        if (mode?.by !== 'day' || kept.fresh.has(m.id) || froms.includes('all')) return keyChecks(m);
+        const from = froms.filter((f) => f !== 'none').sort()[0];
+        return from === undefined ? [] : keyChecks(m, `${ident(mode.column)} >= ${literal(from)}::date`);
+      });
+      const failures = await timed('key checks', () => runChecks(conn, checks));
+      if (failures.length > 0) throw new TransformCheckError(failures);
+      passed += checks.length;
+      const warned = warnings.length;
+      say(`checks: ${passed} passed${warned > 0 ? `, ${warned} warned` : ''}`);
 
-    await timed('row counts', async () => {
-      for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(conn, `select * from ${id}`);
-    });
-    await recordIncremental(conn, kept, prints);
+      await timed('row counts', async () => {
+        for (const id of [...rawTables, ...models.map((m) => m.id)]) tables[id] = await count(conn, `select * from ${id}`);
+      });
+      for (const model of across) await conn.run(`create table ${ident(main)}.${nextTable(model)} as select * from ${model.id}`);
+    } finally {
+      await conn.run(`use ${ident(main)}`);
+      await conn.run('detach next_build');
+    }
+    await timed('swap', () => swap(conn, models, build, prints, () => recordBuilt(conn)));
     await timed('checkpoint', () => conn.run('checkpoint'));
   } catch (error) {
     connection?.closeSync();
@@ -272,10 +290,12 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   }
   connection.closeSync();
   db.closeSync();
-  // A write-ahead log left beside the old file would be replayed onto the new one.
-  await rm(`${dbPath}.wal`, { force: true });
-  await rename(building, dbPath);
-  if (existsSync(`${building}.wal`)) await rename(`${building}.wal`, `${dbPath}.wal`);
+  if (!inPlace) {
+    // A write-ahead log left beside the old file would be replayed onto the new one.
+    await rm(`${dbPath}.wal`, { force: true });
+    await rename(building, dbPath);
+    if (existsSync(`${building}.wal`)) await rename(`${building}.wal`, `${dbPath}.wal`);
+  }
   say(
     `database: ${dbPath} (${Object.keys(tables)
       .filter((id) => id.startsWith('marts.'))
@@ -283,6 +303,20 @@ export async function runTransform(options: TransformOptions): Promise<Transform
       .join(', ')})`,
   );
   return { dbPath, tables, warnings };
+}
+
+/**
+ * The database is open in another process (a BI tool, a notebook, another transform): DuckDB lets one process write
+ * a file, and no other open it meanwhile. A scheduler should try again later (the CLI exits 75).
+ */
+export class DatabaseBusyError extends Error {
+  constructor(dbPath: string, cause: string) {
+    const holder = /PID (\d+)/.exec(cause)?.[1];
+    super(
+      `transform: ${dbPath} is open in another process${holder ? ` (PID ${holder})` : ''}, and the transform updates it in place. Close that connection (or open the database read-only only while you query it, e.g. duckdb -readonly) and run transform again; nothing was changed.`,
+    );
+    this.name = 'DatabaseBusyError';
+  }
 }
 
 /**

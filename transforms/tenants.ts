@@ -15,6 +15,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TENANT_FIELD } from '../schemas/schema.ts';
+import { nextTable } from './incremental.ts';
 import type { Model } from './models.ts';
 import { readRuns, type LoadedRun } from './raw.ts';
 import { ident, literal } from './sql.ts';
@@ -115,8 +116,8 @@ export async function loadTenantGroups(
 /**
  * Build the per-tenant models of every tenant and combine them into the current database: for each tenant, a catalog
  * of its own with `raw.*` views of its rows, where `build` creates the models and runs the checks;
- * then every model's rows go into a table of the same name in the main catalog, `tenant_id` first (an incremental
- * model writes its own there: transforms/incremental.ts).
+ * then every model's rows go into its next table in the main catalog (`<name>__next`, `tenant_id` first), which
+ * replaces the live one when the whole build passed (an incremental model writes its own: transforms/incremental.ts).
  */
 export async function buildPerTenant(
   connection: DuckDBConnection,
@@ -152,7 +153,8 @@ export async function buildPerTenant(
           .map((r) => String(r.column_name));
         const rest = columns.filter((c) => c !== TENANT_FIELD).map(ident);
         const select = `select ${literal(tenant)} as ${TENANT_FIELD}${rest.length > 0 ? `, ${rest.join(', ')}` : ''} from ${alias}.${model.id}`;
-        await connection.run(i === 0 ? `create or replace table ${model.id} as ${select}` : `insert into ${model.id} by name ${select}`);
+        const next = nextTable(model);
+        await connection.run(i === 0 ? `create or replace table ${next} as ${select}` : `insert into ${next} by name ${select}`);
       }
     } finally {
       await connection.run(`use ${ident(main)}`);

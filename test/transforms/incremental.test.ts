@@ -7,7 +7,8 @@
  *     the end, in every schema;
  *   - a rerun reads no file and adds no row; a failed sync's run is loaded as a full build loads it;
  *   - a run whose files were re-written is read again, a run whose manifest was removed loses its rows;
- *   - a transform killed midway leaves the last good database in place, and its `.building` file is cleaned up.
+ *   - a transform killed midway leaves the last good models in place, and the next removes what it left beside them;
+ *   - a database another process holds open is reported busy (exit 75), and nothing is changed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { defaultCatalog } from '../../source/catalog.ts';
 import { runTransform } from '../../transforms/run.ts';
 import { CLI, REPO } from '../support/cli.ts';
-import { differences, query, syncSim } from './helpers.ts';
+import { differences, dump, query, syncSim } from './helpers.ts';
 
 const ALL = ['raw', 'staging', 'intermediate', 'snapshots', 'marts'];
 
@@ -119,12 +120,15 @@ describe('incremental transform', () => {
     expect(n).toBe(0);
   }, 300_000);
 
-  it('a transform killed midway leaves the last good database, and the next one removes its leftovers', async () => {
+  it('a transform killed midway leaves the last good models in place, and the next one removes its leftovers', async () => {
     const db = join(dir, 'kandji.duckdb');
-    const good = statSync(db).mtimeMs;
+    const MODELS = ['staging', 'intermediate', 'snapshots', 'marts'];
+    // The model tables, without what a build leaves beside them (its __next and __new tables).
+    const models = async () => Object.fromEntries(Object.entries(await dump(db, MODELS)).filter(([id]) => !/__(next|new)$/.test(id)));
+    const good = await models();
     sim.advance(24);
     await syncSim(sim, dir, { format: 'both' });
-    // Kill the CLI's transform once it has loaded the new run, while it builds the models.
+    // Kill the CLI's transform once every tenant's models are built beside the live ones, before the swap.
     const child = spawn(process.execPath, [CLI, 'transform', '--data', dir, '--no-report'], {
       cwd: REPO,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -132,20 +136,55 @@ describe('incremental transform', () => {
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
-      if (/raw: \d+ runs/.test(stderr)) child.kill('SIGKILL');
+      if (/models: \d+ built/.test(stderr)) child.kill('SIGKILL');
     });
     await new Promise((done) => child.on('close', done));
     expect(stderr).toMatch(/raw: 7 runs: 1 loaded/);
-    const leftovers = readdirSync(dir).filter((f) => f.startsWith('kandji.duckdb.building-'));
-    expect(leftovers.length).toBeGreaterThan(0);
-    expect(statSync(db).mtimeMs).toBe(good);
+    const leftovers = `select count(*)::integer as n from duckdb_tables() where table_name like '%__next' escape '' or table_name like '%__new' escape ''`;
+    expect((await query(db, leftovers))[0]?.n).toBeGreaterThan(0);
+    // The models are the last good build's, to the row (what the build left beside them apart): the new run is in the
+    // raw layer only.
+    expect(await models()).toEqual(good);
 
     const result = await transform();
-    expect(lines.some((l) => /removed kandji\.duckdb\.building-\d+, left by a transform that did not finish/.test(l))).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.startsWith('kandji.duckdb.building-'))).toEqual([]);
-    // The killed transform loaded nothing into the good database: the new run is loaded now.
-    expect(rawLines.at(-1)).toMatch(/^raw: 7 runs: 1 loaded from \d+ files, 6 kept/);
+    expect((await query(db, leftovers))[0]?.n).toBe(0);
+    // The killed transform's raw load stands (nothing is read again), and the models are built from the new run.
+    expect(rawLines.at(-1)).toMatch(/^raw: 7 runs: 0 loaded from 0 files, 7 kept/);
+    expect(lines.some((l) => /^incremental: \d+ of \d+ incremental tables kept, rebuilt from /.test(l))).toBe(true);
     const full = await transform({ full: true, dbPath: join(dir, 'full-3.duckdb') });
     expect(await differences(result.dbPath, full.dbPath, ALL)).toEqual({});
   }, 300_000);
+
+  it('a database open in another process is reported busy, and nothing is changed', async () => {
+    const db = join(dir, 'kandji.duckdb');
+    const before = statSync(db).mtimeMs;
+    // Another process (a BI tool) holds the database open.
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(db)}); console.log('open'); setTimeout(() => {}, 60000);`,
+      ],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((done) => holder.stdout.on('data', () => done()));
+      const child = spawn(process.execPath, [CLI, 'transform', '--data', dir, '--no-report'], {
+        cwd: REPO,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      const code = await new Promise((done) => child.on('close', done));
+      expect(code).toBe(75);
+      expect(stderr).toContain(`${db} is open in another process (PID ${holder.pid})`);
+      expect(stderr).toMatch(/Close that connection .* and run transform again; nothing was changed/);
+      expect(statSync(db).mtimeMs).toBe(before);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  }, 120_000);
 });
