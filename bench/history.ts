@@ -45,9 +45,13 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '10000' },
     days: { type: 'string', default: '30,90,365' },
     'no-full': { type: 'boolean', default: false },
+    'sync-only': { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
     out: { type: 'string', default: 'out/bench-history' },
     data: { type: 'string' },
+    every: { type: 'string', default: '1' },
+    follow: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
   },
 });
 const REPO = resolve(import.meta.dirname, '..');
@@ -61,6 +65,7 @@ const checkpoints = (values.days as string)
   .map(Number)
   .sort((a, b) => a - b);
 const lastDay = checkpoints.at(-1) as number;
+const every = Number(values.every);
 /** Written at exit into the transform's process: its own peak RSS and CPU time (as bench/run.ts measures). */
 const USAGE = `data:text/javascript,${encodeURIComponent(`import { writeFileSync } from 'node:fs';
 process.on('exit', () => {
@@ -155,7 +160,7 @@ function writeReport(final: boolean): string {
       .map((l) => l.toFixed(2))
       .join(' ')}.`,
     FROM_DATA
-      ? `Command: npm run bench:history -- --data ${values.data} --days ${checkpoints.join(',')}: the history synced earlier; "full rebuild" is the build from scratch over the first D-1 runs. The whole bench ${elapsed()}.`
+      ? `Command: npm run bench:history -- --data ${values.data} --days ${checkpoints.join(',')} --every ${every}${values.follow ? ' --follow' : ''}${values.full ? ' --full' : ''}: the history synced earlier, released a day at a time and transformed every ${every} day(s) and on the night before each checkpoint; "full rebuild" is a build from scratch over the same D runs. Every night's figures: ${join(OUT, 'nightly.csv')}. The whole bench ${elapsed()}.`
       : `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}. Seed ${values.seed}. ${syncedDays} daily syncs took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
     '',
     `### transform after N daily syncs${FROM_DATA ? ` (${FROM_DATA})` : ` (${devices.toLocaleString('en-US')} devices)`}`,
@@ -237,12 +242,20 @@ function writeReport(final: boolean): string {
   return report;
 }
 
-/** Measure the checkpoints on a history synced earlier (--data): see the header. */
+/**
+ * Measure the checkpoints on a history synced earlier (--data): see the header. The runs are released into a folder
+ * of its own one day at a time, in order (their manifests copied, the stream folders linked), and `transform` runs
+ * there as a nightly cron job would: every --every days, and always on the night before a checkpoint and on the
+ * checkpoint itself, which is measured. With --follow, a run not synced yet is waited for (a sync-only bench writing
+ * DIR at the same time).
+ */
 async function measureSynced(source: string): Promise<void> {
-  const manifests = readdirSync(join(source, '_runs'))
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-  if (manifests.length < lastDay) throw new Error(`${source} holds ${manifests.length} runs, fewer than day ${lastDay} needs`);
+  const manifestsNow = () =>
+    existsSync(join(source, '_runs'))
+      ? readdirSync(join(source, '_runs'))
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+      : [];
   const runFiles = (name: string) =>
     (JSON.parse(readFileSync(join(source, '_runs', name), 'utf8')) as { streams: Record<string, { files: string[] }> }).streams;
   const filesOf = (names: string[]) =>
@@ -256,33 +269,50 @@ async function measureSynced(source: string): Promise<void> {
           .reduce((m, f) => m + statSync(join(source, f)).size, 0),
       0,
     );
-  parquet.first = filesOf(manifests.slice(0, 1));
-  parquet.daily = filesOf(manifests.slice(1, 2));
-  for (const day of checkpoints) {
-    const view = join(OUT, `day-${day}`);
-    rmSync(view, { recursive: true, force: true });
-    mkdirSync(join(view, '_runs'), { recursive: true });
+  const view = join(OUT, 'nightly');
+  rmSync(view, { recursive: true, force: true });
+  mkdirSync(join(view, '_runs'), { recursive: true });
+  const linked = new Set<string>();
+  const nights: string[] = ['day,runs loaded,wall s,cpu s,peak rss MB,database MB'];
+  for (let day = 1; day <= lastDay; day++) {
+    let manifests = manifestsNow();
+    while (manifests.length < day) {
+      if (!values.follow)
+        throw new Error(`${source} holds ${manifests.length} runs, fewer than day ${lastDay} needs (--follow waits for them)`);
+      await new Promise((done) => setTimeout(done, 5_000));
+      manifests = manifestsNow();
+    }
     for (const entry of readdirSync(source, { withFileTypes: true }))
-      if (entry.isDirectory() && !entry.name.startsWith('_')) symlinkSync(join(source, entry.name), join(view, entry.name));
-    for (const name of manifests.slice(0, day - 1)) copyFileSync(join(source, '_runs', name), join(view, '_runs', name));
-    say(`day ${day}: the night before, from scratch over ${day - 1} runs (${elapsed()})`);
-    const full = await transform([], view);
-    say(`  from scratch: ${full.wallS.toFixed(1)} s, raw loaded at ${full.rawS.toFixed(1)} s, ${full.maxRssMb.toFixed(0)} MB`);
-    copyFileSync(join(source, '_runs', manifests[day - 1] as string), join(view, '_runs', manifests[day - 1] as string));
-    say(`day ${day}: measured transform (${elapsed()})`);
-    const incremental = await transform([], view);
-    say(
-      `  incremental: ${incremental.wallS.toFixed(1)} s, raw loaded at ${incremental.rawS.toFixed(1)} s, ${incremental.maxRssMb.toFixed(0)} MB`,
+      if (entry.isDirectory() && !entry.name.startsWith('_') && !linked.has(entry.name)) {
+        symlinkSync(join(source, entry.name), join(view, entry.name));
+        linked.add(entry.name);
+      }
+    const name = manifests[day - 1] as string;
+    copyFileSync(join(source, '_runs', name), join(view, '_runs', name));
+    if (day === 1) parquet.first = filesOf([name]);
+    if (day === 2) parquet.daily = filesOf([name]);
+    const checkpoint = checkpoints.includes(day);
+    if (!(checkpoint || checkpoints.includes(day + 1) || day % every === 0)) continue;
+    const run = await transform(['--log-level', 'debug'], view);
+    // Each night's log, with every model's and check's time: where the time goes after a year.
+    writeFileSync(join(OUT, `night-${day}.log`), run.stderr);
+    const loaded = Number(/raw: \d+ runs: (\d+) loaded/.exec(run.stderr)?.[1] ?? 0);
+    const dbBytes = bytes(join(view, 'kandji.duckdb'));
+    nights.push(
+      [day, loaded, run.wallS.toFixed(1), run.cpuS.toFixed(1), run.maxRssMb.toFixed(0), (dbBytes / 1024 ** 2).toFixed(0)].join(','),
     );
-    points.push({
-      day,
-      runs: day,
-      incremental,
-      full,
-      dbBytes: bytes(join(view, 'kandji.duckdb')),
-      filesBytes: filesOf(manifests.slice(0, day)),
-    });
-    rmSync(view, { recursive: true, force: true });
+    writeFileSync(join(OUT, 'nightly.csv'), `${nights.join('\n')}\n`);
+    say(
+      `day ${day}: transform (${loaded} new run${loaded === 1 ? '' : 's'}) ${run.wallS.toFixed(1)} s, ${run.cpuS.toFixed(1)} s CPU, ${run.maxRssMb.toFixed(0)} MB, database ${(dbBytes / 1024 ** 2).toFixed(0)} MB (${elapsed()})`,
+    );
+    if (!checkpoint) continue;
+    let full: TransformRun | undefined;
+    if (values.full) {
+      full = await transform(['--full-rebuild', '--db', join(OUT, 'full.duckdb')], view);
+      say(`  from scratch over ${day} runs: ${full.wallS.toFixed(1)} s, ${full.cpuS.toFixed(1)} s CPU, ${full.maxRssMb.toFixed(0)} MB`);
+      rmSync(join(OUT, 'full.duckdb'), { force: true });
+    }
+    points.push({ day, runs: day, incremental: run, ...(full ? { full } : {}), dbBytes, filesBytes: filesOf(manifests.slice(0, day)) });
     writeReport(false);
   }
 }
@@ -320,6 +350,7 @@ try {
       for (const f of files) if (f.endsWith('.jsonl')) rmSync(join(DATA, f));
     }
     if (day % 10 === 0) say(`day ${day}/${lastDay} synced (${elapsed()})`);
+    if (values['sync-only']) continue;
     if (checkpoints.includes(day + 1) && day + 1 > 1) {
       say(`day ${day}: the night before a checkpoint: transform (not measured)`);
       await transform([]);

@@ -27,7 +27,6 @@
  * Both are tables, not views: the marts, the checks and the row counts read them several times each, and a view
  * would redo its window over every raw row each time.
  */
-import { TENANT_FIELD } from '../schemas/schema.ts';
 import { STREAMS } from '../streams/index.ts';
 import type { Model } from './models.ts';
 import { ident, literal, PLACEHOLDER } from './sql.ts';
@@ -44,7 +43,7 @@ export const RUN_COLUMNS = {
 const ROW_COLUMN = '_row';
 /** Past any row's position in its file. */
 const LAST_IN_RUN = '9223372036854775807';
-const { from: FROM, previous: PREVIOUS, target: TARGET, tenant: TENANT } = PLACEHOLDER;
+const { from: FROM, previous: PREVIOUS } = PLACEHOLDER;
 
 /**
  * Key columns that may be null, by stream: an iPhone or iPad app has no install path (docs/kandji-api.md §6.4), nor has
@@ -115,8 +114,7 @@ export function generatedModels(): Model[] {
         by: 'key',
         keys,
         // A new complete full read moves is_current for rows the new runs did not bring.
-        refresh: `update ${TARGET} set is_current = not is_current
-where ${TENANT_FIELD} = ${TENANT} and is_current <> (run_seq >= coalesce((select max(run_seq) from (${fullReadsOf(stream.name)})), 0))`,
+        current: `run_seq >= coalesce((select max(run_seq) from (${fullReadsOf(stream.name)})), 0)`,
       },
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],

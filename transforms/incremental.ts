@@ -65,8 +65,11 @@ export function fingerprints(models: readonly Model[], salt: string): Map<string
 
 /** The table a build writes a model's next rows into, beside the live one: swapped in when every check passed. */
 export const nextTable = (model: Pick<Model, 'schema' | 'name'>) => `${model.schema}.${ident(`${model.name}__next`)}`;
-/** A day model's new days (every tenant's), beside the live table: merged into it when every check passed. */
-const newDays = (model: Pick<Model, 'schema' | 'name'>) => `${model.schema}.${ident(`${model.name}__new`)}`;
+/**
+ * An incremental model's new rows (every tenant's), beside the live table: by day, the days rebuilt; by key, the rows of
+ * the keys rebuilt. Merged into the live table when every check passed.
+ */
+const newRows = (model: Pick<Model, 'schema' | 'name'>) => `${model.schema}.${ident(`${model.name}__new`)}`;
 /** What a build killed midway leaves: its next and new tables. */
 const LEFTOVER = /__(next|new)$/;
 
@@ -136,17 +139,17 @@ function fromOf(model: Model, build: IncrementalBuild, tenant: string): RebuildF
 
 /**
  * Build an incremental model for one tenant, from inside the tenant's catalog, next to the live table `main`.<id>,
- * which stays as the last build left it until `swap`:
+ * which stays as the last build left it until `swap`. Its new rows go into <id>__new:
  *
- *   by day  its rows from `from` on (every row, for `all`) go into <id>__new, to replace the tenant's rows from that day
- *   by key  <id>__next gets the tenant's rows: the live ones of keys the new rows do not have, then the new rows; then
- *           its `refresh` UPDATE
+ *   by day  its rows from `from` on (every row, for `all`), to replace the tenant's rows from that day
+ *   by key  its rows of the keys the new runs brought (every row, for `all`), to replace the rows of those keys; and
+ *           the kept rows whose is_current the model's `current` moves, with it
  *
  * A model's SQL may name two placeholders: {{from}}, the first day to build (a DATE; -infinity from scratch), and
  * {{previous}} (by day), the last build's rows of the tenant on the last day before {{from}}; from scratch,
  * {{previous}} names `no_previous`, which such a model defines: an empty relation of its columns. Then, in the
  * tenant's catalog, the model becomes a view of the tenant's rows as the swap will leave them, so the models after it
- * read every day of it.
+ * read every row of it. Neither mode copies the rows it keeps: a year of them is not written again every night.
  */
 export async function buildIncremental(
   connection: DuckDBConnection,
@@ -158,11 +161,10 @@ export async function buildIncremental(
   const mode = model.incremental;
   if (!mode) throw new Error(`${model.id} is not incremental`);
   const live = `${ident(main)}.${model.id}`;
+  const fresh = `${ident(main)}.${newRows(model)}`;
   const ofTenant = `${TENANT_FIELD} = ${literal(tenant)}`;
   const from = fromOf(model, build, tenant);
-  const isKept = kept.columns.has(model.id);
-  if (!isKept) kept.fresh.add(model.id);
-  let staged: string | undefined;
+  if (!kept.columns.has(model.id)) kept.fresh.add(model.id);
   if (from !== 'none') {
     const day = from === 'all' ? `'-infinity'::date` : `${literal(from)}::date`;
     const column = mode.by === 'day' ? ident(mode.column) : '';
@@ -171,65 +173,67 @@ export async function buildIncremental(
         ? 'no_previous'
         : `(select * from ${live} where ${ofTenant} and ${column} = (select max(${column}) from ${live} where ${ofTenant} and ${column} < ${day}))`;
     const sql = model.sql.replaceAll(PLACEHOLDER.from, day).replaceAll(PLACEHOLDER.previous, previous);
-    staged = `${model.schema}.${ident(`${model.name}__staged`)}`;
+    const staged = `${model.schema}.${ident(`${model.name}__staged`)}`;
     await connection.run(
       `create or replace table ${staged} as select * from (\n${sql}\n)${mode.by === 'day' && from !== 'all' ? `\nwhere ${column} >= ${day}` : ''}`,
     );
-    if (!isKept)
+    if (!kept.columns.has(model.id))
       kept.columns.set(
         model.id,
         (await connection.runAndReadAll(`describe ${staged}`)).getRowObjectsJson().map((r) => String(r.column_name)),
       );
-  }
-  const own = (kept.columns.get(model.id) as string[]).filter((c) => c !== TENANT_FIELD).map(ident);
-  const withTenant = `${literal(tenant)} as ${TENANT_FIELD}${own.length > 0 ? `, ${own.join(', ')}` : ''}`;
-  const columns = (kept.columns.get(model.id) as string[]).map(ident).join(', ');
-  const into = async (table: string, exists: boolean, select: string) =>
-    connection.run(exists ? `insert into ${table} by name ${select}` : `create table ${table} as ${select}`);
-  let view: string;
-  if (mode.by === 'day') {
-    const fresh = `${ident(main)}.${newDays(model)}`;
-    if (staged) {
-      await into(fresh, build.staged.has(model.id), `select ${withTenant} from ${staged}`);
-      build.staged.add(model.id);
+    const own = (kept.columns.get(model.id) as string[]).filter((c) => c !== TENANT_FIELD).map(ident);
+    const rows = `select ${literal(tenant)} as ${TENANT_FIELD}${own.length > 0 ? `, ${own.join(', ')}` : ''} from ${staged}`;
+    await connection.run(build.staged.has(model.id) ? `insert into ${fresh} by name ${rows}` : `create table ${fresh} as ${rows}`);
+    build.staged.add(model.id);
+    if (mode.by === 'key' && mode.current && from !== 'all') {
+      // Kept rows whose is_current the new runs moved (a complete full read that no longer has them) are replaced too.
+      const current = `(${mode.current})`;
+      await connection.run(
+        `insert into ${fresh} by name select * exclude (is_current), ${current} as is_current from ${live} as l
+where l.${ofTenant} and l.is_current is distinct from ${current} and not exists (select 1 from ${staged} as n where ${keyMatch(mode.keys, 'n', 'l')})`,
+      );
     }
-    const column = ident(mode.column);
-    view =
-      from === 'none'
-        ? `select ${columns} from ${live} where ${ofTenant}`
-        : from === 'all'
-          ? `select ${columns} from ${fresh} where ${ofTenant}`
-          : `select ${columns} from ${live} where ${ofTenant} and ${column} < ${literal(from)}::date
+    await connection.run(`drop table ${staged}`);
+  }
+  const columns = (kept.columns.get(model.id) as string[]).map(ident).join(', ');
+  const view =
+    from === 'none'
+      ? `select ${columns} from ${live} where ${ofTenant}`
+      : from === 'all'
+        ? `select ${columns} from ${fresh} where ${ofTenant}`
+        : `select ${columns} from ${live} as l where l.${ofTenant} and not (${replacedOf(model, build, tenant, 'l', main)})
 union all
 select ${columns} from ${fresh} where ${ofTenant}`;
-  } else {
-    const next = `${ident(main)}.${nextTable(model)}`;
-    const exists =
-      (
-        await connection.runAndReadAll(`select 1 from duckdb_tables() where database_name = $1 and schema_name = $2 and table_name = $3`, [
-          main,
-          model.schema,
-          `${model.name}__next`,
-        ])
-      ).getRows().length > 0;
-    // The tenant's live rows the new ones do not replace (none, from scratch), then the new rows.
-    const keys = mode.keys.map((k) => `n.${ident(k)} is not distinct from l.${ident(k)}`).join(' and ');
-    const carried =
-      from === 'all'
-        ? undefined
-        : `select * from ${live} as l where ${ofTenant}${staged ? ` and not exists (select 1 from ${staged} as n where ${keys})` : ''}`;
-    let made = exists;
-    if (carried) {
-      await into(next, made, carried);
-      made = true;
-    }
-    if (staged) await into(next, made, `select ${withTenant} from ${staged}`);
-    if (mode.refresh && from !== 'all' && from !== 'none')
-      await connection.run(mode.refresh.replaceAll(PLACEHOLDER.target, next).replaceAll(PLACEHOLDER.tenant, literal(tenant)));
-    view = `select ${columns} from ${next} where ${ofTenant}`;
-  }
-  if (staged) await connection.run(`drop table ${staged}`);
   await connection.run(`create or replace view ${model.id} as ${view}`);
+}
+
+/** Null keys match null keys (an iPhone app has no path). */
+const keyMatch = (keys: readonly string[], a: string, b: string) =>
+  keys.map((k) => `${a}.${ident(k)} is not distinct from ${b}.${ident(k)}`).join(' and ');
+
+/**
+ * Of the live rows of a kept incremental model, those of `tenant` that its new rows replace (`row` names the live
+ * row; `main` the catalog of the new rows, '' for the current one): by day, its rows from the tenant's day; by key, its
+ * rows of the keys the new rows have; every row of the tenant for `all`, none for `none`.
+ */
+function replacedOf(model: Model, build: IncrementalBuild, tenant: string, row: string, main: string): string {
+  const from = build.from(tenant);
+  const mode = model.incremental;
+  if (from === 'none' || !mode) return 'false';
+  const ofTenant = `${row}.${TENANT_FIELD} = ${literal(tenant)}`;
+  if (from === 'all') return `(${ofTenant})`;
+  if (mode.by === 'day') return `(${ofTenant} and ${row}.${ident(mode.column)} >= ${literal(from)}::date)`;
+  const catalog = main === '' ? '' : `${ident(main)}.`;
+  return `(${ofTenant} and exists (select 1 from ${catalog}${newRows(model)} as n where n.${TENANT_FIELD} = ${literal(tenant)} and ${keyMatch(mode.keys, 'n', row)}))`;
+}
+
+/** Every live row of a kept incremental model that the swap replaces or removes: a gone tenant's, and each tenant's replaced. */
+function replaced(model: Model, build: IncrementalBuild, row: string, main: string): string {
+  return [
+    `${row}.${TENANT_FIELD} not in (${build.tenants.map(literal).join(', ') || 'null'})`,
+    ...build.tenants.map((tenant) => replacedOf(model, build, tenant, row, main)).filter((p) => p !== 'false'),
+  ].join(' or ');
 }
 
 /**
@@ -237,23 +241,12 @@ select ${columns} from ${fresh} where ${ofTenant}`;
  * cross-tenant models, the key checks and the row counts read these). `main` is the combined database's catalog.
  */
 export function nextRows(model: Model, build: IncrementalBuild, main: string): string {
-  if (model.incremental?.by !== 'day') return `select * from ${ident(main)}.${nextTable(model)}`;
+  if (!model.incremental) return `select * from ${ident(main)}.${nextTable(model)}`;
   const columns = [TENANT_FIELD, ...(build.kept.columns.get(model.id) ?? []).filter((c) => c !== TENANT_FIELD)].map(ident).join(', ');
-  const fresh = `select ${columns} from ${ident(main)}.${newDays(model)}`;
+  const fresh = `select ${columns} from ${ident(main)}.${newRows(model)}`;
   if (build.kept.fresh.has(model.id)) return fresh;
-  const kept = `select ${columns} from ${ident(main)}.${model.id} where not (${replaced(model, build)})`;
+  const kept = `select ${columns} from ${ident(main)}.${model.id} as l where not (${replaced(model, build, 'l', main)})`;
   return build.staged.has(model.id) ? `${kept}\nunion all\n${fresh}` : kept;
-}
-
-/** The live rows of a kept day model that this build replaces: a gone tenant's, and each changed tenant's from its day. */
-function replaced(model: Model, build: IncrementalBuild): string {
-  const column = model.incremental?.by === 'day' ? ident(model.incremental.column) : '';
-  const rebuilt = build.tenants.flatMap((tenant) => {
-    const from = build.from(tenant);
-    if (from === 'none') return [];
-    return [`(${TENANT_FIELD} = ${literal(tenant)}${from === 'all' ? '' : ` and ${column} >= ${literal(from)}::date`})`];
-  });
-  return [`${TENANT_FIELD} not in (${build.tenants.map(literal).join(', ') || 'null'})`, ...rebuilt].join(' or ');
 }
 
 /**
@@ -276,18 +269,17 @@ export async function swap(
   try {
     for (const { schema, name, kind } of stale) await connection.run(`drop ${kind} ${ident(schema)}.${ident(name)}`);
     for (const model of models) {
-      const dropLive = `drop table if exists ${model.id}`;
-      if (model.incremental?.by === 'day' && !build.kept.fresh.has(model.id)) {
-        await connection.run(`delete from ${model.id} where ${replaced(model, build)}`);
+      if (model.incremental && !build.kept.fresh.has(model.id)) {
+        // A kept incremental table: its replaced rows go, its new rows come; the rows it keeps are not written.
+        await connection.run(`delete from ${model.id} where ${replaced(model, build, model.id, '')}`);
         if (build.staged.has(model.id)) {
-          await connection.run(`insert into ${model.id} by name select * from ${newDays(model)}`);
-          await connection.run(`drop table ${newDays(model)}`);
+          await connection.run(`insert into ${model.id} by name select * from ${newRows(model)}`);
+          await connection.run(`drop table ${newRows(model)}`);
         }
         continue;
       }
-      await connection.run(dropLive);
-      const next = model.incremental?.by === 'day' ? newDays(model) : nextTable(model);
-      await connection.run(`alter table ${next} rename to ${ident(model.name)}`);
+      await connection.run(`drop table if exists ${model.id}`);
+      await connection.run(`alter table ${model.incremental ? newRows(model) : nextTable(model)} rename to ${ident(model.name)}`);
     }
     await connection.run(`delete from _transform.incremental`);
     for (const [id, columns] of build.kept.columns)

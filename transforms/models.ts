@@ -50,10 +50,10 @@ export interface Model {
    *   day   (header `incremental: <date column>`) rows before the earliest day the new runs brought are kept, the
    *         rest rebuilt
    *   key   (the generated staging models) the rows of the keys the new runs brought replace those keys' rows;
-   *         then `refresh` (an UPDATE of {{target}}, the tenant's rows: {{tenant}}) brings what depends on every
-   *         run, such as is_current, up to date
+   *         `current`, a boolean SQL expression over a row (read in the tenant's catalog), is what its is_current
+   *         is now: a kept row whose is_current differs from it is replaced too, with it
    */
-  incremental?: { by: 'day'; column: string } | { by: 'key'; keys: string[]; refresh?: string };
+  incremental?: { by: 'day'; column: string } | { by: 'key'; keys: string[]; current?: string };
   /** Models and raw tables it reads, as `schema.name`. */
   refs: string[];
   /** The streams it needs rows of (the header's `requires`); empty for most. */

@@ -15,7 +15,4 @@ export const PLACEHOLDER = {
   from: '{{from}}',
   /** The last build's rows of the tenant (by day: those of the last day before {{from}}); `no_previous` from scratch. */
   previous: '{{previous}}',
-  /** In a key model's refresh: the combined table, and the tenant (a string literal). */
-  target: '{{target}}',
-  tenant: '{{tenant}}',
 } as const;
