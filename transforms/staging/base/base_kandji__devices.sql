@@ -2,7 +2,8 @@
 -- daily snapshots are built from; stg_kandji__devices keeps the latest row of each device.
 -- grain: one row per device per run
 -- keys: device_id, run_id
--- materialized: view
+-- materialized: table
+-- incremental: synced_date
 select
     device_id,
     device_name,
@@ -44,5 +45,6 @@ select
     _row as row_in_run
 from raw.devices
 where device_id is not null
--- Pages overlap (docs/kandji-api.md §6.1): a device the read saw twice keeps its last row.
-qualify row_number() over (partition by device_id, _run_id order by _row desc) = 1
+-- Pages overlap (docs/kandji-api.md §6.1): a device the read saw twice keeps its last row. A run has one synced date:
+-- partitioning by it too changes nothing, and lets a nightly build's day filter reach the raw rows below the window.
+qualify row_number() over (partition by device_id, _run_id, _synced_date order by _row desc) = 1
