@@ -24,12 +24,19 @@
  *
  * Options: --devices N, --days D1,D2,… (the last is how many days are synced), --no-full, --seed N,
  * --out DIR (default out/bench-history; emptied first). The report (markdown) goes to stdout and DIR/report.md.
+ * --sync-only syncs the days and transforms nothing: the history for --data below.
  *
- * --data DIR measures the history an earlier run synced (its OUT/data; the syncs are what takes hours at 10,000
- * devices), so the transform can be measured again after a change without syncing a year again. For each checkpoint
- * D it makes a folder that shows the first D-1 runs of DIR (their manifests copied, the stream folders linked), builds
- * the database from scratch there (the "full rebuild" columns: D-1 runs read whole), adds run D's manifest, and
- * measures the nightly transform. Nothing in DIR is written.
+ * --data DIR measures the transform over a history synced before (an earlier run's OUT/data; the syncs are what
+ * takes hours at 10,000 devices), so it can be measured again after a change without syncing a year again. Nothing
+ * in DIR is written. Its runs are released one day at a time, in order, into OUT/nightly (their manifests copied, the
+ * stream folders linked), and `transform --log-level debug` runs there as a nightly cron job would: every --every N
+ * days (default 1), and always on the night before a checkpoint and on the checkpoint itself, which is measured as in
+ * step 2 above. Every night it ran is a line of OUT/nightly.csv (runs loaded, wall and CPU time, peak RSS, database
+ * size) and its log is OUT/night-<day>.log (each model's and check's time). --full also builds each checkpoint's
+ * database from scratch. --follow waits for runs not synced yet, so it can follow a --sync-only bench writing DIR:
+ *
+ *   npm run bench:history -- --devices 10000 --days 365 --sync-only --out out/hist10k &
+ *   npm run bench:history -- --data out/hist10k/data --days 30,90,365 --every 30 --follow --out out/nightly10k
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -125,8 +125,10 @@ async function modelTables(connection: DuckDBConnection): Promise<{ schema: stri
  */
 export interface IncrementalBuild {
   kept: KeptTables;
-  /** This build's tenants: rows of any other tenant leave every table at the swap. */
+  /** This build's tenants. */
   tenants: readonly string[];
+  /** Tenants the last good build had and this one has not: their rows leave every kept table at the swap. */
+  gone: readonly string[];
   from(tenant: string): RebuildFrom;
   /** Day models whose new days are staged (their __new table exists). */
   staged: Set<string>;
@@ -202,7 +204,7 @@ where l.${ofTenant} and l.is_current is distinct from ${current} and not exists 
       ? `select ${columns} from ${live} where ${ofTenant}`
       : from === 'all'
         ? `select ${columns} from ${fresh} where ${ofTenant}`
-        : `select ${columns} from ${live} as l where l.${ofTenant} and not (${replacedOf(model, build, tenant, 'l', main)})
+        : `select ${columns} from ${live} as l where ${keptOf(model, build, tenant, 'l', main)}
 union all
 select ${columns} from ${fresh} where ${ofTenant}`;
   await connection.run(`create or replace view ${model.id} as ${view}`);
@@ -213,27 +215,32 @@ const keyMatch = (keys: readonly string[], a: string, b: string) =>
   keys.map((k) => `${a}.${ident(k)} is not distinct from ${b}.${ident(k)}`).join(' and ');
 
 /**
- * Of the live rows of a kept incremental model, those of `tenant` that its new rows replace (`row` names the live
- * row; `main` the catalog of the new rows, '' for the current one): by day, its rows from the tenant's day; by key, its
- * rows of the keys the new rows have; every row of the tenant for `all`, none for `none`.
+ * Of the live rows of a kept incremental model, the SQL condition on a row (`row` names it) that holds for those of
+ * `tenant` this build keeps: all of them when nothing of the tenant changed; by day, its rows before the tenant's day;
+ * by key, its rows of keys the new rows do not have; undefined when none is kept (`all`). Each is a conjunction on the
+ * tenant and the day, so DuckDB skips the row groups of other days by their min and max. `main` is the catalog of
+ * the new rows, '' for the current one.
  */
-function replacedOf(model: Model, build: IncrementalBuild, tenant: string, row: string, main: string): string {
+function keptOf(model: Model, build: IncrementalBuild, tenant: string, row: string, main: string): string | undefined {
   const from = build.from(tenant);
   const mode = model.incremental;
-  if (from === 'none' || !mode) return 'false';
   const ofTenant = `${row}.${TENANT_FIELD} = ${literal(tenant)}`;
-  if (from === 'all') return `(${ofTenant})`;
-  if (mode.by === 'day') return `(${ofTenant} and ${row}.${ident(mode.column)} >= ${literal(from)}::date)`;
+  if (from === 'none' || !mode) return ofTenant;
+  if (from === 'all') return undefined;
+  if (mode.by === 'day') return `${ofTenant} and ${row}.${ident(mode.column)} < ${literal(from)}::date`;
   const catalog = main === '' ? '' : `${ident(main)}.`;
-  return `(${ofTenant} and exists (select 1 from ${catalog}${newRows(model)} as n where n.${TENANT_FIELD} = ${literal(tenant)} and ${keyMatch(mode.keys, 'n', row)}))`;
+  return `${ofTenant} and not exists (select 1 from ${catalog}${newRows(model)} as n where n.${TENANT_FIELD} = ${literal(tenant)} and ${keyMatch(mode.keys, 'n', row)})`;
 }
 
-/** Every live row of a kept incremental model that the swap replaces or removes: a gone tenant's, and each tenant's replaced. */
-function replaced(model: Model, build: IncrementalBuild, row: string, main: string): string {
-  return [
-    `${row}.${TENANT_FIELD} not in (${build.tenants.map(literal).join(', ') || 'null'})`,
-    ...build.tenants.map((tenant) => replacedOf(model, build, tenant, row, main)).filter((p) => p !== 'false'),
-  ].join(' or ');
+/** The same rows' complement for `tenant`, as DELETE statements of the swap: those its new rows replace. */
+function replacedOf(model: Model, build: IncrementalBuild, tenant: string): string | undefined {
+  const from = build.from(tenant);
+  const mode = model.incremental;
+  if (from === 'none' || !mode) return undefined;
+  const ofTenant = `${TENANT_FIELD} = ${literal(tenant)}`;
+  if (from === 'all') return ofTenant;
+  if (mode.by === 'day') return `${ofTenant} and ${ident(mode.column)} >= ${literal(from)}::date`;
+  return `${ofTenant} and exists (select 1 from ${newRows(model)} as n where n.${TENANT_FIELD} = ${literal(tenant)} and ${keyMatch(mode.keys, 'n', model.id)})`;
 }
 
 /**
@@ -245,8 +252,9 @@ export function nextRows(model: Model, build: IncrementalBuild, main: string): s
   const columns = [TENANT_FIELD, ...(build.kept.columns.get(model.id) ?? []).filter((c) => c !== TENANT_FIELD)].map(ident).join(', ');
   const fresh = `select ${columns} from ${ident(main)}.${newRows(model)}`;
   if (build.kept.fresh.has(model.id)) return fresh;
-  const kept = `select ${columns} from ${ident(main)}.${model.id} as l where not (${replaced(model, build, 'l', main)})`;
-  return build.staged.has(model.id) ? `${kept}\nunion all\n${fresh}` : kept;
+  const kept = build.tenants.flatMap((tenant) => keptOf(model, build, tenant, 'l', main) ?? []);
+  const old = `select ${columns} from ${ident(main)}.${model.id} as l where ${kept.map((k) => `(${k})`).join(' or ') || 'false'}`;
+  return build.staged.has(model.id) ? `${old}\nunion all\n${fresh}` : old;
 }
 
 /**
@@ -262,20 +270,28 @@ export async function swap(
   build: IncrementalBuild,
   prints: ReadonlyMap<string, string>,
   more: () => Promise<void>,
+  debug?: (line: string) => void,
 ): Promise<void> {
   const built = new Set(models.map((m) => m.id));
   const stale = (await modelTables(connection)).filter((t) => !built.has(`${t.schema}.${t.name}`) && !LEFTOVER.test(t.name));
+  const timed = async (what: string, statements: string[]) => {
+    const t0 = performance.now();
+    for (const sql of statements) await connection.run(sql);
+    debug?.(`swap ${what}: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  };
   await connection.run('begin transaction');
   try {
     for (const { schema, name, kind } of stale) await connection.run(`drop ${kind} ${ident(schema)}.${ident(name)}`);
     for (const model of models) {
       if (model.incremental && !build.kept.fresh.has(model.id)) {
         // A kept incremental table: its replaced rows go, its new rows come; the rows it keeps are not written.
-        await connection.run(`delete from ${model.id} where ${replaced(model, build, model.id, '')}`);
-        if (build.staged.has(model.id)) {
-          await connection.run(`insert into ${model.id} by name select * from ${newRows(model)}`);
-          await connection.run(`drop table ${newRows(model)}`);
-        }
+        const gone =
+          build.gone.length > 0 ? [`delete from ${model.id} where ${TENANT_FIELD} in (${build.gone.map(literal).join(', ')})`] : [];
+        const replaced = build.tenants.flatMap((tenant) => replacedOf(model, build, tenant) ?? []);
+        const added = build.staged.has(model.id)
+          ? [`insert into ${model.id} by name select * from ${newRows(model)}`, `drop table ${newRows(model)}`]
+          : [];
+        await timed(model.id, [...gone, ...replaced.map((r) => `delete from ${model.id} where ${r}`), ...added]);
         continue;
       }
       await connection.run(`drop table if exists ${model.id}`);
@@ -289,7 +305,7 @@ export async function swap(
         JSON.stringify(columns),
       ]);
     await more();
-    await connection.run('commit');
+    await timed('commit', ['commit']);
   } catch (error) {
     await connection.run('rollback');
     throw error;

@@ -199,7 +199,13 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     const prints = fingerprints([...perTenant, ...across], `${macros}\n${rawLayout()}`);
     const kept = await keepIncremental(conn, perTenant, prints);
     const rebuildFrom = (tenant: string): RebuildFrom => changed.get(tenant) ?? 'none';
-    const build: IncrementalBuild = { kept, tenants: tenants.map((t) => t.tenant), from: rebuildFrom, staged: new Set() };
+    const names = tenants.map((t) => t.tenant);
+    // Tenants the last good build had whose folders are gone: their rows leave the incremental tables.
+    const gone = (await conn.runAndReadAll(`select distinct tenant_id from _transform.built_runs order by 1`))
+      .getRows()
+      .map((r) => String(r[0]))
+      .filter((t) => !names.includes(t));
+    const build: IncrementalBuild = { kept, tenants: names, gone, from: rebuildFrom, staged: new Set() };
     const incremental = perTenant.filter((m) => m.incremental).length;
     const froms = [...new Set(tenants.map((t) => rebuildFrom(t.tenant)))];
     if (incremental > 0 && !froms.includes('all') && kept.columns.size > 0)
@@ -280,7 +286,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
       await conn.run(`use ${ident(main)}`);
       await conn.run('detach next_build');
     }
-    await timed('swap', () => swap(conn, models, build, prints, () => recordBuilt(conn)));
+    await timed('swap', () => swap(conn, models, build, prints, () => recordBuilt(conn), options.debug));
     await timed('checkpoint', () => conn.run('checkpoint'));
   } catch (error) {
     connection?.closeSync();

@@ -6,7 +6,7 @@
  * history has no gap.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -19,8 +19,8 @@ import { combined } from '../../transforms/tenants.ts';
 import { loadModels, type Model } from '../../transforms/models.ts';
 import { CLI, REPO, runCli } from '../support/cli.ts';
 import { allOutputs, configFile, expectNoToken } from '../support/connector.ts';
-import { fleetSummary } from '../../transforms/run.ts';
-import { query } from './helpers.ts';
+import { fleetSummary, runTransform } from '../../transforms/run.ts';
+import { differences, query } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -279,4 +279,27 @@ describe('three tenants over three days, one token revoked for a day', () => {
       }
     },
   );
+
+  it('a tenant whose folder is gone leaves every table at the next transform, which then equals a build from scratch', async () => {
+    // A copy of the root and its database, without initech's folder (a customer who left the MSP).
+    const copy = mkdtempSync(join(tmpdir(), 'kandji-root-left-'));
+    for (const entry of readdirSync(root)) if (entry !== 'initech') cpSync(join(root, entry), join(copy, entry), { recursive: true });
+    const left = await runTransform({ dataDir: copy, tenantGroups: join(copy, 'tenants.csv') });
+    const tables = await query(
+      left.dbPath,
+      `select table_schema || '.' || table_name as id from information_schema.columns
+       where column_name = 'tenant_id' and table_schema in ('staging', 'intermediate', 'snapshots', 'marts') order by 1`,
+    );
+    expect(tables.length).toBeGreaterThan(40);
+    const initech = await query(
+      left.dbPath,
+      tables.map((t) => `select '${t.id}' as id, count(*)::integer as n from ${t.id} where tenant_id = 'initech'`).join(' union all '),
+    );
+    expect(initech.filter((r) => r.n > 0)).toEqual([]);
+    expect(await query(left.dbPath, `select count(*)::integer as n from marts.fleet_health_daily where tenant_id = 'acme'`)).toEqual(
+      await query(db, `select count(*)::integer as n from marts.fleet_health_daily where tenant_id = 'acme'`),
+    );
+    const full = await runTransform({ dataDir: copy, full: true, dbPath: join(copy, 'full.duckdb') });
+    expect(await differences(left.dbPath, full.dbPath, ['raw', 'staging', 'intermediate', 'snapshots', 'marts'])).toEqual({});
+  }, 120_000);
 });
