@@ -121,7 +121,7 @@ async function modelTables(connection: DuckDBConnection): Promise<{ schema: stri
 
 /**
  * One build's incremental work, shared by every tenant: where each tenant's rows are rebuilt from, the incremental
- * tables kept, and which day models have new days staged.
+ * tables kept, and which of them have new rows staged.
  */
 export interface IncrementalBuild {
   kept: KeptTables;
@@ -130,7 +130,7 @@ export interface IncrementalBuild {
   /** Tenants the last good build had and this one has not: their rows leave every kept table at the swap. */
   gone: readonly string[];
   from(tenant: string): RebuildFrom;
-  /** Day models whose new days are staged (their __new table exists). */
+  /** Incremental models whose new rows are staged (their __new table exists). */
   staged: Set<string>;
 }
 
