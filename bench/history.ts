@@ -216,7 +216,8 @@ function writeReport(final: boolean): string {
       ['format', 'first full sync MB', 'a daily sync MB', 'a year (first + 364 daily) GB'],
       [
         ['Parquet (default)', mb(parquet.first), mb(parquet.daily), gb(year(parquet.first, parquet.daily))],
-        ['JSONL', mb(jsonl.first), mb(jsonl.daily), gb(year(jsonl.first, jsonl.daily))],
+        // JSONL is measured only where this bench synced the days itself (not with --data).
+        ...(jsonl.first > 0 ? [['JSONL', mb(jsonl.first), mb(jsonl.daily), gb(year(jsonl.first, jsonl.daily))]] : []),
       ],
     ),
   ];
@@ -365,6 +366,8 @@ try {
       jsonl[which] = size('.jsonl');
       parquet[which] = size('.parquet');
       for (const f of files) if (f.endsWith('.jsonl')) rmSync(join(DATA, f));
+      // The sizes per run are in the report from now on, even if the bench is stopped before its last day.
+      if (day === 2) writeReport(false);
     }
     if (day % 10 === 0) say(`day ${day}/${lastDay} synced (${elapsed()})`);
     if (values['sync-only']) continue;
