@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
 import { defaultCatalog } from '../../source/catalog.ts';
 import { runTransform } from '../../transforms/run.ts';
-import { CLI, REPO } from '../support/cli.ts';
+import { CLI, REPO, runCli } from '../support/cli.ts';
 import { differences, dump, query, syncSim } from './helpers.ts';
 
 const ALL = ['raw', 'staging', 'intermediate', 'snapshots', 'marts'];
@@ -140,7 +140,7 @@ describe('incremental transform', () => {
     });
     await new Promise((done) => child.on('close', done));
     expect(stderr).toMatch(/raw: 7 runs: 1 loaded/);
-    const leftovers = `select count(*)::integer as n from duckdb_tables() where table_name like '%__next' escape '' or table_name like '%__new' escape ''`;
+    const leftovers = `select count(*)::integer as n from duckdb_tables() where regexp_matches(table_name, '__(next|new)$')`;
     expect((await query(db, leftovers))[0]?.n).toBeGreaterThan(0);
     // The models are the last good build's, to the row (what the build left beside them apart): the new run is in the
     // raw layer only.
@@ -170,15 +170,7 @@ describe('incremental transform', () => {
     );
     try {
       await new Promise<void>((done) => holder.stdout.on('data', () => done()));
-      const child = spawn(process.execPath, [CLI, 'transform', '--data', dir, '--no-report'], {
-        cwd: REPO,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      const code = await new Promise((done) => child.on('close', done));
+      const { code, stderr } = await runCli(['transform', '--data', dir, '--no-report'], { text: true });
       expect(code).toBe(75);
       expect(stderr).toContain(`${db} is open in another process (PID ${holder.pid})`);
       expect(stderr).toMatch(/Close that connection .* and run transform again; nothing was changed/);
