@@ -201,6 +201,17 @@ export async function writeAtomically(path: string, content: string): Promise<vo
   await rename(temporary, path);
 }
 
+/**
+ * A run id no run of the folder has: two syncs that start in the same second (a tiny tenant, a retry) would otherwise
+ * share one, and the second would overwrite the first's files and manifest. The second gets `_2` (then `_3`…), which
+ * sorts after the first.
+ */
+async function freshRunId(outDir: string, id: string): Promise<string> {
+  let candidate = id;
+  for (let n = 2; await exists(join(outDir, '_runs', `${candidate}.json`)); n++) candidate = `${id}_${n}`;
+  return candidate;
+}
+
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -395,7 +406,7 @@ async function writeFailedRun(
   startedAt: number,
   failure: RunFailure,
 ): Promise<RunManifest> {
-  const runId = `${compact(at)}_${compact(startedAt)}`;
+  const runId = await freshRunId(outDir, `${compact(at)}_${compact(startedAt)}`);
   const manifest: RunManifest = {
     run_id: runId,
     synced_at: new Date(at).toISOString(),
@@ -501,7 +512,7 @@ async function syncLocked(options: SyncOptions, log: SyncLog): Promise<SyncResul
         ? 'incomplete'
         : 'complete';
   const runAnchor = result?.anchor ?? anchor();
-  const runId = `${compact(runAnchor)}_${compact(startedAt)}`;
+  const runId = await freshRunId(outDir, `${compact(runAnchor)}_${compact(startedAt)}`);
   const placed = await placeFiles(outDir, inflight, runId, status !== 'complete', format);
   await rm(join(outDir, '_inflight'), { recursive: true, force: true }).catch(() => {});
   const streams: Record<string, StreamManifest> = {};
