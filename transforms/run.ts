@@ -200,11 +200,9 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     const kept = await keepIncremental(conn, perTenant, prints);
     const rebuildFrom = (tenant: string): RebuildFrom => changed.get(tenant) ?? 'none';
     const names = tenants.map((t) => t.tenant);
-    // Tenants the last good build had whose folders are gone: their rows leave the incremental tables.
-    const gone = (await conn.runAndReadAll(`select distinct tenant_id from _transform.built_runs order by 1`))
-      .getRows()
-      .map((r) => String(r[0]))
-      .filter((t) => !names.includes(t));
+    // Tenants the last good build had whose folders are gone (their runs left since: `changed` names them, 'all'):
+    // their rows leave the incremental tables.
+    const gone = [...changed.keys()].filter((t) => !names.includes(t)).sort();
     const build: IncrementalBuild = { kept, tenants: names, gone, from: rebuildFrom, staged: new Set() };
     const incremental = perTenant.filter((m) => m.incremental).length;
     const froms = [...new Set(tenants.map((t) => rebuildFrom(t.tenant)))];
