@@ -27,6 +27,9 @@
  * --sync-only syncs the days and transforms nothing: the history for --data below. --without a,b leaves those streams
  * out of every sync (the others are read as the default catalog reads them): a history that syncs faster.
  *
+ * --resume goes on with the history OUT/data holds (an earlier --sync-only bench with the same --devices, --seed and
+ * --without, stopped part way): the tenant is rebuilt at its last day and the syncs continue from its state.
+ *
  * --data DIR measures the transform over a history synced before (an earlier run's OUT/data; the syncs are what
  * takes hours at 10,000 devices), so it can be measured again after a change without syncing a year again. Nothing
  * in DIR is written. Its runs are released one day at a time, in order, into OUT/nightly (their manifests copied, the
@@ -62,6 +65,7 @@ const { values } = parseArgs({
     every: { type: 'string', default: '1' },
     follow: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
+    resume: { type: 'boolean', default: false },
   },
 });
 const REPO = resolve(import.meta.dirname, '..');
@@ -93,7 +97,11 @@ say('building dist/ (npm run build)');
 const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
 if (build.status !== 0) throw new Error(`npm run build exited ${build.status}`);
 
-rmSync(OUT, { recursive: true, force: true });
+/** --resume: the days OUT/data already holds, synced by an earlier run of this bench with the same options. */
+const runsBefore = () =>
+  existsSync(join(DATA, '_runs')) ? readdirSync(join(DATA, '_runs')).filter((f) => f.endsWith('.json')).length : 0;
+const resumeAfter = values.resume ? runsBefore() : 0;
+if (!values.resume) rmSync(OUT, { recursive: true, force: true });
 mkdirSync(DATA, { recursive: true });
 
 /** Bytes under a path (files only), leaving out names that match `skip`. */
@@ -336,7 +344,19 @@ if (FROM_DATA) {
   process.exit(0);
 }
 
-const sim = await startSimulator({ devices, seed: Number(values.seed), keepLog: false, rateLimit: { perSecond: 1e9, perHour: 1e9 } });
+/** Resuming, the tenant listens where the history was read from: the folder's state names that host, as it would a real one. */
+const resumePort = (): number => {
+  const host = /"api_host":\s*"[^"]*:(\d+)"/.exec(readFileSync(join(DATA, 'state.json'), 'utf8'))?.[1];
+  if (!host) throw new Error(`${DATA}/state.json names no api_host to resume from`);
+  return Number(host);
+};
+const sim = await startSimulator({
+  devices,
+  seed: Number(values.seed),
+  keepLog: false,
+  rateLimit: { perSecond: 1e9, perHour: 1e9 },
+  ...(resumeAfter > 0 ? { port: resumePort() } : {}),
+});
 const config = resolveConfig({
   api_url: sim.url,
   api_token: sim.token,
@@ -345,7 +365,11 @@ const config = resolveConfig({
 });
 
 try {
-  for (let day = 1; day <= lastDay; day++) {
+  // The tenant is a function of its seed and its clock (simulator/random.ts: keyed, stateless randomness), so the day an
+  // earlier bench stopped at is rebuilt by moving the clock as it did; the sync goes on from that day's state.json.
+  for (let day = 2; day <= resumeAfter; day++) sim.advance(24);
+  if (resumeAfter > 0) say(`resuming after day ${resumeAfter} (${DATA} holds ${resumeAfter} runs)`);
+  for (let day = resumeAfter + 1; day <= lastDay; day++) {
     if (day > 1) sim.advance(24);
     const format = day <= 2 ? 'both' : 'parquet';
     const t0 = performance.now();
