@@ -98,8 +98,7 @@ const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO, stdio:
 if (build.status !== 0) throw new Error(`npm run build exited ${build.status}`);
 
 /** --resume: the days OUT/data already holds, synced by an earlier run of this bench with the same options. */
-const runsBefore = () =>
-  existsSync(join(DATA, '_runs')) ? readdirSync(join(DATA, '_runs')).filter((f) => f.endsWith('.json')).length : 0;
+const runsBefore = () => (existsSync(join(DATA, '_runs')) ? readdirSync(join(DATA, '_runs')).filter((f) => f.endsWith('.json')).length : 0);
 const resumeAfter = values.resume ? runsBefore() : 0;
 if (!values.resume) rmSync(OUT, { recursive: true, force: true });
 mkdirSync(DATA, { recursive: true });
