@@ -127,11 +127,15 @@ export interface MessageSink {
  * Writes messages as JSON lines to a stream. Lines are gathered into chunks of about 64 KiB, and each chunk is passed
  * through `redact` as a whole (a chunk holds whole lines and no secret form contains a newline, so this is the same
  * as redacting every line, at a fraction of the scans); when the stream's buffer is full, `write` returns a promise
- * that resolves on 'drain', which the read loop awaits.
+ * that resolves on 'drain', which the read loop awaits. `flush` resolves once every line has reached the operating
+ * system, not merely the stream's buffer: a pipe whose reader is slow queues a write, and a process that exits
+ * (SIGTERM's handler does) with a write queued loses it.
  */
 export class LineWriter implements MessageSink {
   private readonly out: Writable;
   private chunk = '';
+  /** Resolves when the last chunk handed to `out` has been written out (write callbacks come in order). */
+  private written: Promise<void> = Promise.resolve();
 
   constructor(out: Writable) {
     this.out = out;
@@ -144,13 +148,18 @@ export class LineWriter implements MessageSink {
 
   async flush(): Promise<void> {
     await this.push();
+    await this.written;
   }
 
   private push(): Promise<void> | undefined {
     if (this.chunk.length === 0) return undefined;
     const text = redact(this.chunk);
     this.chunk = '';
-    if (this.out.write(text)) return undefined;
+    let done!: () => void;
+    this.written = new Promise((resolve) => (done = resolve));
+    // An error reaches the stream's 'error' listeners too (the CLI's EPIPE handler); here it only ends the wait.
+    const room = this.out.write(text, () => done());
+    if (room) return undefined;
     return new Promise((resolve) => this.out.once('drain', resolve));
   }
 }

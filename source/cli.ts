@@ -21,7 +21,7 @@ import { redact } from '../core/redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
-import { GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
+import { exitWhenWritten, GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
 import { OutputBusyError } from './out_dir.ts';
 import type { InputFormat } from '../transforms/raw.ts';
 // sync, transform and simulate load DuckDB and the simulator only when they run (see their actions): `spec` or
@@ -126,7 +126,7 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
       );
       await sink.flush();
       await stdout.flush();
-      process.exit(signalExitCode(signal));
+      await exitWhenWritten(signalExitCode(signal));
     })();
   });
   progress.start();
@@ -298,7 +298,7 @@ withLogging(program.command('sync'))
         process.stdout.write(`${line} (interrupted by ${interrupted}; the next sync resumes from the saved state)\n`);
         log.warn(`The sync was interrupted by ${interrupted}: run ${manifest.run_id} kept, state saved; the next sync resumes.`);
         // The abandoned read still holds sockets and timers: end here, with the signal's conventional code.
-        process.exit(signalExitCode(interrupted));
+        await exitWhenWritten(signalExitCode(interrupted));
       }
       process.stdout.write(`${line}\n`);
       process.exitCode = manifest.status === 'failed' ? 1 : 0;

@@ -16,6 +16,20 @@ export function signalExitCode(signal: string): number {
 }
 
 /**
+ * Exit with `code` once stdout and stderr have handed every queued byte to the operating system: `process.exit`
+ * drops what a pipe with a slow reader still holds queued, and the last lines (the TRACE ERROR that says why the run
+ * stopped) are the ones an orchestrator most needs. A reader that has stopped reading altogether does not keep the
+ * process alive past `patienceMs`.
+ */
+export async function exitWhenWritten(code: number, patienceMs = 5_000): Promise<never> {
+  const until = Date.now() + patienceMs;
+  for (const stream of [process.stdout, process.stderr]) {
+    while (stream.writableLength > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  process.exit(code);
+}
+
+/**
  * Call `stop` on the first SIGTERM or SIGINT; exit with that signal's code on the second. Returns an AbortSignal
  * aborted with the signal's name, and a function that removes the handlers.
  */

@@ -30,6 +30,11 @@ export interface RunOptions {
   killAfterLines?: number;
   /** The signal `killAfterLines` sends. Default SIGKILL. */
   killSignal?: NodeJS.Signals;
+  /**
+   * Stop reading as the signal is sent and go on 300 ms later, as a busy orchestrator does: the pipe may be full when
+   * the connector writes its last lines, and a connector that exits with them still queued loses them.
+   */
+  slowReader?: boolean;
   /** Count RECORD lines instead of keeping them: for reads too large to hold (a 5,000-device tenant prints ~500 MB). */
   dropRecords?: boolean;
   /** Called with every stdout line, kept or not (token scans). */
@@ -81,7 +86,11 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun
       if (options.killAfterLines !== undefined && lines >= options.killAfterLines && !signalled) {
         // Once: a second SIGTERM or SIGINT tells the connector to exit at once.
         signalled = true;
-        child.kill(options.killSignal ?? 'SIGKILL');
+        const signal = options.killSignal ?? 'SIGKILL';
+        if (!options.slowReader) return void child.kill(signal);
+        child.stdout.pause();
+        child.kill(signal);
+        setTimeout(() => child.stdout.resume(), 300);
       }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

@@ -23,7 +23,7 @@ const primaryKeys = new Map(STREAMS.map((s) => [s.name, s.primaryKey]));
 /** Run the CLI (protocol-checked and token-scanned by `run`), keeping RECORDs only as keys and hashes. */
 export async function digestRead(
   args: string[],
-  options: { killAfterLines?: number; killSignal?: NodeJS.Signals } = {},
+  options: { killAfterLines?: number; killSignal?: NodeJS.Signals; slowReader?: boolean } = {},
 ): Promise<DigestedRead> {
   const digest: Digest = { keys: new Map(), hashes: new Map(), changes: new Map() };
   const push = (map: Map<string, string[]>, stream: string, value: string) => {
