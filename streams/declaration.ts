@@ -95,4 +95,20 @@ export interface StreamDeclaration {
   fallback?: { permission: Permission; plan: ReadPlan; preferredWhen?: (config: StreamConfig) => boolean };
   /** Map one API row to the record, before schema normalisation (renames, copied keys). */
   map?: (row: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * The order the database stores its rows in (the raw table, each run's rows; the generated models, each build's new
+   * rows), when the primary key's order is not the best: neighbouring rows that repeat a value compress. Top-level
+   * fields; absent, the primary key's.
+   */
+  storageOrder?: string[];
+  /**
+   * Fields the generated daily snapshot (snp_kandji__<name>_daily, a row per key per day) leaves out: large, and kept
+   * day by day by another stream. The raw table and the current table (stg_kandji__<name>) keep them.
+   */
+  dailyOmits?: { fields: string[]; keptBy: string };
+}
+
+/** The fields a stream's rows are stored in order of (`storageOrder`, else the primary key's top-level fields). */
+export function storageOrderOf(stream: Pick<StreamDeclaration, 'primaryKey' | 'storageOrder'>): string[] {
+  return stream.storageOrder ?? stream.primaryKey.filter((path) => path.length === 1).map((path) => path[0] as string);
 }

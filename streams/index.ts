@@ -30,7 +30,11 @@ import type { StreamDeclaration } from './declaration.ts';
  * it, schemas/schema.ts declares it), so records of many tenants never collide in one destination.
  */
 function tenantScoped(stream: StreamDeclaration): StreamDeclaration {
-  return { ...stream, primaryKey: [[TENANT_FIELD], ...stream.primaryKey] };
+  return {
+    ...stream,
+    primaryKey: [[TENANT_FIELD], ...stream.primaryKey],
+    ...(stream.storageOrder ? { storageOrder: [TENANT_FIELD, ...stream.storageOrder] } : {}),
+  };
 }
 
 export const STREAMS: readonly StreamDeclaration[] = [

@@ -27,6 +27,7 @@
  * Both are tables, not views: the marts, the checks and the row counts read them several times each, and a view
  * would redo its window over every raw row each time.
  */
+import { storageOrderOf } from '../streams/declaration.ts';
 import { STREAMS } from '../streams/index.ts';
 import type { Model } from './models.ts';
 import { ident, literal, PLACEHOLDER } from './sql.ts';
@@ -62,13 +63,14 @@ export function streamKeys(stream: { name: string; primaryKey: string[][] }): st
 
 /**
  * The rows of raw.<stream> with a usable key synced on or after {{from}} (transforms/incremental.ts: the first day the
- * build has to redo; every day on a build from scratch), the run columns renamed once.
+ * build has to redo; every day on a build from scratch), the run columns renamed once, without the `omit` fields.
  */
-function rowsOf(stream: string, keys: string[], nullable: readonly string[]): string {
+function rowsOf(stream: string, keys: string[], nullable: readonly string[], omit: readonly string[] = []): string {
   const runColumns = Object.entries(RUN_COLUMNS).map(([raw, name]) => `${raw} as ${name}`);
   const required = keys.filter((k) => !nullable.includes(k)).map((k) => `${ident(k)} is not null`);
+  const excluded = [...Object.keys(RUN_COLUMNS), ROW_COLUMN, ...omit.map(ident)];
   return [
-    `select * exclude (${[...Object.keys(RUN_COLUMNS), ROW_COLUMN].join(', ')}), ${runColumns.join(', ')}, ${ROW_COLUMN} as row_in_run`,
+    `select * exclude (${excluded.join(', ')}), ${runColumns.join(', ')}, ${ROW_COLUMN} as row_in_run`,
     `from raw.${ident(stream)}`,
     `where ${[...required, `_synced_date >= ${FROM}`].join(' and ')}`,
   ].join('\n    ');
@@ -116,6 +118,7 @@ export function generatedModels(): Model[] {
         // A new complete full read moves is_current for rows the new runs did not bring.
         current: `run_seq >= coalesce((select max(run_seq) from (${fullReadsOf(stream.name)})), 0)`,
       },
+      order: storageOrderOf(stream),
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],
@@ -137,6 +140,7 @@ from rows as r
 cross join last_full_read as f
 qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(', ')} order by r.run_seq desc, r.row_in_run desc) = 1`,
     };
+    const omitted = stream.dailyOmits?.fields ?? [];
     const daily: Model = {
       schema: 'snapshots',
       name: `snp_kandji__${stream.name}_daily`,
@@ -147,6 +151,7 @@ qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(
       nullableKeys: [...nullable],
       materialized: 'table',
       incremental: { by: 'day', column: 'snapshot_date' },
+      order: ['snapshot_date', ...storageOrderOf(stream)],
       scope: 'tenant',
       refs: [`raw.${stream.name}`, 'raw.run_streams', 'raw.runs'],
       requires: [],
@@ -154,13 +159,18 @@ qualify row_number() over (partition by ${keys.map((k) => `r.${ident(k)}`).join(
         `snp_kandji__${stream.name}_daily: each ${keys.join(', ')} as of each day: its latest row synced on or before the day;`,
         'is_current: not gone from the latest complete full read by then (generated; transforms/generated.ts)',
         `grain: one row per ${keys.join(', ')} per day a run synced`,
+        ...(stream.dailyOmits
+          ? [
+              `leaves out ${omitted.join(', ')}: the ${stream.dailyOmits.keptBy} stream keeps it day by day; stg_kandji__${stream.name} has its latest value`,
+            ]
+          : []),
       ])}
 with days as (
     select distinct synced_date as snapshot_date from raw.runs where synced_date >= ${FROM}
 ),
 
 rows as (
-    ${rowsOf(stream.name, keys, nullable)}
+    ${rowsOf(stream.name, keys, nullable, omitted)}
 ),
 
 no_previous as (

@@ -176,9 +176,11 @@ export async function buildIncremental(
         : `(select * from ${live} where ${ofTenant} and ${column} = (select max(${column}) from ${live} where ${ofTenant} and ${column} < ${day}))`;
     const sql = model.sql.replaceAll(PLACEHOLDER.from, day).replaceAll(PLACEHOLDER.previous, previous);
     const staged = `${model.schema}.${ident(`${model.name}__staged`)}`;
-    await connection.run(
-      `create or replace table ${staged} as select * from (\n${sql}\n)${mode.by === 'day' && from !== 'all' ? `\nwhere ${column} >= ${day}` : ''}`,
-    );
+    // Sorted by the storage order: the inserts after keep it (DuckDB preserves insertion order), so each build's rows
+    // land in the table grouped, and a column that repeats along them (a device's fields on each of its rows) compresses.
+    const where = mode.by === 'day' && from !== 'all' ? `\nwhere ${column} >= ${day}` : '';
+    const order = (model.order ?? model.keys).map(ident).join(', ');
+    await connection.run(`create or replace table ${staged} as select * from (\n${sql}\n)${where}\norder by ${order}`);
     if (!kept.columns.has(model.id))
       kept.columns.set(
         model.id,

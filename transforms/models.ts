@@ -54,6 +54,11 @@ export interface Model {
    *         is now: a kept row whose is_current differs from it is replaced too, with it
    */
   incremental?: { by: 'day'; column: string } | { by: 'key'; keys: string[]; current?: string };
+  /**
+   * An incremental table's storage order: each build's new rows are written sorted by these columns, so rows that
+   * repeat values sit together and compress. Undefined: its keys. Not part of the fingerprint (it changes no row).
+   */
+  order?: string[];
   /** Models and raw tables it reads, as `schema.name`. */
   refs: string[];
   /** The streams it needs rows of (the header's `requires`); empty for most. */

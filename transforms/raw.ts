@@ -26,6 +26,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbColumns, duckdbColumnsLiteral } from '../schemas/duckdb.ts';
 import type { RunManifest } from '../core/run_manifest.ts';
 import { TENANT_FIELD } from '../schemas/schema.ts';
+import { storageOrderOf } from '../streams/declaration.ts';
 import { STREAMS } from '../streams/index.ts';
 import { ident, literal } from './sql.ts';
 
@@ -415,10 +416,15 @@ async function loadFile(
   const names = Object.keys(columns);
   // Every row gets its folder's tenant: files written before 0.2.0 have no tenant_id, and a folder holds one tenant.
   const tenantId = `${literal(run.tenant)} as ${ident(TENANT_FIELD)}`;
+  // The run's rows go in sorted by the stream's storage order (its row_in_run still the file's order): rows that
+  // repeat values sit together and compress.
+  const declared = STREAMS.find((s) => s.name === stream);
+  const order = (declared ? storageOrderOf(declared) : []).filter((n) => n in columns);
+  const sorted = (select: string) => (order.length > 0 ? `select * from (${select}) order by ${order.map(ident).join(', ')}` : select);
   if (format === 'jsonl') {
     // The same read_json call `sync` converts JSONL to Parquet with, so both formats give the same typed values.
     await connection.run(
-      `insert into raw.${ident(stream)} select ${names.map((n) => (n === TENANT_FIELD ? tenantId : ident(n))).join(', ')}, ${meta}, row_number() over () from read_json(${literal(path)}, format = 'newline_delimited', columns = ${typed}, timestampformat = 'iso')`,
+      `insert into raw.${ident(stream)} ${sorted(`select ${names.map((n) => (n === TENANT_FIELD ? tenantId : ident(n))).join(', ')}, ${meta}, row_number() over () from read_json(${literal(path)}, format = 'newline_delimited', columns = ${typed}, timestampformat = 'iso')`)}`,
     );
     return;
   }
@@ -434,6 +440,6 @@ async function loadFile(
         : `cast(null as ${columns[n]}) as ${ident(n)}`,
   );
   await connection.run(
-    `insert into raw.${ident(stream)} select ${select.join(', ')}, ${meta}, file_row_number + 1 from read_parquet(${literal(path)}, file_row_number = true)`,
+    `insert into raw.${ident(stream)} ${sorted(`select ${select.join(', ')}, ${meta}, file_row_number + 1 from read_parquet(${literal(path)}, file_row_number = true)`)}`,
   );
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { PERMISSIONS, type PermissionInfo } from '../../core/permissions.ts';
 import { matchRoute } from '../../simulator/routes.ts';
 import { PRISM_CATEGORIES } from '../../simulator/prism.ts';
-import type { ReadPlan, StreamDeclaration } from '../../streams/declaration.ts';
+import { type ReadPlan, type StreamDeclaration, storageOrderOf } from '../../streams/declaration.ts';
 import { STREAMS } from '../../streams/index.ts';
 
 const DEVICE = '00000000-0000-4000-8000-000000000001';
@@ -38,6 +38,12 @@ describe.each(STREAMS.map((s) => [s.name, s] as const))('%s', (_name, stream) =>
     const properties = (stream.schema as unknown as { properties: Record<string, unknown> }).properties;
     for (const key of stream.primaryKey) expect(properties[key[0] as string], `key ${key.join('.')}`).toBeDefined();
     if (stream.cursor) expect(properties[stream.cursor.field], `cursor ${stream.cursor.field}`).toBeDefined();
+    // The storage order and the daily snapshot's omissions name the stream's own top-level fields.
+    for (const field of storageOrderOf(stream)) expect(properties[field], `storage order ${field}`).toBeDefined();
+    if (stream.dailyOmits) {
+      for (const field of stream.dailyOmits.fields) expect(properties[field], `daily omits ${field}`).toBeDefined();
+      expect(STREAMS.map((s) => s.name)).toContain(stream.dailyOmits.keptBy);
+    }
   });
 
   it('has a check probe for every permission it needs, on a route that asks for that permission', () => {
