@@ -178,6 +178,34 @@ describe('security and integration marts from a hand-written history', () => {
     expect(rows).toEqual([{ device_id: 'm2', library_item_name: 'Chrome', since: '2026-01-08', days: 2 }]);
   });
 
+  it('int_deployment_failures_tracked: each failing day with its run so far; built night after night, the same rows', async () => {
+    const sql = `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, library_item_id, status,
+                        strftime(failing_since, '%Y-%m-%d') as since, snapshot_days_failing::integer as days
+                 from intermediate.int_deployment_failures_tracked order by day, device_id`;
+    const expected = [
+      { day: '2026-01-05', device_id: 'm2', library_item_id: 'L1', status: 'ERROR', since: '2026-01-05', days: 1 },
+      { day: '2026-01-06', device_id: 'm2', library_item_id: 'L1', status: 'ERROR', since: '2026-01-05', days: 2 },
+      { day: '2026-01-08', device_id: 'm2', library_item_id: 'L1', status: 'ERROR', since: '2026-01-08', days: 1 },
+      { day: '2026-01-09', device_id: 'm2', library_item_id: 'L1', status: 'ERROR', since: '2026-01-08', days: 2 },
+    ];
+    expect(await query(db, sql)).toEqual(expected);
+    // A transform each night carries a failing run from the day before; the night of D4 must not carry D2's run over
+    // D3, a day nothing failed (this table's last rows before D4 are D2's).
+    const nightly = mkdtempSync(join(tmpdir(), 'kandji-security-nightly-'));
+    try {
+      let path = '';
+      for (const run of HISTORY) {
+        writeRuns(nightly, [run]);
+        ({ dbPath: path } = await runTransform({ dataDir: nightly }));
+      }
+      expect(await query(path, sql)).toEqual(expected);
+      const failures = `select device_id, strftime(failing_since, '%Y-%m-%d') as since, snapshot_days_failing::integer as days from marts.deployment_failures`;
+      expect(await query(path, failures)).toEqual(await query(db, failures));
+    } finally {
+      rmSync(nightly, { recursive: true, force: true });
+    }
+  });
+
   it('integration_health: the ADE token each day, flagged when it expires within 30 days', async () => {
     const rows = await query(
       db,
