@@ -147,9 +147,11 @@ function fromOf(model: Model, build: IncrementalBuild, tenant: string): RebuildF
  *   by key  its rows of the keys the new runs brought (every row, for `all`), to replace the rows of those keys; and
  *           the kept rows whose is_current the model's `current` moves, with it
  *
- * A model's SQL may name two placeholders: {{from}}, the first day to build (a DATE; -infinity from scratch), and
- * {{previous}} (by day), the last build's rows of the tenant on the last day before {{from}}; from scratch,
- * {{previous}} names `no_previous`, which such a model defines: an empty relation of its columns. Then, in the
+ * A model's SQL may name three placeholders: {{from}}, the first day to build (a DATE; -infinity from scratch);
+ * {{previous}} (by day), the last build's rows of the tenant on the last day before {{from}}; and {{before}} (by
+ * day), all of the last build's rows of the tenant before {{from}}, for a summary of them narrower than the model's
+ * own window over the history. From scratch, both name `no_previous`, which such a model defines: an empty relation
+ * of the columns it reads of them. Then, in the
  * tenant's catalog, the model becomes a view of the tenant's rows as the swap will leave them, so the models after it
  * read every row of it. Neither mode copies the rows it keeps: a year of them is not written again every night.
  */
@@ -174,7 +176,11 @@ export async function buildIncremental(
       from === 'all' || mode.by === 'key'
         ? 'no_previous'
         : `(select * from ${live} where ${ofTenant} and ${column} = (select max(${column}) from ${live} where ${ofTenant} and ${column} < ${day}))`;
-    const sql = model.sql.replaceAll(PLACEHOLDER.from, day).replaceAll(PLACEHOLDER.previous, previous);
+    const before = from === 'all' || mode.by === 'key' ? 'no_previous' : `(select * from ${live} where ${ofTenant} and ${column} < ${day})`;
+    const sql = model.sql
+      .replaceAll(PLACEHOLDER.from, day)
+      .replaceAll(PLACEHOLDER.previous, previous)
+      .replaceAll(PLACEHOLDER.before, before);
     const staged = `${model.schema}.${ident(`${model.name}__staged`)}`;
     // Sorted by the storage order: the inserts after keep it (DuckDB preserves insertion order), so each build's rows
     // land in the table grouped, and a column that repeats along them (a device's fields on each of its rows) compresses.

@@ -15,4 +15,6 @@ export const PLACEHOLDER = {
   from: '{{from}}',
   /** The last build's rows of the tenant (by day: those of the last day before {{from}}); `no_previous` from scratch. */
   previous: '{{previous}}',
+  /** By day: the last build's rows of the tenant before {{from}}, every day of them; `no_previous` from scratch. */
+  before: '{{before}}',
 } as const;
