@@ -21,7 +21,7 @@ import { redact } from '../core/redact.ts';
 import { loadSingerCatalog, loadSingerState, PROTOCOLS, SingerSink, singerCatalog, type Protocol } from './singer.ts';
 import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
-import { exitWhenWritten, GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
+import { EXIT_PATIENCE_MS, exitWhenWritten, GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
 import { OutputBusyError } from './out_dir.ts';
 import type { InputFormat } from '../transforms/raw.ts';
 // sync, transform and simulate load DuckDB and the simulator only when they run (see their actions): `spec` or
@@ -115,8 +115,8 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
   const gate = new GatedSink(sink);
   const stop = onStopSignal((signal) => {
     gate.close();
-    void (async () => {
-      progress.stop();
+    const until = Date.now() + EXIT_PATIENCE_MS;
+    const last = async () => {
       for (const name of gate.open) await sink.write(message.status(name, 'INCOMPLETE'));
       await sink.write(
         message.error(
@@ -126,8 +126,12 @@ async function readCommand(opts: ReadCommandOptions): Promise<number> {
       );
       await sink.flush();
       await stdout.flush();
-      await exitWhenWritten(signalExitCode(signal));
-    })();
+    };
+    progress.stop();
+    // A reader that has stopped altogether does not keep a cancelled read alive past the patience.
+    void Promise.race([last().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, EXIT_PATIENCE_MS))]).then(() =>
+      exitWhenWritten(signalExitCode(signal), Math.max(0, until - Date.now())),
+    );
   });
   progress.start();
   try {

@@ -15,13 +15,16 @@ export function signalExitCode(signal: string): number {
   return 128 + (constants.signals[signal as NodeJS.Signals] ?? 15);
 }
 
+/** How long a stopped run waits for its last lines to be written before it exits anyway. */
+export const EXIT_PATIENCE_MS = 5_000;
+
 /**
  * Exit with `code` once stdout and stderr have handed every queued byte to the operating system: `process.exit`
  * drops what a pipe with a slow reader still holds queued, and the last lines (the TRACE ERROR that says why the run
  * stopped) are the ones an orchestrator most needs. A reader that has stopped reading altogether does not keep the
  * process alive past `patienceMs`.
  */
-export async function exitWhenWritten(code: number, patienceMs = 5_000): Promise<never> {
+export async function exitWhenWritten(code: number, patienceMs = EXIT_PATIENCE_MS): Promise<never> {
   const until = Date.now() + patienceMs;
   for (const stream of [process.stdout, process.stderr]) {
     while (stream.writableLength > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));

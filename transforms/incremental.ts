@@ -185,7 +185,7 @@ export async function buildIncremental(
     // Sorted by the storage order: the inserts after keep it (DuckDB preserves insertion order), so each build's rows
     // land in the table grouped, and a column that repeats along them (a device's fields on each of its rows) compresses.
     const where = mode.by === 'day' && from !== 'all' ? `\nwhere ${column} >= ${day}` : '';
-    const order = (model.order ?? model.keys).map(ident).join(', ');
+    const order = storageOrder(model).map(ident).join(', ');
     await connection.run(`create or replace table ${staged} as select * from (\n${sql}\n)${where}\norder by ${order}`);
     if (!kept.columns.has(model.id))
       kept.columns.set(
@@ -216,6 +216,13 @@ where l.${ofTenant} and l.is_current is distinct from ${current} and not exists 
 union all
 select ${columns} from ${fresh} where ${ofTenant}`;
   await connection.run(`create or replace view ${model.id} as ${view}`);
+}
+
+/** The columns a model's new rows are stored in order of: its declared order, else its keys, the day first by day. */
+function storageOrder(model: Model): string[] {
+  if (model.order) return model.order;
+  const mode = model.incremental;
+  return mode?.by === 'day' ? [mode.column, ...model.keys.filter((k) => k !== mode.column)] : model.keys;
 }
 
 /** Null keys match null keys (an iPhone app has no path). */

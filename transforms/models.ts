@@ -29,7 +29,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatedModels, isOptionalModel } from './generated.ts';
-import { ident } from './sql.ts';
+import { ident, PLACEHOLDER } from './sql.ts';
 
 export const LAYERS = ['staging', 'intermediate', 'snapshots', 'marts'] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -56,7 +56,8 @@ export interface Model {
   incremental?: { by: 'day'; column: string } | { by: 'key'; keys: string[]; current?: string };
   /**
    * An incremental table's storage order: each build's new rows are written sorted by these columns, so rows that
-   * repeat values sit together and compress. Undefined: its keys. Not part of the fingerprint (it changes no row).
+   * repeat values sit together and compress. Undefined: its keys (by day, its date column first, so a day's rows sit
+   * together and the day filters skip the others). Not part of the fingerprint (it changes no row).
    */
   order?: string[];
   /** Models and raw tables it reads, as `schema.name`. */
@@ -158,6 +159,17 @@ export function loadModels(dir: string = TRANSFORMS_DIR): Model[] {
         throw new Error(`${where}: materialized must be view or table, not ${materialized}`);
       const incremental = directive(lines, 'incremental');
       if (incremental !== undefined && materialized !== 'table') throw new Error(`${where}: only a table can be incremental`);
+      // The placeholders are filled in only where transforms/incremental.ts builds a model a day at a time.
+      const code = codeOnly(sql);
+      const named = Object.values(PLACEHOLDER).filter((p) => code.includes(p));
+      if (named.length > 0 && incremental === undefined)
+        throw new Error(
+          `${where}: ${named.join(', ')} is filled in only for an incremental model: add "-- incremental: <date column>" or leave it out`,
+        );
+      if ((code.includes(PLACEHOLDER.previous) || code.includes(PLACEHOLDER.before)) && !/\bno_previous\s+as\s*\(/i.test(code))
+        throw new Error(
+          `${where}: a model that names ${PLACEHOLDER.previous} or ${PLACEHOLDER.before} defines what they are from scratch: add a CTE "no_previous as (select … where false)" with the columns it reads of them`,
+        );
       const scope = directive(lines, 'scope');
       if (scope !== undefined && scope !== 'all tenants')
         throw new Error(`${where}: scope must be "all tenants" or left out, not ${scope}`);
