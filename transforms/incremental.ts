@@ -151,9 +151,8 @@ function fromOf(model: Model, build: IncrementalBuild, tenant: string): RebuildF
  * {{previous}} (by day), the last build's rows of the tenant on the last day before {{from}}; and {{before}} (by
  * day), all of the last build's rows of the tenant before {{from}}, for a summary of them narrower than the model's
  * own window over the history. From scratch, both name `no_previous`, which such a model defines: an empty relation
- * of the columns it reads of them. Then, in the
- * tenant's catalog, the model becomes a view of the tenant's rows as the swap will leave them, so the models after it
- * read every row of it. Neither mode copies the rows it keeps: a year of them is not written again every night.
+ * of the columns it reads of them. Then, in the tenant's catalog, the model becomes a view of the tenant's rows as
+ * the swap will leave them, so the models after it read every row of it. Neither mode copies the rows it keeps: a year of them is not written again every night.
  */
 export async function buildIncremental(
   connection: DuckDBConnection,
@@ -172,11 +171,12 @@ export async function buildIncremental(
   if (from !== 'none') {
     const day = from === 'all' ? `'-infinity'::date` : `${literal(from)}::date`;
     const column = mode.by === 'day' ? ident(mode.column) : '';
-    const previous =
-      from === 'all' || mode.by === 'key'
-        ? 'no_previous'
-        : `(select * from ${live} where ${ofTenant} and ${column} = (select max(${column}) from ${live} where ${ofTenant} and ${column} < ${day}))`;
-    const before = from === 'all' || mode.by === 'key' ? 'no_previous' : `(select * from ${live} where ${ofTenant} and ${column} < ${day})`;
+    // Nothing before {{from}} to read from scratch, nor by key.
+    const scratch = from === 'all' || mode.by === 'key';
+    const previous = scratch
+      ? 'no_previous'
+      : `(select * from ${live} where ${ofTenant} and ${column} = (select max(${column}) from ${live} where ${ofTenant} and ${column} < ${day}))`;
+    const before = scratch ? 'no_previous' : `(select * from ${live} where ${ofTenant} and ${column} < ${day})`;
     const sql = model.sql
       .replaceAll(PLACEHOLDER.from, day)
       .replaceAll(PLACEHOLDER.previous, previous)

@@ -184,7 +184,11 @@ export async function loadRaw(
   const columnsOf = new Map<string, StreamColumns>();
   for (const stream of STREAMS) {
     const columns = duckdbColumns(stream.schema as never);
-    columnsOf.set(stream.name, { types: columns, literal: duckdbColumnsLiteral(stream.schema as never) });
+    columnsOf.set(stream.name, {
+      types: columns,
+      literal: duckdbColumnsLiteral(stream.schema as never),
+      order: storageOrderOf(stream).filter((n) => n in columns),
+    });
     const defs = Object.entries(columns).map(([name, type]) => `${ident(name)} ${type}`);
     await connection.run(
       `create table if not exists raw.${ident(stream.name)} (${defs.join(', ')}, _run_id varchar not null, _run_seq integer not null, _synced_at timestamptz not null, _synced_date date not null, _row bigint not null)`,
@@ -402,12 +406,14 @@ interface StreamColumns {
   types: Record<string, string>;
   /** The same as a struct literal for read_json. */
   literal: string;
+  /** The columns a run's rows are stored in order of (the stream's storage order). */
+  order: string[];
 }
 
 async function loadFile(
   connection: DuckDBConnection,
   stream: string,
-  { types: columns, literal: typed }: StreamColumns,
+  { types: columns, literal: typed, order }: StreamColumns,
   path: string,
   format: InputFormat,
   run: { tenant: string; runId: string; seq: number; syncedAt: string; syncedDate: string },
@@ -418,8 +424,6 @@ async function loadFile(
   const tenantId = `${literal(run.tenant)} as ${ident(TENANT_FIELD)}`;
   // The run's rows go in sorted by the stream's storage order (its row_in_run still the file's order): rows that
   // repeat values sit together and compress.
-  const declared = STREAMS.find((s) => s.name === stream);
-  const order = (declared ? storageOrderOf(declared) : []).filter((n) => n in columns);
   const sorted = (select: string) => (order.length > 0 ? `select * from (${select}) order by ${order.map(ident).join(', ')}` : select);
   if (format === 'jsonl') {
     // The same read_json call `sync` converts JSONL to Parquet with, so both formats give the same typed values.
