@@ -180,6 +180,8 @@ export class Tenant {
   /** Device lifecycle events for the audit log: enrollments and deletions made by advance(). */
   readonly lifecycle: { at: number; kind: 'enrolled' | 'deleted'; device: number }[] = [];
   private sortedCache: { key: string; order: Int32Array } | undefined;
+  /** The devices built at `version` (device()). */
+  private devices: { version: number; built: Map<number, Device> } = { version: -1, built: new Map() };
 
   constructor(options: TenantOptions) {
     if (!Number.isInteger(options.devices) || options.devices < 1 || options.devices > 100_000) {
@@ -227,8 +229,22 @@ export class Tenant {
     return weighted(this.seed, this.platformMix, 'platform', index);
   }
 
-  /** The device's attributes at the tenant's clock. */
+  /**
+   * The device's attributes at the tenant's clock. Built once per device and version: a sync asks for each device
+   * once per endpoint, and library item statuses once per item (55 times), and a build replays every change the
+   * device has had. The object is shared by every caller until the clock or the fleet moves: read it, never change it.
+   */
   device(index: number): Device {
+    if (this.devices.version !== this.version) this.devices = { version: this.version, built: new Map() };
+    let device = this.devices.built.get(index);
+    if (!device) {
+      device = this.buildDevice(index);
+      this.devices.built.set(index, device);
+    }
+    return device;
+  }
+
+  private buildDevice(index: number): Device {
     const s = this.seed;
     const platform = this.platformOf(index);
     const model = pick(s, MODELS[platform], 'model', index);

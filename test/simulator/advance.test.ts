@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRISM_CATEGORIES } from '../../simulator/prism.ts';
-import type { AdvanceSummary, ChangeKind } from '../../simulator/tenant.ts';
+import { type AdvanceSummary, type ChangeKind, Tenant } from '../../simulator/tenant.ts';
 import { HOUR } from '../../simulator/timestamps.ts';
 import { get, useSimulator } from '../support/simulator.ts';
 import { allDevices, allPrism, followNext, ok, prismRowKey, UNLIMITED } from './helpers.ts';
@@ -204,5 +204,25 @@ describe('advancing through the control endpoint', () => {
     expect(sim().stats().requests).toBe(0);
     expect((await fetch(`${sim().url}/_sim/advance?hours=-1`)).status).toBe(400);
     expect(() => sim().advance(0)).toThrow(RangeError);
+  });
+});
+
+describe('a device built once per state of the fleet', () => {
+  it('is the same object until the tenant changes, then one built with the change', () => {
+    const tenant = new Tenant({ devices: 50, seed: 8 });
+    const mac = [...tenant.deviceIndices()].find((i) => tenant.device(i).platform === 'Mac') as number;
+    const first = tenant.device(mac);
+    expect(tenant.device(mac)).toBe(first);
+    // A scripted change moves the fleet without moving the clock: the next build has it.
+    tenant.scheduleChange(mac, 'local_user', first.localUsers + 5);
+    const changed = tenant.device(mac);
+    expect(changed).not.toBe(first);
+    expect(changed.localUsers).toBe(first.localUsers + 5);
+    expect(first.localUsers).not.toBe(changed.localUsers);
+    tenant.removeDevices([mac]);
+    expect(tenant.exists(mac)).toBe(false);
+    tenant.advance(24);
+    expect(tenant.device(mac)).not.toBe(changed);
+    expect(tenant.device(mac).localUsers).toBe(changed.localUsers);
   });
 });
