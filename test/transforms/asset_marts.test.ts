@@ -406,6 +406,59 @@ describe('asset marts from a hand-written history', () => {
     ]);
   });
 
+  it('os_currency_daily: built night after night, the same rows; a day not enrolled ends a run behind', async () => {
+    // b1 stays on 15.0 once b2 shows 15.1 (D2): behind from D2 on. b3 too, but it leaves the fleet on D3 and comes
+    // back on D4, still on 15.0: a new run. One night per day, but D4 and D5 on one night.
+    const days = ['2026-01-05', '2026-01-06', '2026-01-07', '2026-01-08', '2026-01-09'];
+    const fleet = (i: number) => [
+      device('b1', 'Mac', '15.0', ANN),
+      device('b2', 'Mac', i === 0 ? '15.0' : '15.1', BO),
+      ...(i === 2 ? [] : [device('b3', 'Mac', '15.0', CY)]),
+    ];
+    const runs: FixtureRun[] = days.map((day, i) => ({
+      syncedAt: `${day}T12:00:00.000Z`,
+      status: 'complete',
+      streams: { devices: { rows: fleet(i) } },
+    }));
+    const sql = `select strftime(snapshot_date, '%Y-%m-%d') as day, device_id, releases_behind::integer as behind,
+                        snapshot_days_behind::integer as days, strftime(behind_since, '%Y-%m-%d') as since
+                 from marts.os_currency_daily where is_behind order by device_id, day`;
+    const expected = [
+      { day: '2026-01-06', device_id: 'b1', behind: 1, days: 1, since: '2026-01-06' },
+      { day: '2026-01-07', device_id: 'b1', behind: 1, days: 2, since: '2026-01-06' },
+      { day: '2026-01-08', device_id: 'b1', behind: 1, days: 3, since: '2026-01-06' },
+      { day: '2026-01-09', device_id: 'b1', behind: 1, days: 4, since: '2026-01-06' },
+      { day: '2026-01-06', device_id: 'b3', behind: 1, days: 1, since: '2026-01-06' },
+      { day: '2026-01-08', device_id: 'b3', behind: 1, days: 1, since: '2026-01-08' },
+      { day: '2026-01-09', device_id: 'b3', behind: 1, days: 2, since: '2026-01-08' },
+    ];
+    const scratch = mkdtempSync(join(tmpdir(), 'kandji-os-scratch-'));
+    const nightly = mkdtempSync(join(tmpdir(), 'kandji-os-nightly-'));
+    try {
+      writeRuns(scratch, runs);
+      const { dbPath: whole } = await runTransform({ dataDir: scratch });
+      expect(await query(whole, sql)).toEqual(expected);
+      let path = '';
+      for (const night of [runs.slice(0, 1), runs.slice(1, 2), runs.slice(2, 3), runs.slice(3)]) {
+        writeRuns(nightly, night);
+        ({ dbPath: path } = await runTransform({ dataDir: nightly }));
+      }
+      expect(await query(path, sql)).toEqual(expected);
+      const all = 'select * exclude (tenant_id) from marts.os_currency_daily order by snapshot_date, device_id';
+      expect(await query(path, all)).toEqual(await query(whole, all));
+      const releases = `select platform, os_version, strftime(first_seen_on, '%Y-%m-%d') as first_seen_on
+                        from intermediate.int_os_releases_seen order by platform, os_parts`;
+      expect(await query(path, releases)).toEqual([
+        { platform: 'Mac', os_version: '15.0', first_seen_on: '2026-01-05' },
+        { platform: 'Mac', os_version: '15.1', first_seen_on: '2026-01-06' },
+      ]);
+      expect(await query(whole, releases)).toEqual(await query(path, releases));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+      rmSync(nightly, { recursive: true, force: true });
+    }
+  });
+
   it('every example query of docs/marts.md runs on these marts, and the asset ones answer', async () => {
     const doc = readFileSync(new URL('../../docs/marts.md', import.meta.url), 'utf8');
     const examples = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => (m[1] as string).trim().replace(/;$/, ''));
