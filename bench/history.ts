@@ -28,7 +28,11 @@
  * out of every sync (the others are read as the default catalog reads them): a history that syncs faster.
  *
  * --resume goes on with the history OUT/data holds (an earlier --sync-only bench with the same --devices, --seed and
- * --without, stopped part way): the tenant is rebuilt at its last day and the syncs continue from its state.
+ * --without, stopped part way): the tenant is rebuilt at its last day and the syncs continue from its state. With
+ * --data, it goes on with the nights OUT/nightly holds (an earlier --data bench with the same --days and --every,
+ * stopped part way): the runs it released stay, with the database the last night built (a night stopped midway
+ * leaves the last complete build, as a killed `transform` does, and runs again first), and the checkpoints already
+ * measured stay in the report (OUT/points.json).
  *
  * --data DIR measures the transform over a history synced before (an earlier run's OUT/data; the syncs are what
  * takes hours at 10,000 devices), so it can be measured again after a change without syncing a year again. Nothing
@@ -151,6 +155,8 @@ interface Point {
   filesBytes: number;
 }
 const points: Point[] = [];
+/** The checkpoints measured so far by a --data bench, for --resume. */
+const POINTS = join(OUT, 'points.json');
 const jsonl = { first: 0, daily: 0 };
 const parquet = { first: 0, daily: 0 };
 let syncSeconds = 0;
@@ -290,11 +296,30 @@ async function measureSynced(source: string): Promise<void> {
       0,
     );
   const view = join(OUT, 'nightly');
-  rmSync(view, { recursive: true, force: true });
+  const released =
+    values.resume && existsSync(join(view, '_runs')) ? readdirSync(join(view, '_runs')).filter((f) => f.endsWith('.json')) : [];
+  if (released.length === 0) rmSync(view, { recursive: true, force: true });
   mkdirSync(join(view, '_runs'), { recursive: true });
-  const linked = new Set<string>();
-  const nights: string[] = ['day,runs loaded,wall s,cpu s,peak rss MB,database MB'];
-  for (let day = 1; day <= lastDay; day++) {
+  const linked = new Set(readdirSync(view).filter((name) => !name.startsWith('_') && name !== 'kandji.duckdb'));
+  const csv = join(OUT, 'nightly.csv');
+  const nights: string[] =
+    released.length > 0 && existsSync(csv)
+      ? readFileSync(csv, 'utf8').trimEnd().split('\n')
+      : ['day,runs loaded,wall s,cpu s,peak rss MB,database MB'];
+  if (released.length > 0) {
+    const sources = manifestsNow();
+    if (released.some((name, i) => sources[i] !== name))
+      throw new Error(`${view} holds runs that are not the first ${released.length} of ${source}: start again without --resume`);
+    parquet.first = filesOf(sources.slice(0, 1));
+    if (sources.length > 1) parquet.daily = filesOf(sources.slice(1, 2));
+    if (existsSync(POINTS)) points.push(...(JSON.parse(readFileSync(POINTS, 'utf8')) as Point[]));
+    say(`resuming after night ${released.length} (${view} holds ${released.length} runs)`);
+    // The last night may have been stopped midway: it runs again first, so the next night reads one run, as before.
+    const again = await transform([], view);
+    const loaded = /raw: \d+ runs: (\d+) loaded/.exec(again.stderr)?.[1] ?? '0';
+    say(`night ${released.length} again: ${again.wallS.toFixed(1)} s, ${loaded} run${loaded === '1' ? '' : 's'} loaded`);
+  }
+  for (let day = released.length + 1; day <= lastDay; day++) {
     let manifests = manifestsNow();
     while (manifests.length < day) {
       if (!values.follow)
@@ -333,6 +358,7 @@ async function measureSynced(source: string): Promise<void> {
       rmSync(join(OUT, 'full.duckdb'), { force: true });
     }
     points.push({ day, runs: day, incremental: run, ...(full ? { full } : {}), dbBytes, filesBytes: filesOf(manifests.slice(0, day)) });
+    writeFileSync(POINTS, JSON.stringify(points));
     writeReport(false);
   }
 }
