@@ -7,6 +7,9 @@
 --     runs synced on or before the day, unless a complete full read by then no longer had it (generated
 --     snp_kandji__<stream>_daily models).
 -- is_removed/removed_on follow the removal rule of int_device_presence_tracked.
+-- Built a day at a time: each device's record as of a day rebuilt is the latest of the runs after the day before
+-- ({{previous}}, whose rows hold each device's record as of that day) or, if none has it, the day before's, so the
+-- record of every device in every run kept is not sorted again each night.
 -- grain: one row per device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
@@ -14,6 +17,7 @@
 with day_runs as (
     select synced_date, max(run_seq) as run_seq
     from intermediate.int_device_presence_tracked
+    where synced_date >= {{from}}
     group by synced_date
 ),
 
@@ -21,6 +25,103 @@ presence as (
     select p.*
     from intermediate.int_device_presence_tracked as p
     inner join day_runs as d on d.run_seq = p.run_seq
+),
+
+-- From scratch there is nothing before the first day: an empty relation of the columns read of the day before.
+no_previous as (
+    select
+        null::date as snapshot_date,
+        null::varchar as device_id,
+        null::timestamptz as device_record_synced_at,
+        null::varchar as device_name,
+        null::varchar as platform,
+        null::varchar as model,
+        null::varchar as serial_number,
+        null::varchar as os_version,
+        null::varchar as os_version_key,
+        null::varchar as user_id,
+        null::varchar as user_email,
+        null::varchar as user_name,
+        null::varchar as blueprint_id,
+        null::varchar as blueprint_name,
+        null::timestamptz as last_check_in_at,
+        null::boolean as mdm_enabled,
+        null::boolean as agent_installed,
+        null::varchar as agent_version,
+        null::boolean as is_missing,
+        null::boolean as api_is_removed,
+        null::boolean as is_lost_mode,
+        null::varchar as lost_mode_status
+    where false
+),
+
+-- The snapshot day before the first day rebuilt, and the run its rows were taken from.
+last_day_before as (
+    select max(synced_date) as synced_date
+    from intermediate.int_device_presence_tracked
+    where synced_date < {{from}}
+),
+
+day_before as (
+    select p.synced_date, max(p.run_seq) as run_seq
+    from intermediate.int_device_presence_tracked as p
+    inner join last_day_before as l on l.synced_date = p.synced_date
+    group by p.synced_date
+),
+
+-- Each device's records: those of the runs after the day before's, and its record as of the day before.
+records as (
+    select
+        run_seq,
+        device_id,
+        synced_at,
+        device_name,
+        platform,
+        model,
+        serial_number,
+        os_version,
+        os_version_key,
+        user_id,
+        user_email,
+        user_name,
+        blueprint_id,
+        blueprint_name,
+        last_check_in_at,
+        mdm_enabled,
+        agent_installed,
+        agent_version,
+        is_missing,
+        api_is_removed,
+        is_lost_mode,
+        lost_mode_status
+    from staging.base_kandji__devices
+    where run_seq > coalesce((select b.run_seq from day_before as b), -1)
+    union all
+    select
+        b.run_seq,
+        p.device_id,
+        p.device_record_synced_at,
+        p.device_name,
+        p.platform,
+        p.model,
+        p.serial_number,
+        p.os_version,
+        p.os_version_key,
+        p.user_id,
+        p.user_email,
+        p.user_name,
+        p.blueprint_id,
+        p.blueprint_name,
+        p.last_check_in_at,
+        p.mdm_enabled,
+        p.agent_installed,
+        p.agent_version,
+        p.is_missing,
+        p.api_is_removed,
+        p.is_lost_mode,
+        p.lost_mode_status
+    from {{previous}} as p
+    inner join day_before as b on b.synced_date = p.snapshot_date
 ),
 
 -- Device details as of each day (snp_kandji__device_details_daily, generated), with the values the marts need
@@ -37,7 +138,7 @@ details as (
         (recovery_information ->> 'recovery_lock_enabled')::boolean as recovery_lock_enabled,
         (recovery_information ->> 'firmware_password_exist')::boolean as firmware_password_exists
     from snapshots.snp_kandji__device_details_daily
-    where is_current
+    where is_current and snapshot_date >= {{from}}
 )
 
 select
@@ -96,21 +197,21 @@ select
     i.run_id as information_run_id,
     i.synced_at as information_synced_at
 from presence as p
-asof left join staging.base_kandji__devices as d
+asof left join records as d
     on d.device_id = p.device_id and d.run_seq <= p.run_seq
 -- The incremental streams as of the day (generated from their declarations): rows a complete full read no longer
 -- had are gone (is_current false) and do not count.
 left join details as dd
     on dd.device_id = p.device_id and dd.snapshot_date = p.synced_date
 left join intermediate.int_boot_volumes_measured as bv
-    on bv.device_id = p.device_id and bv.snapshot_date = p.synced_date
+    on bv.device_id = p.device_id and bv.snapshot_date = p.synced_date and bv.snapshot_date >= {{from}}
 left join snapshots.snp_kandji__device_information_daily as i
-    on i.device_id = p.device_id and i.snapshot_date = p.synced_date and i.is_current
+    on i.device_id = p.device_id and i.snapshot_date = p.synced_date and i.snapshot_date >= {{from}} and i.is_current
 left join snapshots.snp_kandji__filevault_daily as fv
-    on fv.device_id = p.device_id and fv.snapshot_date = p.synced_date and fv.is_current
+    on fv.device_id = p.device_id and fv.snapshot_date = p.synced_date and fv.snapshot_date >= {{from}} and fv.is_current
 left join snapshots.snp_kandji__gatekeeper_and_xprotect_daily as gk
-    on gk.device_id = p.device_id and gk.snapshot_date = p.synced_date and gk.is_current
+    on gk.device_id = p.device_id and gk.snapshot_date = p.synced_date and gk.snapshot_date >= {{from}} and gk.is_current
 left join snapshots.snp_kandji__startup_settings_daily as ss
-    on ss.device_id = p.device_id and ss.snapshot_date = p.synced_date and ss.is_current
+    on ss.device_id = p.device_id and ss.snapshot_date = p.synced_date and ss.snapshot_date >= {{from}} and ss.is_current
 left join snapshots.snp_kandji__application_firewall_daily as fw
-    on fw.device_id = p.device_id and fw.snapshot_date = p.synced_date and fw.is_current
+    on fw.device_id = p.device_id and fw.snapshot_date = p.synced_date and fw.snapshot_date >= {{from}} and fw.is_current
