@@ -1,7 +1,7 @@
--- int_os_releases_seen: every OS release the fleet has shown, per platform and version (its parts: "15.0" and
--- "15.0.0" are one release), with the first snapshot day an enrolled (not removed) device reported it. Seen in the
--- fleet, not Apple's catalog: the API has no list of releases. os_currency_daily measures each device against the
--- releases seen on its day or before.
+-- int_os_releases_seen: every OS release the fleet has shown, per platform and version (its parts: "15.2" and
+-- "15.2 (24C)" are one release; "15.0" and "15.0.0" are two, and 15.0.0 is the newer), with the first snapshot day
+-- an enrolled (not removed) device reported it. Seen in the fleet, not Apple's catalog: the API has no list of
+-- releases. os_currency_daily measures each device against the releases seen on its day or before.
 -- Built a day at a time: the days rebuilt read only their own devices, and a release seen before them is one of this
 -- table's earlier rows ({{before}}, a few dozen), so the history of every device is not read again each night.
 -- grain: one row per platform per OS release

@@ -84,7 +84,8 @@ carried as (
     where p.snapshot_date = (select b.snapshot_date from day_before as b) and p.is_behind
 ),
 
--- The days behind, each run of consecutive snapshot days numbered apart (its day number less its place in the run).
+-- The days behind, each run of consecutive snapshot days numbered apart: a day's number less its place among the
+-- device's days behind stays the same along a run and changes after every gap.
 runs as (
     select
         snapshot_date,

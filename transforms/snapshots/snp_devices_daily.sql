@@ -7,9 +7,10 @@
 --     runs synced on or before the day, unless a complete full read by then no longer had it (generated
 --     snp_kandji__<stream>_daily models).
 -- is_removed/removed_on follow the removal rule of int_device_presence_tracked.
--- Built a day at a time: each device's record as of a day rebuilt is the latest of the runs after the day before
--- ({{previous}}, whose rows hold each device's record as of that day) or, if none has it, the day before's, so the
--- record of every device in every run kept is not sorted again each night.
+-- Built a day at a time: each device's record as of a day rebuilt is the latest among the runs after the run the day
+-- before was taken from (later runs of that same day included, whatever their date) or, if none has it, the day
+-- before's own ({{previous}}, whose rows hold each device's record as of that run), so the record of every device
+-- in every run kept is not sorted again each night.
 -- grain: one row per device per snapshot day
 -- keys: snapshot_date, device_id
 -- materialized: table
