@@ -27,6 +27,8 @@
  * --sync-only syncs the days and transforms nothing: the history for --data below. --without a,b leaves those streams
  * out of every sync (the others are read as the default catalog reads them): a history that syncs faster.
  *
+ * --memory-limit SIZE is passed to every transform (`transform --memory-limit`; default 2GB).
+ *
  * --resume goes on with the history OUT/data holds (an earlier --sync-only bench with the same --devices, --seed and
  * --without, stopped part way): the tenant is rebuilt at its last day and the syncs continue from its state. With
  * --data, it goes on with the nights OUT/nightly holds (an earlier --data bench with the same --days and --every,
@@ -70,6 +72,7 @@ const { values } = parseArgs({
     follow: { type: 'boolean', default: false },
     full: { type: 'boolean', default: false },
     resume: { type: 'boolean', default: false },
+    'memory-limit': { type: 'string' },
   },
 });
 const REPO = resolve(import.meta.dirname, '..');
@@ -129,7 +132,8 @@ async function transform(args: string[], data = DATA): Promise<TransformRun> {
   rmSync(usageFile, { force: true });
   const t0 = performance.now();
   let rawAt = Number.NaN;
-  const child = spawn(process.execPath, ['--import', USAGE, CLI, 'transform', '--data', data, '--no-report', ...args], {
+  const limit = values['memory-limit'] === undefined ? [] : ['--memory-limit', values['memory-limit']];
+  const child = spawn(process.execPath, ['--import', USAGE, CLI, 'transform', '--data', data, '--no-report', ...limit, ...args], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, BENCH_USAGE_FILE: usageFile },

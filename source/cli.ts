@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { simulateCommand } from '../simulator/cli.ts';
 import { type InputState, loadState } from '../state/input.ts';
 import { type ConfiguredCatalog, discoverCatalog, loadCatalog } from './catalog.ts';
@@ -328,11 +328,21 @@ withLogging(program.command('transform'))
   .option('--report <file>', 'HTML report to write (default: DIR/report.html)')
   .option('--no-report', 'do not write the HTML report')
   .option('--tenant <name>', "the tenant's name in the report's title (default: the database's folder name)")
+  .option(
+    '--memory-limit <size>',
+    "DuckDB's memory limit while building, e.g. 4GB (default: 2GB); it spills to disk beyond it. A first build or a rebuild over a long history may need more",
+    (value: string) => {
+      if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim()))
+        throw new InvalidArgumentError(`${JSON.stringify(value)} is not a size: give a number and a unit, e.g. 4GB or 3500MB`);
+      return value.trim();
+    },
+  )
   .action(
     async (opts: {
       data: string;
       db?: string;
       format?: InputFormat;
+      memoryLimit?: string;
       report?: string | boolean;
       fullRebuild?: boolean;
       tenant?: string;
@@ -349,6 +359,7 @@ withLogging(program.command('transform'))
           ...(opts.db ? { dbPath: opts.db } : {}),
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.tenantGroups ? { tenantGroups: opts.tenantGroups } : {}),
+          ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}),
           full: opts.fullRebuild === true,
           say,
           ...(log.enabled('debug') ? { debug: (line: string) => log.debug(line) } : {}),

@@ -103,6 +103,9 @@ async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise
   return failures;
 }
 
+/** DuckDB's memory limit while building, unless the caller names one (`--memory-limit`). */
+export const DEFAULT_MEMORY_LIMIT = '2GB';
+
 /** Build a model (by default a plain CREATE of its SELECT), naming its file when it fails. */
 async function buildModel(
   connection: DuckDBConnection,
@@ -115,6 +118,18 @@ async function buildModel(
   } catch (error) {
     throw new Error(`transform: ${relative(TRANSFORMS_DIR, model.file)} does not build${label}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A build that ran out of DuckDB's memory limit says so and how to give it more: a first build, --full-rebuild or a
+ * rebuild over a long history (after an upgrade whose models changed) needs more than a nightly one.
+ */
+function withMemoryHint(error: unknown, memoryLimit: string): unknown {
+  const message = (error as Error)?.message;
+  if (typeof message !== 'string' || !/Out of Memory Error/i.test(message)) return error;
+  return new Error(
+    `${message.split('\n')[0]} — the transform ran out of its memory limit (${memoryLimit}): run it again with --memory-limit 4GB or more (runTransform's memoryLimit); the last good database is unchanged`,
+  );
 }
 
 export async function runTransform(options: TransformOptions): Promise<TransformResult> {
@@ -154,7 +169,8 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   await discard();
   const tables: Record<string, number> = {};
   const warnings: string[] = [];
-  const config = { memory_limit: options.memoryLimit ?? '2GB' };
+  const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  const config = { memory_limit: memoryLimit };
   let db: DuckDBInstance;
   try {
     db = await DuckDBInstance.create(building, config);
@@ -290,7 +306,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
     connection?.closeSync();
     db.closeSync();
     await discard();
-    throw error;
+    throw withMemoryHint(error, memoryLimit);
   }
   connection.closeSync();
   db.closeSync();

@@ -8,7 +8,7 @@
  *   D3 2026-01-07  failed sync        after advance(24): a token without the Users permission; devices complete
  *   D4 2026-01-08  complete sync      after advance(24); then the same sync again, with the clock unmoved
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,5 +214,18 @@ describe('transform on a simulated tenant', () => {
     );
     expect({ devices: summary.devices, healthy: summary.healthy }).toEqual(counted);
     expect(summary.snapshotDate).toBe('2026-01-08');
+  }, 180_000);
+
+  it('a transform that runs out of its memory limit says how to give it more, exits 1 and leaves the last database as it was', async () => {
+    const db = join(dir, 'small-memory.duckdb');
+    copyFileSync(afterRerun.dbPath, db);
+    const result = await runCli(['transform', '--data', dir, '--db', db, '--no-report', '--memory-limit', '16MB'], { text: true });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('Out of Memory Error');
+    expect(result.stderr).toContain('the transform ran out of its memory limit (16MB): run it again with --memory-limit 4GB or more');
+    expect(await differences(afterRerun.dbPath, db, ALL)).toEqual({});
+    const refused = await runCli(['transform', '--data', dir, '--db', db, '--memory-limit', 'plenty'], { text: true });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('"plenty" is not a size: give a number and a unit, e.g. 4GB or 3500MB');
   }, 180_000);
 });
