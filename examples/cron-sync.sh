@@ -8,7 +8,8 @@
 # to edit). Each run:
 #
 #   1. reads with the state the previous run left in DIR/state.json, writing every message to
-#      DIR/out/<UTC time>.jsonl (RECORDs for your loader; `.partial` until the read has ended);
+#      DIR/out/<UTC time>.jsonl (RECORDs for your loader; `.partial` until the read has ended; a run in the same
+#      second as the one before gets <UTC time>_2.jsonl);
 #   2. builds the new state from the last STATE message of each stream, keeping the old state of streams this run
 #      did not reach, and replaces DIR/state.json atomically (fsync a temporary file, then rename) only after the
 #      output file is on disk, so a crash at any point loses nothing: at worst the next run reads some records again;
@@ -60,7 +61,15 @@ if [[ ! -s $catalog ]]; then
     });' "$catalog"
 fi
 
-out="$dir/out/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="$dir/out/$stamp.jsonl"
+# A run in the same second as the last one (a retry) gets a file of its own, never the last run's, which a loader may
+# not have read yet.
+n=1
+while [[ -e $out || -e $out.partial ]]; do
+  n=$((n + 1))
+  out="$dir/out/${stamp}_$n.jsonl"
+done
 args=(read --config "$config" --catalog "$catalog")
 [[ -s $state ]] && args+=(--state "$state")
 code=0

@@ -6,7 +6,7 @@
  * Also the acceptance-test inputs in integration_tests/, used as CAT would use them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,22 @@ describe('examples/cron-sync.sh against the simulated tenant', () => {
     expect(recordsOf(second, 'devices')).toBe(300);
     for (const declaration of incremental)
       expect(cursorOf(second.state, declaration.name), declaration.name).toBe(cursorOf(first.state, declaration.name));
+  });
+
+  it('a run in the same second as the last one writes a file of its own, never over the last one', async () => {
+    // The script names its output by the second: stand in for runs that ended in each of the next seconds.
+    const stamp = (ms: number) =>
+      new Date(ms)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}Z$/, 'Z');
+    const taken = Array.from({ length: 30 }, (_, k) => `${stamp(Date.now() + (k - 1) * 1000)}.jsonl`);
+    for (const name of taken) writeFileSync(join(dir, 'out', name), 'not read yet\n');
+    const run = await cronSync(dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/records in \S+_2\.jsonl, state in /);
+    for (const name of taken) expect(readFileSync(join(dir, 'out', name), 'utf8')).toBe('not read yet\n');
+    for (const name of taken) rmSync(join(dir, 'out', name));
   });
 
   it('after a simulated day the state advances past the first run’s and the changes are read', async () => {
