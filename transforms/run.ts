@@ -128,8 +128,17 @@ function withMemoryHint(error: unknown, memoryLimit: string): unknown {
   const message = (error as Error)?.message;
   if (typeof message !== 'string' || !/Out of Memory Error/i.test(message)) return error;
   return new Error(
-    `${message.split('\n')[0]} — the transform ran out of its memory limit (${memoryLimit}): run it again with --memory-limit 4GB or more (runTransform's memoryLimit); the last good database is unchanged`,
+    `${message.split('\n')[0]} — the transform ran out of its memory limit (${memoryLimit}): run it again with --memory-limit ${largerMemoryLimit(memoryLimit)} or more (runTransform's memoryLimit); the last good database is unchanged`,
   );
+}
+
+/** What to suggest after running out of `limit`: twice it in its own unit (`8GB` after `4GB`), and at least 4GB. */
+export function largerMemoryLimit(limit: string): string {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt])(i?)b$/i.exec(limit.trim());
+  if (!match?.[1] || !match[2]) return '4GB';
+  const amount = Number(match[1]) * 2;
+  const bytes = amount * (match[3] ? 1024 : 1000) ** ('kmgt'.indexOf(match[2].toLowerCase()) + 1);
+  return bytes >= 4e9 ? `${amount}${limit.trim().slice(match[1].length).trim()}` : '4GB';
 }
 
 export async function runTransform(options: TransformOptions): Promise<TransformResult> {

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { largerMemoryLimit } from '../../transforms/run.ts';
+
+describe('largerMemoryLimit (the hint after a transform ran out of memory)', () => {
+  it('suggests twice the limit that ran out, in its own unit', () => {
+    expect(largerMemoryLimit('4GB')).toBe('8GB');
+    expect(largerMemoryLimit('3500MB')).toBe('7000MB');
+    expect(largerMemoryLimit('2.5GiB')).toBe('5GiB');
+    expect(largerMemoryLimit(' 8 gb ')).toBe('16gb');
+  });
+
+  it('suggests at least 4GB, the target of a nightly build', () => {
+    expect(largerMemoryLimit('2GB')).toBe('4GB');
+    expect(largerMemoryLimit('16MB')).toBe('4GB');
+    expect(largerMemoryLimit('1999MB')).toBe('4GB');
+  });
+
+  it('suggests 4GB for a limit it cannot read', () => {
+    expect(largerMemoryLimit('lots')).toBe('4GB');
+  });
+});
