@@ -13,6 +13,7 @@
  * same name; transforms/models.ts says how a SQL file becomes a view or a table and in which order.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -52,7 +53,10 @@ export interface TransformOptions {
   debug?: (line: string) => void;
   /** Build a new database from every run's files, ignoring the last one (which is replaced at the end). Default false. */
   full?: boolean;
-  /** DuckDB's memory limit while building (it spills to disk beyond it). Default 2GB: see docs/benchmarks.md. */
+  /**
+   * DuckDB's memory limit while building (it spills to disk beyond it). Default 2GB, or half the machine's memory for
+   * a build that rebuilds incremental tables over every run (`wholeRebuildMemoryLimit`): see docs/benchmarks.md.
+   */
   memoryLimit?: string;
 }
 
@@ -105,6 +109,17 @@ async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise
 
 /** DuckDB's memory limit while building, unless the caller names one (`--memory-limit`). */
 export const DEFAULT_MEMORY_LIMIT = '2GB';
+
+/**
+ * The memory limit of a build that rebuilds incremental tables over every run (a first build, `--full-rebuild`, an
+ * upgrade whose models changed) when the caller named none: it works over the whole history at once, which at
+ * 10,000 devices after 180 days ran out of 4GB (docs/benchmarks.md). Half the machine's memory (its container's,
+ * where a cgroup limits the process), and never less than the nightly default.
+ */
+export function wholeRebuildMemoryLimit(machine = totalmem(), constrained = process.constrainedMemory()): string {
+  const available = constrained > 0 && constrained < machine ? constrained : machine;
+  return `${Math.max(2000, Math.floor(available / 2 / 1e6))}MB`;
+}
 
 /** Build a model (by default a plain CREATE of its SELECT), naming its file when it fails. */
 async function buildModel(
@@ -178,7 +193,7 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   await discard();
   const tables: Record<string, number> = {};
   const warnings: string[] = [];
-  const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  let memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   const config = { memory_limit: memoryLimit };
   let db: DuckDBInstance;
   try {
@@ -237,6 +252,14 @@ export async function runTransform(options: TransformOptions): Promise<Transform
           ? `incremental: no new run; ${kept.columns.size} of ${incremental} incremental tables kept as they are`
           : `incremental: ${kept.columns.size} of ${incremental} incremental tables kept, rebuilt from ${froms.filter((f) => f !== 'none').sort()[0]}`,
       );
+    const whole = froms.includes('all') ? incremental : incremental - kept.columns.size;
+    if (whole > 0 && options.memoryLimit === undefined) {
+      memoryLimit = wholeRebuildMemoryLimit();
+      await conn.run(`set memory_limit = ${literal(memoryLimit)}`);
+      say(
+        `transform: ${whole} incremental tables are built over every run (a first build, --full-rebuild, or models changed since the last build): memory limit ${memoryLimit}, half this machine's memory, for this build (--memory-limit sets it)`,
+      );
+    }
     for (const schema of LAYERS) await conn.run(`create schema if not exists ${schema}`);
     await conn.run(macros);
     let passed = 0;

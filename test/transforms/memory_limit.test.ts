@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { largerMemoryLimit } from '../../transforms/run.ts';
+import { largerMemoryLimit, wholeRebuildMemoryLimit } from '../../transforms/run.ts';
 
 describe('largerMemoryLimit (the hint after a transform ran out of memory)', () => {
   it('suggests twice the limit that ran out, in its own unit', () => {
@@ -17,5 +17,22 @@ describe('largerMemoryLimit (the hint after a transform ran out of memory)', () 
 
   it('suggests 4GB for a limit it cannot read', () => {
     expect(largerMemoryLimit('lots')).toBe('4GB');
+  });
+});
+
+describe('wholeRebuildMemoryLimit (a build over every run, when no --memory-limit is given)', () => {
+  it("takes half the machine's memory", () => {
+    expect(wholeRebuildMemoryLimit(24e9, 0)).toBe('12000MB');
+  });
+
+  it("takes half the container's memory where a cgroup limits the process below the machine's", () => {
+    expect(wholeRebuildMemoryLimit(24e9, 6e9)).toBe('3000MB');
+    // A cgroup without a limit reports one larger than the machine.
+    expect(wholeRebuildMemoryLimit(24e9, 2 ** 62)).toBe('12000MB');
+  });
+
+  it('never less than the nightly default', () => {
+    expect(wholeRebuildMemoryLimit(2e9, 0)).toBe('2000MB');
+    expect(wholeRebuildMemoryLimit(24e9, 1e9)).toBe('2000MB');
   });
 });

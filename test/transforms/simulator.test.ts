@@ -8,12 +8,12 @@
  *   D3 2026-01-07  failed sync        after advance(24): a token without the Users permission; devices complete
  *   D4 2026-01-08  complete sync      after advance(24); then the same sync again, with the clock unmoved
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.ts';
-import { fleetSummary, formatFleetSummary, runTransform, type TransformResult } from '../../transforms/run.ts';
+import { fleetSummary, formatFleetSummary, runTransform, type TransformResult, wholeRebuildMemoryLimit } from '../../transforms/run.ts';
 import { STREAMS } from '../../streams/index.ts';
 import { runCli } from '../support/cli.ts';
 import { differences, query, syncSim } from './helpers.ts';
@@ -204,6 +204,10 @@ describe('transform on a simulated tenant', () => {
     const db = join(dir, 'cli.duckdb');
     const result = await runCli(['transform', '--data', dir, '--db', db, '--report', join(dir, 'cli-report.html')], { text: true });
     expect(result.code, result.stderr).toBe(0);
+    // A first build works over every run: without --memory-limit it takes half the machine's memory, and says so.
+    expect(result.stderr).toContain(
+      `incremental tables are built over every run (a first build, --full-rebuild, or models changed since the last build): memory limit ${wholeRebuildMemoryLimit()}, half this machine's memory`,
+    );
     expect(await differences(afterRerun.dbPath, db, ALL)).toEqual({});
     const summary = await fleetSummary(db);
     expect(result.stdout).toContain(formatFleetSummary(summary));
@@ -224,6 +228,13 @@ describe('transform on a simulated tenant', () => {
     expect(result.stderr).toContain('Out of Memory Error');
     expect(result.stderr).toContain('the transform ran out of its memory limit (16MB): run it again with --memory-limit 4GB or more');
     expect(await differences(afterRerun.dbPath, db, ALL)).toEqual({});
+    // A first build's own limit (half the machine) gives way to the one named.
+    const fresh = join(dir, 'small-memory-first.duckdb');
+    const first = await runCli(['transform', '--data', dir, '--db', fresh, '--no-report', '--memory-limit', '16MB'], { text: true });
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stderr).toContain('the transform ran out of its memory limit (16MB)');
+    expect(first.stderr).not.toContain("half this machine's memory");
+    expect(existsSync(fresh)).toBe(false);
     const refused = await runCli(['transform', '--data', dir, '--db', db, '--memory-limit', 'plenty'], { text: true });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('"plenty" is not a size: give a number and a unit, e.g. 4GB or 3500MB');
