@@ -27,7 +27,8 @@
  * --sync-only syncs the days and transforms nothing: the history for --data below. --without a,b leaves those streams
  * out of every sync (the others are read as the default catalog reads them): a history that syncs faster.
  *
- * --memory-limit SIZE is passed to every transform (`transform --memory-limit`; default 2GB).
+ * --memory-limit SIZE is passed to every transform (`transform --memory-limit`); without it, each transform takes the
+ * CLI's own limit (2GB, or half the machine's memory for a build over every run).
  *
  * --resume goes on with the history OUT/data holds (an earlier --sync-only bench with the same --devices, --seed and
  * --without, stopped part way): the tenant is rebuilt at its last day and the syncs continue from its state. With
