@@ -120,6 +120,18 @@ function bytes(path: string, skip?: RegExp): number {
   return total;
 }
 
+/** The bytes a data folder's runs take: each run's manifest and the files it wrote that are still there. */
+function runsBytes(dir: string, names: readonly string[]): number {
+  let total = 0;
+  for (const name of names) {
+    const manifest = JSON.parse(readFileSync(join(dir, '_runs', name), 'utf8')) as { streams: Record<string, { files: string[] }> };
+    total += statSync(join(dir, '_runs', name)).size;
+    for (const file of Object.values(manifest.streams).flatMap((s) => s.files))
+      if (existsSync(join(dir, file))) total += statSync(join(dir, file)).size;
+  }
+  return total;
+}
+
 interface TransformRun {
   wallS: number;
   rawS: number;
@@ -184,6 +196,44 @@ function writeReport(final: boolean): string {
   const cpus = os.cpus();
   const year = (first: number, daily: number) => first + 364 * daily;
   const base = points[0];
+  /** The checkpoints' transforms (none in a --sync-only report). */
+  const transformTable = () =>
+    [
+      `### transform after N daily syncs${FROM_DATA ? ` (${FROM_DATA})` : ` (${devices.toLocaleString('en-US')} devices)`}`,
+      '',
+      table(
+        [
+          'days',
+          'nightly transform s',
+          'of which raw load s',
+          'peak RSS MB',
+          'CPU s',
+          'full rebuild s',
+          'of which raw load s',
+          'full peak RSS MB',
+          'full CPU s',
+          'database MB',
+          'data files MB',
+          'nightly / at first point (wall, CPU)',
+        ],
+        points.map((p) => [
+          String(p.day),
+          s1(p.incremental.wallS),
+          s1(p.incremental.rawS),
+          mb(p.incremental.maxRssMb * 1024 ** 2),
+          s1(p.incremental.cpuS),
+          p.full ? s1(p.full.wallS) : '',
+          p.full ? s1(p.full.rawS) : '',
+          p.full ? mb(p.full.maxRssMb * 1024 ** 2) : '',
+          p.full ? s1(p.full.cpuS) : '',
+          mb(p.dbBytes),
+          mb(p.filesBytes),
+          base
+            ? `${(p.incremental.wallS / base.incremental.wallS).toFixed(2)}×, ${(p.incremental.cpuS / base.incremental.cpuS).toFixed(2)}×`
+            : '',
+        ]),
+      ),
+    ].join('\n');
   const lines = [
     `Machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, Node ${process.version}; load average at the end ${os
       .loadavg()
@@ -191,42 +241,8 @@ function writeReport(final: boolean): string {
       .join(' ')}.`,
     FROM_DATA
       ? `Command: npm run bench:history -- --data ${values.data} --days ${checkpoints.join(',')} --every ${every}${values.follow ? ' --follow' : ''}${values.full ? ' --full' : ''}: the history synced earlier, released a day at a time and transformed every ${every} day(s) and on the night before each checkpoint; "full rebuild" is a build from scratch over the same D runs. Every night's figures: ${join(OUT, 'nightly.csv')}. The whole bench ${elapsed()}.`
-      : `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}${values['sync-only'] ? ' --sync-only' : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}. Seed ${values.seed}. ${syncedDays} daily syncs took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
-    '',
-    `### transform after N daily syncs${FROM_DATA ? ` (${FROM_DATA})` : ` (${devices.toLocaleString('en-US')} devices)`}`,
-    '',
-    table(
-      [
-        'days',
-        'nightly transform s',
-        'of which raw load s',
-        'peak RSS MB',
-        'CPU s',
-        'full rebuild s',
-        'of which raw load s',
-        'full peak RSS MB',
-        'full CPU s',
-        'database MB',
-        'data files MB',
-        'nightly / at first point (wall, CPU)',
-      ],
-      points.map((p) => [
-        String(p.day),
-        s1(p.incremental.wallS),
-        s1(p.incremental.rawS),
-        mb(p.incremental.maxRssMb * 1024 ** 2),
-        s1(p.incremental.cpuS),
-        p.full ? s1(p.full.wallS) : '',
-        p.full ? s1(p.full.rawS) : '',
-        p.full ? mb(p.full.maxRssMb * 1024 ** 2) : '',
-        p.full ? s1(p.full.cpuS) : '',
-        mb(p.dbBytes),
-        mb(p.filesBytes),
-        base
-          ? `${(p.incremental.wallS / base.incremental.wallS).toFixed(2)}×, ${(p.incremental.cpuS / base.incremental.cpuS).toFixed(2)}×`
-          : '',
-      ]),
-    ),
+      : `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}${values['sync-only'] ? ' --sync-only' : ''}${values.resume ? ' --resume' : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}. Seed ${values.seed}. ${resumeAfter > 0 ? `Resumed after day ${resumeAfter}: days ${resumeAfter + 1}–${syncedDays}` : `${syncedDays} daily syncs`} took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
+    ...(values['sync-only'] ? [] : ['', transformTable()]),
     '',
     '### Disk per run and per year (files only; the database apart)',
     '',
@@ -238,6 +254,13 @@ function writeReport(final: boolean): string {
         ...(jsonl.first > 0 ? [['JSONL', mb(jsonl.first), mb(jsonl.daily), gb(year(jsonl.first, jsonl.daily))]] : []),
       ],
     ),
+    // Measured, not projected: what the synced history takes now.
+    ...(values['sync-only'] && existsSync(join(DATA, '_runs'))
+      ? [
+          '',
+          `The data folder holds ${readdirSync(join(DATA, '_runs')).filter((f) => f.endsWith('.json')).length} runs in ${gb(bytes(DATA, /^kandji\.duckdb/))} GB (GiB: bytes / 1024³).`,
+        ]
+      : []),
   ];
   const last = points.at(-1);
   if (last && base) {
@@ -287,19 +310,6 @@ async function measureSynced(source: string): Promise<void> {
           .filter((f) => f.endsWith('.json'))
           .sort()
       : [];
-  const runFiles = (name: string) =>
-    (JSON.parse(readFileSync(join(source, '_runs', name), 'utf8')) as { streams: Record<string, { files: string[] }> }).streams;
-  const filesOf = (names: string[]) =>
-    names.reduce(
-      (n, name) =>
-        n +
-        statSync(join(source, '_runs', name)).size +
-        Object.values(runFiles(name))
-          .flatMap((s) => s.files)
-          .filter((f) => existsSync(join(source, f)))
-          .reduce((m, f) => m + statSync(join(source, f)).size, 0),
-      0,
-    );
   const view = join(OUT, 'nightly');
   const released =
     values.resume && existsSync(join(view, '_runs')) ? readdirSync(join(view, '_runs')).filter((f) => f.endsWith('.json')) : [];
@@ -315,8 +325,8 @@ async function measureSynced(source: string): Promise<void> {
     const sources = manifestsNow();
     if (released.some((name, i) => sources[i] !== name))
       throw new Error(`${view} holds runs that are not the first ${released.length} of ${source}: start again without --resume`);
-    parquet.first = filesOf(sources.slice(0, 1));
-    if (sources.length > 1) parquet.daily = filesOf(sources.slice(1, 2));
+    parquet.first = runsBytes(source, sources.slice(0, 1));
+    if (sources.length > 1) parquet.daily = runsBytes(source, sources.slice(1, 2));
     if (existsSync(POINTS)) points.push(...(JSON.parse(readFileSync(POINTS, 'utf8')) as Point[]));
     say(`resuming after night ${released.length} (${view} holds ${released.length} runs)`);
     // The last night may have been stopped midway: it runs again first, so the next night reads one run, as before.
@@ -339,8 +349,8 @@ async function measureSynced(source: string): Promise<void> {
       }
     const name = manifests[day - 1] as string;
     copyFileSync(join(source, '_runs', name), join(view, '_runs', name));
-    if (day === 1) parquet.first = filesOf([name]);
-    if (day === 2) parquet.daily = filesOf([name]);
+    if (day === 1) parquet.first = runsBytes(source, [name]);
+    if (day === 2) parquet.daily = runsBytes(source, [name]);
     const checkpoint = checkpoints.includes(day);
     if (!(checkpoint || checkpoints.includes(day + 1) || day % every === 0)) continue;
     const run = await transform(['--log-level', 'debug'], view);
@@ -362,7 +372,14 @@ async function measureSynced(source: string): Promise<void> {
       say(`  from scratch over ${day} runs: ${full.wallS.toFixed(1)} s, ${full.cpuS.toFixed(1)} s CPU, ${full.maxRssMb.toFixed(0)} MB`);
       rmSync(join(OUT, 'full.duckdb'), { force: true });
     }
-    points.push({ day, runs: day, incremental: run, ...(full ? { full } : {}), dbBytes, filesBytes: filesOf(manifests.slice(0, day)) });
+    points.push({
+      day,
+      runs: day,
+      incremental: run,
+      ...(full ? { full } : {}),
+      dbBytes,
+      filesBytes: runsBytes(source, manifests.slice(0, day)),
+    });
     writeFileSync(POINTS, JSON.stringify(points));
     writeReport(false);
   }
@@ -398,7 +415,15 @@ try {
   // The tenant is a function of its seed and its clock (simulator/random.ts: keyed, stateless randomness), so the day an
   // earlier bench stopped at is rebuilt by moving the clock as it did; the sync goes on from that day's state.json.
   for (let day = 2; day <= resumeAfter; day++) sim.advance(24);
-  if (resumeAfter > 0) say(`resuming after day ${resumeAfter} (${DATA} holds ${resumeAfter} runs)`);
+  if (resumeAfter > 0) {
+    say(`resuming after day ${resumeAfter} (${DATA} holds ${resumeAfter} runs)`);
+    // Days 1 and 2 were synced before: their Parquet sizes from their files (their JSONL files, measured then, are gone).
+    const names = readdirSync(join(DATA, '_runs'))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    parquet.first = runsBytes(DATA, names.slice(0, 1));
+    if (names.length > 1) parquet.daily = runsBytes(DATA, names.slice(1, 2));
+  }
   for (let day = resumeAfter + 1; day <= lastDay; day++) {
     if (day > 1) sim.advance(24);
     const format = day <= 2 ? 'both' : 'parquet';
