@@ -330,7 +330,7 @@ withLogging(program.command('transform'))
   .option('--tenant <name>', "the tenant's name in the report's title (default: the database's folder name)")
   .option(
     '--memory-limit <size>',
-    "DuckDB's memory limit while building, e.g. 4GB; it spills to disk beyond it (default: 2GB, and half this machine's memory for a build over every run: a first build, --full-rebuild, or models changed by an upgrade)",
+    "DuckDB's memory limit while building, e.g. 4GB; it spills to disk beyond it (default: 2GB, and half the machine's or container's memory, at least 2GB, for a build over every run: a first build, --full-rebuild, models changed by an upgrade)",
     (value: string) => {
       if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim()))
         throw new InvalidArgumentError(`${JSON.stringify(value)} is not a size: give a number and a unit, e.g. 4GB or 3500MB`);

@@ -110,15 +110,22 @@ async function runChecks(connection: DuckDBConnection, checks: Check[]): Promise
 /** DuckDB's memory limit while building, unless the caller names one (`--memory-limit`). */
 export const DEFAULT_MEMORY_LIMIT = '2GB';
 
+/** The memory this process may use: the machine's, or its container's where a cgroup limits it to less. */
+export function availableMemory(machine = totalmem(), constrained = process.constrainedMemory()): { bytes: number; of: string } {
+  return constrained > 0 && constrained < machine ? { bytes: constrained, of: 'container' } : { bytes: machine, of: 'machine' };
+}
+
 /**
  * The memory limit of a build that rebuilds incremental tables over every run (a first build, `--full-rebuild`, an
- * upgrade whose models changed) when the caller named none: it works over the whole history at once, which at
- * 10,000 devices after 180 days ran out of 4GB (docs/benchmarks.md). Half the machine's memory (its container's,
- * where a cgroup limits the process), and never less than the nightly default.
+ * upgrade whose models changed, runs of the last build removed or re-read) when the caller named none: it works over
+ * the whole history at once, which at 10,000 devices after 180 days ran out of 2GB and of 4GB (docs/benchmarks.md).
+ * Half the available memory, and never less than the nightly default; `basis` says which, for the log.
  */
-export function wholeRebuildMemoryLimit(machine = totalmem(), constrained = process.constrainedMemory()): string {
-  const available = constrained > 0 && constrained < machine ? constrained : machine;
-  return `${Math.max(2000, Math.floor(available / 2 / 1e6))}MB`;
+export function wholeRebuildMemoryLimit(available = availableMemory()): { limit: string; basis: string } {
+  const half = Math.floor(available.bytes / 2 / 1e6);
+  return half >= 2000
+    ? { limit: `${half}MB`, basis: `half this ${available.of}'s memory` }
+    : { limit: '2000MB', basis: `the nightly default, more than half this ${available.of}'s memory` };
 }
 
 /** Build a model (by default a plain CREATE of its SELECT), naming its file when it fails. */
@@ -142,18 +149,31 @@ async function buildModel(
 function withMemoryHint(error: unknown, memoryLimit: string): unknown {
   const message = (error as Error)?.message;
   if (typeof message !== 'string' || !/Out of Memory Error/i.test(message)) return error;
+  const larger = largerMemoryLimit(memoryLimit);
+  const available = availableMemory();
+  const advice = larger
+    ? `run it again with --memory-limit ${larger} (runTransform's memoryLimit)`
+    : `this ${available.of} has no more to give it (${Math.floor(available.bytes / 1e6)}MB in all): run it on one with more memory`;
   return new Error(
-    `${message.split('\n')[0]} — the transform ran out of its memory limit (${memoryLimit}): run it again with --memory-limit ${largerMemoryLimit(memoryLimit)} or more (runTransform's memoryLimit); the last good database is unchanged`,
+    `${message.split('\n')[0]} — the transform ran out of its memory limit (${memoryLimit}): ${advice}; the last good database is unchanged`,
   );
 }
 
-/** What to suggest after running out of `limit`: twice it in its own unit (`8GB` after `4GB`), and at least 4GB. */
-export function largerMemoryLimit(limit: string): string {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmgt])(i?)b$/i.exec(limit.trim());
-  if (!match?.[1] || !match[2]) return '4GB';
-  const amount = Number(match[1]) * 2;
-  const bytes = amount * (match[3] ? 1024 : 1000) ** ('kmgt'.indexOf(match[2].toLowerCase()) + 1);
-  return bytes >= 4e9 ? `${amount}${limit.trim().slice(match[1].length).trim()}` : '4GB';
+/** Bytes of a size DuckDB reads (`2GB`: 10^9 per GB; `2GiB`: 2^30), or undefined. */
+function sizeBytes(size: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt])(i?)b$/i.exec(size.trim());
+  if (!match?.[1] || !match[2]) return undefined;
+  return Number(match[1]) * (match[3] ? 1024 : 1000) ** ('kmgt'.indexOf(match[2].toLowerCase()) + 1);
+}
+
+/**
+ * What to suggest after running out of `limit`: twice it, at least 4GB, at most 90% of the available memory (a limit
+ * past it invites the kernel's OOM killer, which leaves no message); undefined when that is no more than `limit`.
+ */
+export function largerMemoryLimit(limit: string, available = availableMemory()): string | undefined {
+  const most = Math.floor((available.bytes * 0.9) / 1e6) * 1e6;
+  const wanted = Math.min(Math.max(2 * (sizeBytes(limit) ?? 0), 4e9), most);
+  return wanted > (sizeBytes(limit) ?? 0) ? `${Math.round(wanted / 1e6)}MB` : undefined;
 }
 
 export async function runTransform(options: TransformOptions): Promise<TransformResult> {
@@ -194,6 +214,16 @@ export async function runTransform(options: TransformOptions): Promise<Transform
   const tables: Record<string, number> = {};
   const warnings: string[] = [];
   let memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  // A build over every run gets more memory than a nightly one, unless the caller named a limit: known here for a new
+  // database, once the kept tables and the runs are compared for one built in place (below).
+  const wholeBuild = (cause: string) => {
+    if (options.memoryLimit !== undefined) return undefined;
+    const { limit, basis } = wholeRebuildMemoryLimit();
+    memoryLimit = limit;
+    say(`transform: ${cause}, built over every run: memory limit ${limit}, ${basis} (--memory-limit sets it)`);
+    return limit;
+  };
+  if (!inPlace) wholeBuild(options.full ? '--full-rebuild' : 'a first build');
   const config = { memory_limit: memoryLimit };
   let db: DuckDBInstance;
   try {
@@ -252,13 +282,14 @@ export async function runTransform(options: TransformOptions): Promise<Transform
           ? `incremental: no new run; ${kept.columns.size} of ${incremental} incremental tables kept as they are`
           : `incremental: ${kept.columns.size} of ${incremental} incremental tables kept, rebuilt from ${froms.filter((f) => f !== 'none').sort()[0]}`,
       );
-    const whole = froms.includes('all') ? incremental : incremental - kept.columns.size;
-    if (whole > 0 && options.memoryLimit === undefined) {
-      memoryLimit = wholeRebuildMemoryLimit();
-      await conn.run(`set memory_limit = ${literal(memoryLimit)}`);
-      say(
-        `transform: ${whole} incremental tables are built over every run (a first build, --full-rebuild, or models changed since the last build): memory limit ${memoryLimit}, half this machine's memory, for this build (--memory-limit sets it)`,
-      );
+    if (inPlace && incremental > 0) {
+      const cause = froms.includes('all')
+        ? 'the incremental tables (runs the last build read were removed, re-read or moved in the order)'
+        : kept.columns.size < incremental
+          ? `${incremental - kept.columns.size} incremental models changed or new since the last build`
+          : undefined;
+      const limit = cause ? wholeBuild(cause) : undefined;
+      if (limit) await conn.run(`set memory_limit = ${literal(limit)}`);
     }
     for (const schema of LAYERS) await conn.run(`create schema if not exists ${schema}`);
     await conn.run(macros);
