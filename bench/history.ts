@@ -120,14 +120,17 @@ function bytes(path: string, skip?: RegExp): number {
   return total;
 }
 
-/** The bytes a data folder's runs take: each run's manifest and the files it wrote that are still there. */
-function runsBytes(dir: string, names: readonly string[]): number {
+/**
+ * The bytes a data folder's runs take: each run's manifest and the files it wrote that are still there; with `ext`,
+ * only its files of that format (what a fresh bench measures of days 1 and 2).
+ */
+function runsBytes(dir: string, names: readonly string[], ext?: string): number {
   let total = 0;
   for (const name of names) {
     const manifest = JSON.parse(readFileSync(join(dir, '_runs', name), 'utf8')) as { streams: Record<string, { files: string[] }> };
-    total += statSync(join(dir, '_runs', name)).size;
+    if (!ext) total += statSync(join(dir, '_runs', name)).size;
     for (const file of Object.values(manifest.streams).flatMap((s) => s.files))
-      if (existsSync(join(dir, file))) total += statSync(join(dir, file)).size;
+      if ((!ext || file.endsWith(ext)) && existsSync(join(dir, file))) total += statSync(join(dir, file)).size;
   }
   return total;
 }
@@ -234,14 +237,23 @@ function writeReport(final: boolean): string {
         ]),
       ),
     ].join('\n');
+  const minutes = `${(syncSeconds / 60).toFixed(1)} min`;
+  const syncs =
+    resumeAfter === 0
+      ? `${syncedDays} daily syncs took ${minutes}`
+      : syncedDays > resumeAfter
+        ? `Resumed after day ${resumeAfter}: days ${resumeAfter + 1}–${syncedDays} took ${minutes}`
+        : `Resumed after day ${resumeAfter}: no day was left to sync`;
+  // Without --memory-limit each transform took the CLI's own (2GB nightly; more for a build over every run).
+  const limitFlag = values['memory-limit'] ? ` --memory-limit ${values['memory-limit']}` : '';
   const lines = [
     `Machine: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB memory, Node ${process.version}; load average at the end ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}.`,
     FROM_DATA
-      ? `Command: npm run bench:history -- --data ${values.data} --days ${checkpoints.join(',')} --every ${every}${values.follow ? ' --follow' : ''}${values.full ? ' --full' : ''}: the history synced earlier, released a day at a time and transformed every ${every} day(s) and on the night before each checkpoint; "full rebuild" is a build from scratch over the same D runs. Every night's figures: ${join(OUT, 'nightly.csv')}. The whole bench ${elapsed()}.`
-      : `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}${values['sync-only'] ? ' --sync-only' : ''}${values.resume ? ' --resume' : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}. Seed ${values.seed}. ${resumeAfter > 0 ? `Resumed after day ${resumeAfter}: days ${resumeAfter + 1}–${syncedDays}` : `${syncedDays} daily syncs`} took ${(syncSeconds / 60).toFixed(1)} min; the whole bench ${elapsed()}.`,
+      ? `Command: npm run bench:history -- --data ${values.data} --days ${checkpoints.join(',')} --every ${every}${values.follow ? ' --follow' : ''}${values.full ? ' --full' : ''}${values.resume ? ' --resume' : ''}${limitFlag}: the history synced earlier, released a day at a time and transformed every ${every} day(s) and on the night before each checkpoint; "full rebuild" is a build from scratch over the same D runs. Every night's figures: ${join(OUT, 'nightly.csv')}. The whole bench ${elapsed()}.`
+      : `Command: npm run bench:history -- --devices ${devices} --days ${checkpoints.join(',')}${values['no-full'] ? ' --no-full' : ''}${values['sync-only'] ? ' --sync-only' : ''}${values.resume ? ' --resume' : ''}${without.size > 0 ? ` --without ${[...without].join(',')}` : ''}${limitFlag}. Seed ${values.seed}. ${syncs}; the whole bench ${elapsed()}.`,
     ...(values['sync-only'] ? [] : ['', transformTable()]),
     '',
     '### Disk per run and per year (files only; the database apart)',
@@ -325,8 +337,8 @@ async function measureSynced(source: string): Promise<void> {
     const sources = manifestsNow();
     if (released.some((name, i) => sources[i] !== name))
       throw new Error(`${view} holds runs that are not the first ${released.length} of ${source}: start again without --resume`);
-    parquet.first = runsBytes(source, sources.slice(0, 1));
-    if (sources.length > 1) parquet.daily = runsBytes(source, sources.slice(1, 2));
+    parquet.first = runsBytes(source, sources.slice(0, 1), '.parquet');
+    if (sources.length > 1) parquet.daily = runsBytes(source, sources.slice(1, 2), '.parquet');
     if (existsSync(POINTS)) points.push(...(JSON.parse(readFileSync(POINTS, 'utf8')) as Point[]));
     say(`resuming after night ${released.length} (${view} holds ${released.length} runs)`);
     // The last night may have been stopped midway: it runs again first, so the next night reads one run, as before.
@@ -349,8 +361,8 @@ async function measureSynced(source: string): Promise<void> {
       }
     const name = manifests[day - 1] as string;
     copyFileSync(join(source, '_runs', name), join(view, '_runs', name));
-    if (day === 1) parquet.first = runsBytes(source, [name]);
-    if (day === 2) parquet.daily = runsBytes(source, [name]);
+    if (day === 1) parquet.first = runsBytes(source, [name], '.parquet');
+    if (day === 2) parquet.daily = runsBytes(source, [name], '.parquet');
     const checkpoint = checkpoints.includes(day);
     if (!(checkpoint || checkpoints.includes(day + 1) || day % every === 0)) continue;
     const run = await transform(['--log-level', 'debug'], view);
@@ -421,8 +433,8 @@ try {
     const names = readdirSync(join(DATA, '_runs'))
       .filter((f) => f.endsWith('.json'))
       .sort();
-    parquet.first = runsBytes(DATA, names.slice(0, 1));
-    if (names.length > 1) parquet.daily = runsBytes(DATA, names.slice(1, 2));
+    parquet.first = runsBytes(DATA, names.slice(0, 1), '.parquet');
+    if (names.length > 1) parquet.daily = runsBytes(DATA, names.slice(1, 2), '.parquet');
   }
   for (let day = resumeAfter + 1; day <= lastDay; day++) {
     if (day > 1) sim.advance(24);
