@@ -23,6 +23,7 @@ import { connectorSpecification } from './spec.ts';
 import type { OutputFormat } from './sync.ts';
 import { EXIT_PATIENCE_MS, exitWhenWritten, GatedSink, onStopSignal, signalExitCode } from './interrupt.ts';
 import { OutputBusyError } from './out_dir.ts';
+import { sizeBytes } from '../transforms/memory.ts';
 import type { InputFormat } from '../transforms/raw.ts';
 // sync, transform and simulate load DuckDB and the simulator only when they run (see their actions): `spec` or
 // `read` should not pay for them in start-up time and memory.
@@ -332,7 +333,7 @@ withLogging(program.command('transform'))
     '--memory-limit <size>',
     "DuckDB's memory limit while building, e.g. 4GB; it spills to disk beyond it (default: 2GB, and half the machine's or container's memory, at least 2GB, for a build over every run: a first build, --full-rebuild, models changed by an upgrade)",
     (value: string) => {
-      if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim()))
+      if (sizeBytes(value) === undefined)
         throw new InvalidArgumentError(`${JSON.stringify(value)} is not a size: give a number and a unit, e.g. 4GB or 3500MB`);
       return value.trim();
     },

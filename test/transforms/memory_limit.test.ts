@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableMemory, largerMemoryLimit, wholeRebuildMemoryLimit } from '../../transforms/run.ts';
+import { availableMemory, largerMemoryLimit, wholeRebuildMemoryLimit } from '../../transforms/memory.ts';
 
 const machine = { bytes: 24e9, of: 'machine' };
 
